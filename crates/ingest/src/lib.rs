@@ -1,0 +1,157 @@
+//! Patent file ingest: formats and containers in, canonical records out.
+//!
+//! This crate owns everything between bytes on disk and
+//! [`patsearch_record::PatentRecord`]: opening files, directories and archives
+//! (zip, gzip, zstd) as streams; splitting weekly files of concatenated XML
+//! documents; recognising each document's format; parsing USPTO XML (v4.x
+//! grants and applications, pre-2005 pap v1.x and ST.32 v2.5), EPO
+//! `ep-patent-document` XML and JSONL; and reporting every document it cannot
+//! read with its file, position and publication number. It knows nothing of
+//! indexes: callers receive records through [`run`] (parallel, streamed, in
+//! input order) or parse single documents with [`parse_xml_document`].
+
+mod claims;
+mod entities;
+mod epo;
+mod jsonl;
+mod pipeline;
+mod source;
+mod uspto;
+mod uspto_legacy;
+mod xml;
+
+use std::fmt;
+
+use patsearch_record::{NumberError, PatentRecord};
+
+pub use pipeline::{run, Event, IngestOptions, Progress, Summary};
+pub use source::{total_input_bytes, UnsupportedFormat};
+
+/// Where a document sits: the file (or `archive.zip!member`) and its position, from 1.
+#[derive(Debug, Clone, Copy)]
+pub struct DocContext<'a> {
+    pub file: &'a str,
+    pub ordinal: u64,
+}
+
+/// A document that parsed but is not a patent (a sequence listing, a report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonPatent {
+    pub what: String,
+}
+
+/// What one document turned into.
+#[derive(Debug)]
+pub enum Parsed {
+    Record(Box<PatentRecord>),
+    NonPatent(NonPatent),
+}
+
+/// Why a document was not ingested.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocError {
+    #[error("not well-formed XML: {0}")]
+    MalformedXml(String),
+    #[error("unknown document type <{0}>")]
+    UnknownDocumentType(String),
+    #[error("missing {0}")]
+    MissingField(&'static str),
+    #[error("bad publication number: {0}")]
+    BadNumber(#[from] NumberError),
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("unsupported format: {0} (convert it to USPTO XML or JSONL first)")]
+    Unsupported(UnsupportedFormat),
+    #[error("document larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("cannot read input: {0}")]
+    Io(String),
+    #[error("parser failure (a bug, please report it): {0}")]
+    Internal(String),
+}
+
+impl DocError {
+    /// A stable, short name for counting skips by reason.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            DocError::MalformedXml(_) => "malformed-xml",
+            DocError::UnknownDocumentType(_) => "unknown-document-type",
+            DocError::MissingField(_) => "missing-field",
+            DocError::BadNumber(_) => "bad-publication-number",
+            DocError::InvalidJson(_) => "invalid-json",
+            DocError::Unsupported(_) => "unsupported-format",
+            DocError::TooLarge { .. } => "too-large",
+            DocError::Io(_) => "io-error",
+            DocError::Internal(_) => "internal-error",
+        }
+    }
+}
+
+/// A document that was skipped, with everything needed to find it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub file: String,
+    /// Position of the document in its file, from 1; 0 when the whole file failed.
+    pub ordinal: u64,
+    pub publication_number: Option<String>,
+    pub error: DocError,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.ordinal > 0 {
+            write!(f, " document #{}", self.ordinal)?;
+        }
+        if let Some(number) = &self.publication_number {
+            write!(f, " ({number})")?;
+        }
+        write!(f, ": {}", self.error)
+    }
+}
+
+/// Parses one XML document (USPTO or EPO, any supported version).
+pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, DocError> {
+    let text = xml::prepare(bytes);
+    let doc = xml::parse(&text).map_err(|e| DocError::MalformedXml(e.to_string()))?;
+    let root = doc.root_element();
+    let name = root.tag_name().name();
+    let record = match name {
+        "us-patent-grant" | "us-patent-application" => uspto::parse(root, ctx)?,
+        "patent-application-publication" | "PATDOC" => uspto_legacy::parse(root, ctx)?,
+        "ep-patent-document" => epo::parse(root, ctx)?,
+        "sequence-cwu" => {
+            return Ok(Parsed::NonPatent(NonPatent {
+                what: "sequence listing".into(),
+            }))
+        }
+        "html" | "HTML" => {
+            return Ok(Parsed::NonPatent(NonPatent {
+                what: "HTML report".into(),
+            }))
+        }
+        "CPCMasterClassificationFile" | "class-scheme" | "classification-scheme" => {
+            return Ok(Parsed::NonPatent(NonPatent {
+                what: "classification scheme".into(),
+            }))
+        }
+        "ClaimsDocument" | "SpecificationDocument" | "AbstractDocument" => {
+            return Err(DocError::Unsupported(UnsupportedFormat::Xml4Ip))
+        }
+        "world-patent-data" => return Err(DocError::Unsupported(UnsupportedFormat::EpoOps)),
+        other => return Err(DocError::UnknownDocumentType(other.to_string())),
+    };
+    Ok(Parsed::Record(Box::new(record)))
+}
+
+/// Parses one JSONL line: a canonical record, or a line of the
+/// patents-2013 corpus shape.
+pub fn parse_json_line(line: &[u8], ctx: DocContext<'_>) -> Result<PatentRecord, DocError> {
+    jsonl::parse(line, ctx)
+}
+
+/// Best-effort publication number of a document that failed to parse, read
+/// from its raw text, so the report can name it.
+pub fn sniff_publication_number(bytes: &[u8]) -> Option<String> {
+    source::sniff_publication_number(bytes)
+}

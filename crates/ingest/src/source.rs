@@ -1,0 +1,443 @@
+//! Inputs as streams: files, directories, zip/gzip/zstd containers, and the
+//! split of each stream into documents.
+//!
+//! Nothing here holds more than one document in memory: archives are
+//! decompressed as they are read, weekly files of concatenated XML are cut at
+//! each `<?xml` declaration, JSONL at each newline.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+/// Formats we recognise but do not parse; each document in them is reported by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnsupportedFormat {
+    /// USPTO "Green Book" APS fixed-field text (1976-2001 grants).
+    ApsText,
+    /// USPTO BRS/CSS tagged text dumps.
+    BrsText,
+    /// USPTO SGML grants (v2.4, 2001).
+    Sgml,
+    /// EPO full-text for text analytics, tab-separated.
+    EpoTsv,
+    /// USPTO XML4IP file-wrapper documents (claims, specification, abstract of an application).
+    Xml4Ip,
+    /// EPO Open Patent Services (OPS) REST responses.
+    EpoOps,
+}
+
+impl fmt::Display for UnsupportedFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnsupportedFormat::ApsText => "USPTO APS Green Book text",
+            UnsupportedFormat::BrsText => "USPTO BRS tagged text",
+            UnsupportedFormat::Sgml => "USPTO SGML (ST.32 v2.4)",
+            UnsupportedFormat::EpoTsv => "EPO full-text TSV",
+            UnsupportedFormat::Xml4Ip => "USPTO XML4IP file-wrapper document",
+            UnsupportedFormat::EpoOps => "EPO OPS response",
+        })
+    }
+}
+
+/// What a stream holds, judged from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamKind {
+    Xml,
+    Jsonl,
+    Unsupported(UnsupportedFormat),
+    /// Not patent data (an HTML report, a list of numbers, an image).
+    Other,
+}
+
+pub(crate) fn sniff(head: &[u8]) -> StreamKind {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let trimmed = &head[start..];
+    let contains = |needle: &[u8]| memchr::memmem::find(trimmed, needle).is_some();
+    if trimmed.starts_with(b"{") {
+        return StreamKind::Jsonl;
+    }
+    if trimmed.starts_with(b"PATN") || trimmed.starts_with(b"HHHHHT") {
+        return StreamKind::Unsupported(UnsupportedFormat::ApsText);
+    }
+    if contains(b"*** BRS DOCUMENT BOUNDARY ***") {
+        return StreamKind::Unsupported(UnsupportedFormat::BrsText);
+    }
+    if trimmed.starts_with(b"EP\t") {
+        return StreamKind::Unsupported(UnsupportedFormat::EpoTsv);
+    }
+    if trimmed.starts_with(b"<") {
+        let lower: Vec<u8> = trimmed[..trimmed.len().min(512)]
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+            return StreamKind::Other;
+        }
+        if contains(b"ST.32 US PATENT GRANT V2.4") {
+            return StreamKind::Unsupported(UnsupportedFormat::Sgml);
+        }
+        return StreamKind::Xml;
+    }
+    StreamKind::Other
+}
+
+/// Counts documents in an unsupported stream by its record markers.
+pub(crate) fn count_unsupported(format: UnsupportedFormat, reader: &mut dyn BufRead) -> u64 {
+    let mut count = 0;
+    let mut line = Vec::new();
+    let mut epo_numbers = std::collections::HashSet::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        count += match format {
+            UnsupportedFormat::ApsText => u64::from(line.starts_with(b"PATN")),
+            UnsupportedFormat::BrsText => {
+                u64::from(memchr::memmem::find(&line, b"*** BRS DOCUMENT BOUNDARY ***").is_some())
+            }
+            UnsupportedFormat::Sgml => u64::from(memchr::memmem::find(&line, b"<PATDOC").is_some()),
+            // Recognised per XML document, never as a whole stream.
+            UnsupportedFormat::Xml4Ip | UnsupportedFormat::EpoOps => 0,
+            UnsupportedFormat::EpoTsv => {
+                let mut fields = line.split(|&b| b == b'\t');
+                let key = (fields.next(), fields.next(), fields.next());
+                match key {
+                    (Some(b"EP"), Some(n), Some(k)) => {
+                        u64::from(epo_numbers.insert([n, k].concat()))
+                    }
+                    _ => 0,
+                }
+            }
+        };
+    }
+    count.max(1)
+}
+
+/// A reader that counts the bytes taken from the underlying file.
+pub(crate) struct Counting<'a, R> {
+    inner: R,
+    counter: &'a AtomicU64,
+}
+
+impl<'a, R> Counting<'a, R> {
+    pub(crate) fn new(inner: R, counter: &'a AtomicU64) -> Self {
+        Self { inner, counter }
+    }
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: io::Seek> io::Seek for Counting<'_, R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Every file under `paths`, directories walked recursively in name order.
+pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, io::Error)>> {
+    let mut out = Vec::new();
+    for path in paths {
+        walk(path, &mut out);
+    }
+    out
+}
+
+fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, io::Error)>>) {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut children: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        !p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with('.'))
+                    })
+                    .collect();
+                children.sort();
+                for child in children {
+                    walk(&child, out);
+                }
+            }
+            Err(e) => out.push(Err((path.to_path_buf(), e))),
+        },
+        Ok(_) => out.push(Ok(path.to_path_buf())),
+        Err(e) => out.push(Err((path.to_path_buf(), e))),
+    }
+}
+
+/// Total size on disk of the files under `paths` (for progress and MB/s).
+pub fn total_input_bytes(paths: &[PathBuf]) -> u64 {
+    expand_paths(paths)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Files that describe a patent collection rather than hold one; skipped quietly.
+pub(crate) fn is_documentation(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.rsplit(['/', '!']).next().unwrap_or(&lower);
+    base.ends_with(".md")
+        || base.ends_with(".pdf")
+        || base.ends_with(".tif")
+        || base.ends_with(".tiff")
+        || base.ends_with(".png")
+        || base.ends_with(".jpg")
+        || base.ends_with(".dtd")
+        || base.ends_with(".ent")
+        || base.ends_with(".p")
+        || base.ends_with(".tsv")
+        || base.ends_with(".csv")
+}
+
+/// How a named stream must be unwrapped before it can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Container {
+    Zip,
+    Gzip,
+    Zstd,
+    Plain,
+}
+
+pub(crate) fn container_of(name: &str, head: &[u8]) -> Container {
+    let lower = name.to_ascii_lowercase();
+    if head.starts_with(b"PK\x03\x04") || lower.ends_with(".zip") && head.starts_with(b"PK") {
+        Container::Zip
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        Container::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Container::Zstd
+    } else {
+        Container::Plain
+    }
+}
+
+/// The name without a compression suffix (`x.jsonl.zst` -> `x.jsonl`).
+pub(crate) fn strip_compression_suffix(name: &str) -> &str {
+    for suffix in [".gz", ".zst", ".zstd", ".GZ", ".ZST"] {
+        if let Some(stripped) = name.strip_suffix(suffix) {
+            return stripped;
+        }
+    }
+    name
+}
+
+/// Splits a stream of concatenated XML documents at each `<?xml` line.
+pub(crate) struct XmlSplitter<R> {
+    reader: R,
+    pending_line: Option<Vec<u8>>,
+    max_document_bytes: usize,
+    done: bool,
+}
+
+/// One piece cut from a stream.
+pub(crate) enum Piece {
+    Document(Vec<u8>),
+    TooLarge,
+}
+
+impl<R: BufRead> XmlSplitter<R> {
+    pub(crate) fn new(reader: R, max_document_bytes: usize) -> Self {
+        Self {
+            reader,
+            pending_line: None,
+            max_document_bytes,
+            done: false,
+        }
+    }
+
+    pub(crate) fn next_piece(&mut self) -> io::Result<Option<Piece>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut doc = self.pending_line.take().unwrap_or_default();
+        let mut too_large = false;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = self.reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                self.done = true;
+                break;
+            }
+            if starts_document(&line) && (too_large || has_content(&doc)) {
+                self.pending_line = Some(std::mem::take(&mut line));
+                break;
+            }
+            if too_large {
+                continue;
+            }
+            if doc.len() + line.len() > self.max_document_bytes {
+                too_large = true;
+                doc = Vec::new();
+                continue;
+            }
+            doc.extend_from_slice(&line);
+        }
+        if too_large {
+            return Ok(Some(Piece::TooLarge));
+        }
+        if has_content(&doc) {
+            Ok(Some(Piece::Document(doc)))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+fn starts_document(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    // Hand-assembled files indent the declaration; a real one never follows text on its line.
+    let start = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(line.len());
+    let line = &line[start..];
+    line.starts_with(b"<?xml ") || line.starts_with(b"<?xml\t") || line.starts_with(b"<?xml?")
+}
+
+fn has_content(doc: &[u8]) -> bool {
+    doc.iter().any(|b| !b.is_ascii_whitespace())
+}
+
+static NUMBER_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // USPTO v4 and EPO: the first doc-number under the publication reference.
+        r"(?s)<publication-reference[^>]*>.*?<country>\s*([A-Z]{2})\s*</country>\s*<doc-number>\s*([A-Z0-9]+)\s*</doc-number>\s*<kind>\s*([A-Z0-9]+)\s*</kind>",
+        // EPO root attributes.
+        r#"<ep-patent-document[^>]*\bdoc-number="([0-9]+)"[^>]*\bkind="([A-Z0-9]+)""#,
+        // ST.32: <B110><DNUM><PDAT>06336130</PDAT>
+        r"<B110>\s*<DNUM>\s*<PDAT>\s*([A-Z0-9]+)\s*</PDAT>",
+        // pap v1.x
+        r"<document-id>\s*<doc-number>\s*([0-9]+)\s*</doc-number>\s*<kind-code>\s*([A-Z0-9]+)\s*</kind-code>",
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("number patterns are valid"))
+    .collect()
+});
+
+pub(crate) fn sniff_publication_number(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let caps = |i: usize| NUMBER_PATTERNS[i].captures(head);
+    let s = |m: Option<regex::bytes::Match<'_>>| {
+        m.map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+    };
+    if let Some(c) = caps(0) {
+        let country = s(c.get(1))?;
+        let number = s(c.get(2))?;
+        return Some(
+            patsearch_record::PublicationNumber::from_parts(
+                &country,
+                &number,
+                s(c.get(3)).as_deref(),
+            )
+            .map(|n| n.to_string())
+            .unwrap_or(format!("{country}{number}")),
+        );
+    }
+    if let Some(c) = caps(1) {
+        return Some(format!("EP{}{}", s(c.get(1))?, s(c.get(2))?));
+    }
+    if let Some(c) = caps(2) {
+        let number = s(c.get(1))?;
+        return patsearch_record::PublicationNumber::from_parts("US", &number, None)
+            .ok()
+            .map(|n| n.to_string());
+    }
+    if let Some(c) = caps(3) {
+        return Some(format!("US{}{}", s(c.get(1))?, s(c.get(2))?));
+    }
+    None
+}
+
+/// Opens a file for streaming with a large buffer.
+pub(crate) fn open_file(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
+/// Wraps `reader` in a buffered reader of a size suited to bulk files.
+pub(crate) fn buffered<R: Read>(reader: R) -> BufReader<R> {
+    BufReader::with_capacity(256 * 1024, reader)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_concatenated_documents() {
+        let input = b"<?xml version=\"1.0\"?>\n<a>1</a>\n<?xml version=\"1.0\"?>\n<!DOCTYPE b>\n<b>2</b>\n\n<?xml version=\"1.0\"?>\n<c/>";
+        let mut splitter = XmlSplitter::new(&input[..], 1 << 20);
+        let mut docs = Vec::new();
+        while let Some(piece) = splitter.next_piece().unwrap() {
+            match piece {
+                Piece::Document(d) => docs.push(String::from_utf8(d).unwrap()),
+                Piece::TooLarge => panic!("unexpected"),
+            }
+        }
+        assert_eq!(docs.len(), 3);
+        assert!(docs[1].contains("<b>2</b>"));
+        assert!(docs[2].ends_with("<c/>"));
+    }
+
+    #[test]
+    fn oversized_documents_are_cut_out_and_the_next_survives() {
+        let big = format!(
+            "<?xml version=\"1.0\"?>\n<a>{}</a>\n<?xml version=\"1.0\"?>\n<b/>\n",
+            "x\n".repeat(1000)
+        );
+        let mut splitter = XmlSplitter::new(big.as_bytes(), 100);
+        assert!(matches!(
+            splitter.next_piece().unwrap(),
+            Some(Piece::TooLarge)
+        ));
+        assert!(matches!(
+            splitter.next_piece().unwrap(),
+            Some(Piece::Document(_))
+        ));
+        assert!(splitter.next_piece().unwrap().is_none());
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"  {\"a\":1}"), StreamKind::Jsonl);
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><x/>"), StreamKind::Xml);
+        assert_eq!(sniff(b"<!DOCTYPE html><html>"), StreamKind::Other);
+        assert_eq!(
+            sniff(b"PATN\nWKU  039327098\n"),
+            StreamKind::Unsupported(UnsupportedFormat::ApsText)
+        );
+        assert_eq!(sniff(b"11477944\n11477945\n"), StreamKind::Other);
+    }
+
+    #[test]
+    fn sniffs_numbers_of_broken_documents() {
+        let doc = b"<us-patent-grant><us-bibliographic-data-grant><publication-reference><document-id><country>US</country><doc-number>07057742</doc-number><kind>B2</kind>";
+        assert_eq!(
+            sniff_publication_number(doc).as_deref(),
+            Some("US7057742B2")
+        );
+        assert_eq!(sniff_publication_number(b"<x/>"), None);
+    }
+}

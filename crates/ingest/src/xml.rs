@@ -1,0 +1,512 @@
+//! Turning the bytes of one XML document into a tree, tolerantly, and reading text out of it.
+//!
+//! Real patent XML is not always well-formed XML on its own: pre-2005 USPTO files
+//! use entities declared only in external DTDs, EPO files carry raw `&` in names,
+//! and a few files are not UTF-8. [`prepare`] repairs exactly those things in one
+//! linear pass (borrowing the input untouched when nothing needs repair) so that
+//! a strict, fast parser (roxmltree) can read the rest; anything still broken
+//! (a missing start tag, a truncated file) is an error for the caller to report.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use roxmltree::{Document, Node};
+
+use crate::entities;
+
+/// Decodes `bytes` to UTF-8 and repairs entities, control characters and the DOCTYPE.
+pub(crate) fn prepare(bytes: &[u8]) -> Cow<'_, str> {
+    let text = decode(bytes);
+    match sanitize(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(repaired) => Cow::Owned(repaired),
+    }
+}
+
+/// Parses prepared text into a tree.
+pub(crate) fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        // Large EPO documents with many citations stay far below this; it only
+        // bounds memory for hostile input.
+        nodes_limit: 20_000_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    Document::parse_with_options(text, options)
+}
+
+/// The encoding named in the XML declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(200)];
+    let end = memchr::memmem::find(head, b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let rest = &rest[1..];
+    Some(&rest[..rest.find(quote)?])
+}
+
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(label) = declared_encoding(bytes) {
+        if let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) {
+            if encoding != encoding_rs::UTF_8 {
+                let (text, _, _) = encoding.decode(bytes);
+                return text;
+            }
+        }
+    }
+    String::from_utf8_lossy(bytes)
+}
+
+/// Where the DOCTYPE declaration ends (the byte after its closing `>`), if there is one.
+fn doctype_span(text: &str) -> Option<(usize, usize, Option<(usize, usize)>)> {
+    let start = memchr::memmem::find(text.as_bytes(), b"<!DOCTYPE")?;
+    // Only a DOCTYPE before the root element counts.
+    let head_end = text[..start].rfind('>').map_or(0, |i| i + 1);
+    if text[head_end..start].contains('<') && !text[..start].trim_end().ends_with("?>") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut i = start + "<!DOCTYPE".len();
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'[' => {
+                    let subset_start = i + 1;
+                    let close = find_subset_end(bytes, subset_start)?;
+                    let gt = close + 1 + bytes[close + 1..].iter().position(|&c| c == b'>')?;
+                    return Some((start, gt + 1, Some((subset_start, close))));
+                }
+                b'>' => return Some((start, i + 1, None)),
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The `]` that closes an internal DTD subset, skipping quoted strings and comments.
+fn find_subset_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'<' if bytes[i..].starts_with(b"<!--") => {
+                    i += memchr::memmem::find(&bytes[i..], b"-->")? + 2;
+                }
+                b']' => return Some(i),
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Internal general entities with literal values (`<!ENTITY name "value">`).
+fn internal_entities(subset: &str) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    let mut rest = subset;
+    while let Some(at) = rest.find("<!ENTITY") {
+        rest = &rest[at + "<!ENTITY".len()..];
+        let decl_end = rest.find('>').unwrap_or(rest.len());
+        let decl = rest[..decl_end].trim();
+        if decl.starts_with('%') {
+            continue;
+        }
+        let mut parts = decl.splitn(2, char::is_whitespace);
+        let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let value = value.trim();
+        let quote = value.chars().next();
+        if let Some(q @ ('"' | '\'')) = quote {
+            if let Some(end) = value[1..].find(q) {
+                map.insert(name.to_string(), value[1..1 + end].to_string());
+            }
+        }
+    }
+    map
+}
+
+fn is_xml_char(c: u32) -> bool {
+    matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Repairs what keeps real patent XML from parsing; borrows when nothing needs repair.
+///
+/// - The DOCTYPE goes (we never fetch external DTDs); literal entities its
+///   internal subset declares are kept and substituted.
+/// - Named entities outside the five XML ones are replaced by their character
+///   from the standard sets, or U+FFFD when nobody knows them.
+/// - A raw `&` that starts no reference becomes `&amp;`.
+/// - Numeric references to characters XML forbids, and raw control characters, become U+FFFD / are dropped.
+pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let doctype = doctype_span(text);
+    let needs_work = doctype.is_some()
+        || bytes
+            .iter()
+            .any(|&b| b == b'&' || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')));
+    if !needs_work {
+        return Cow::Borrowed(text);
+    }
+    let declared = doctype
+        .and_then(|(_, _, subset)| subset)
+        .map(|(s, e)| internal_entities(&text[s..e]))
+        .unwrap_or_default();
+
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some((start, end, _)) = doctype {
+            if i == start {
+                out.push_str(&text[last..i]);
+                i = end;
+                last = end;
+                changed = true;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+            out.push_str(&text[last..i]);
+            i += 1;
+            last = i;
+            changed = true;
+            continue;
+        }
+        if b != b'&' {
+            i += 1;
+            continue;
+        }
+        let reference = reference_at(&bytes[i..]);
+        let replacement: Option<Cow<'_, str>> = match reference {
+            Reference::Numeric { len, code } => {
+                if is_xml_char(code) {
+                    i += len;
+                    continue;
+                }
+                Some(Cow::Borrowed("\u{FFFD}"))
+            }
+            Reference::Named { len } => {
+                let name = &text[i + 1..i + len - 1];
+                if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
+                    i += len;
+                    continue;
+                }
+                match declared
+                    .get(name)
+                    // A declared value is markup already: it goes in as written.
+                    .map(|v| Cow::Owned(v.clone()))
+                    .or_else(|| entities::resolve(name).map(|v| Cow::Owned(escape_text(v))))
+                {
+                    Some(v) => Some(v),
+                    None => Some(Cow::Borrowed("\u{FFFD}")),
+                }
+            }
+            Reference::None => Some(Cow::Borrowed("&amp;")),
+        };
+        let consumed = match reference {
+            Reference::Numeric { len, .. } | Reference::Named { len } => len,
+            Reference::None => 1,
+        };
+        out.push_str(&text[last..i]);
+        if let Some(r) = replacement {
+            out.push_str(&r);
+        }
+        i += consumed;
+        last = i;
+        changed = true;
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+fn escape_text(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+enum Reference {
+    Numeric { len: usize, code: u32 },
+    Named { len: usize },
+    None,
+}
+
+/// Recognises `&#123;`, `&#x1F;` and `&name;` at the start of `bytes`.
+fn reference_at(bytes: &[u8]) -> Reference {
+    debug_assert_eq!(bytes.first(), Some(&b'&'));
+    let limit = bytes.len().min(40);
+    let body = &bytes[1..limit];
+    if let Some(num) = body.strip_prefix(b"#") {
+        let (digits, radix, prefix) = match num.first() {
+            Some(b'x' | b'X') => (&num[1..], 16, 2),
+            _ => (num, 10, 1),
+        };
+        let end = digits
+            .iter()
+            .position(|&b| b == b';')
+            .unwrap_or(digits.len());
+        if end == 0 || end == digits.len() {
+            return Reference::None;
+        }
+        let Ok(s) = std::str::from_utf8(&digits[..end]) else {
+            return Reference::None;
+        };
+        return match u32::from_str_radix(s, radix) {
+            Ok(code) => Reference::Numeric {
+                len: 1 + prefix + end + 1,
+                code,
+            },
+            Err(_) if s.bytes().all(|b| b.is_ascii_hexdigit()) => Reference::Numeric {
+                len: 1 + prefix + end + 1,
+                code: 0xFFFF_FFFF,
+            },
+            Err(_) => Reference::None,
+        };
+    }
+    match body.first() {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {}
+        _ => return Reference::None,
+    }
+    for (k, &b) in body.iter().enumerate() {
+        if b == b';' {
+            return Reference::Named { len: k + 2 };
+        }
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+            return Reference::None;
+        }
+    }
+    Reference::None
+}
+
+// ---- reading the tree ----
+
+/// The first child element named `name`.
+pub(crate) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children()
+        .find(|n| n.is_element() && n.tag_name().name() == name)
+}
+
+/// All child elements named `name`.
+pub(crate) fn children<'a, 'i: 'a>(
+    node: Node<'a, 'i>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+    node.children()
+        .filter(move |n| n.is_element() && n.tag_name().name() == name)
+}
+
+/// Follows a path of child element names.
+pub(crate) fn path<'a, 'i>(node: Node<'a, 'i>, names: &[&str]) -> Option<Node<'a, 'i>> {
+    names.iter().try_fold(node, |n, name| child(n, name))
+}
+
+/// The first descendant element (or the node itself) named `name`.
+pub(crate) fn descendant<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == name)
+}
+
+/// All descendant elements named `name`.
+pub(crate) fn descendants<'a, 'i: 'a>(
+    node: Node<'a, 'i>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+    node.descendants()
+        .filter(move |n| n.is_element() && n.tag_name().name() == name)
+}
+
+/// Normalised text of a child element, `None` when absent or empty.
+pub(crate) fn child_text(node: Node<'_, '_>, name: &str) -> Option<String> {
+    child(node, name).map(text).filter(|t| !t.is_empty())
+}
+
+/// Normalised text of the element at `names` below `node`.
+pub(crate) fn path_text(node: Node<'_, '_>, names: &[&str]) -> Option<String> {
+    path(node, names).map(text).filter(|t| !t.is_empty())
+}
+
+/// Elements whose boundaries separate words: a paragraph, a claim clause, a
+/// table cell. Inline markup (`<i>`, `<sub>`) joins its text to its neighbours.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "P"
+            | "PARA"
+            | "PTEXT"
+            | "claim-text"
+            | "CLMSTEP"
+            | "heading"
+            | "H"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "br"
+            | "BR"
+            | "row"
+            | "entry"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "tables"
+            | "maths"
+            | "math"
+            | "chemistry"
+            | "table-external-doc"
+            | "description-of-drawings"
+            | "claim"
+            | "CLM"
+    )
+}
+
+/// Elements whose content is never prose: images, formula markup in
+/// presentation form, processing data.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "img" | "EMI" | "image" | "figure" | "chem-structure-img" | "ocr-text"
+    )
+}
+
+/// The text under `node` with whitespace collapsed: one space between words,
+/// none at either end.
+pub(crate) fn text(node: Node<'_, '_>) -> String {
+    let mut out = String::new();
+    let mut pending_space = false;
+    push_text(node, &mut out, &mut pending_space);
+    out
+}
+
+/// Appends the collapsed text of `node` to `out`.
+pub(crate) fn push_text(node: Node<'_, '_>, out: &mut String, pending_space: &mut bool) {
+    for n in node.children() {
+        if n.is_text() {
+            push_collapsed(n.text().unwrap_or(""), out, pending_space);
+        } else if n.is_element() {
+            let name = n.tag_name().name();
+            if is_skipped(name) {
+                continue;
+            }
+            let block = is_block(name);
+            if block {
+                *pending_space = true;
+            }
+            push_text(n, out, pending_space);
+            if block {
+                *pending_space = true;
+            }
+        }
+    }
+}
+
+/// Appends `text` with runs of whitespace collapsed to one space.
+pub(crate) fn push_collapsed(text: &str, out: &mut String, pending_space: &mut bool) {
+    if text.starts_with(char::is_whitespace) {
+        *pending_space = true;
+    }
+    let mut wrote = false;
+    for word in text.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if (*pending_space || wrote) && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        *pending_space = false;
+        wrote = true;
+    }
+    if wrote {
+        *pending_space = text.ends_with(char::is_whitespace);
+    }
+}
+
+/// Collapses whitespace in a plain string.
+pub(crate) fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending = false;
+    push_collapsed(text, &mut out, &mut pending);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_xml_is_borrowed() {
+        let xml = "<?xml version=\"1.0\"?><a>x &amp; y &#x2014; z</a>";
+        assert!(matches!(sanitize(xml), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn undeclared_entities_resolve_and_raw_ampersands_escape() {
+        let xml = "<a>&ldquo;Kador & Partner&rdquo; &frac12; &Dgr; &nosuch; &amp;</a>";
+        let fixed = sanitize(xml);
+        let doc = parse(&fixed).unwrap();
+        assert_eq!(text(doc.root_element()), "“Kador & Partner” ½ Δ \u{FFFD} &");
+    }
+
+    #[test]
+    fn doctype_with_internal_subset_is_removed_and_literal_entities_kept() {
+        let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE a SYSTEM \"a.dtd\" [\n<!ENTITY img1 SYSTEM \"x.TIF\" NDATA TIF>\n<!ENTITY co \"ACME &amp; Co\">\n]>\n<a>&co; made it</a>";
+        let fixed = sanitize(xml);
+        assert!(!fixed.contains("DOCTYPE"));
+        let doc = parse(&fixed).unwrap();
+        assert_eq!(text(doc.root_element()), "ACME & Co made it");
+    }
+
+    #[test]
+    fn forbidden_characters_are_repaired() {
+        let xml = "<a>bad&#x0;char\u{1}here</a>";
+        let fixed = sanitize(xml);
+        let doc = parse(&fixed).unwrap();
+        assert_eq!(text(doc.root_element()), "bad\u{FFFD}charhere");
+    }
+
+    #[test]
+    fn latin1_declared_files_decode() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
+        let prepared = prepare(bytes);
+        let doc = parse(&prepared).unwrap();
+        assert_eq!(text(doc.root_element()), "café");
+    }
+
+    #[test]
+    fn text_separates_blocks_and_joins_inline_markup() {
+        let xml = "<claim><claim-text>1. A device comprising:<claim-text>a part;</claim-text><claim-text>H<sub>2</sub>O  tank.</claim-text></claim-text></claim>";
+        let doc = parse(xml).unwrap();
+        assert_eq!(
+            text(doc.root_element()),
+            "1. A device comprising: a part; H2O tank."
+        );
+    }
+}

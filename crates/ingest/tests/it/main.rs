@@ -1,0 +1,3 @@
+//! Integration tests of the ingest crate over the real patent files in `../shared/data/patents/`.
+
+mod fixtures;

@@ -1,0 +1,141 @@
+//! `patsearch ingest`: run the ingest pipeline with a progress bar and a summary.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use patsearch_ingest::{Event, IngestOptions, Progress, Summary};
+
+use crate::cli::IngestArgs;
+
+pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let mut dump: Option<Box<dyn Write>> = match &args.dump {
+        Some(path) if path.as_os_str() == "-" => {
+            Some(Box::new(BufWriter::new(io::stdout().lock())))
+        }
+        Some(path) => Some(Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ))),
+        None => None,
+    };
+    let options = IngestOptions {
+        threads: args.threads,
+        ..IngestOptions::default()
+    };
+    let total = patsearch_ingest::total_input_bytes(&args.paths);
+    let progress = Progress::default();
+    let bar = progress_bar(total, args.quiet);
+    let started = Instant::now();
+    let mut write_error: Option<io::Error> = None;
+
+    let summary = std::thread::scope(|scope| {
+        let ticker = scope.spawn(|| {
+            while !bar.is_finished() {
+                let bytes = progress.bytes_read.load(Ordering::Relaxed);
+                let docs = progress.documents.load(Ordering::Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_position(bytes);
+                bar.set_message(format!(
+                    "{docs} docs, {:.0} docs/s, {:.1} MB/s",
+                    docs as f64 / secs,
+                    bytes as f64 / secs / 1e6
+                ));
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let summary =
+            patsearch_ingest::run(&args.paths, &options, &progress, |event| match event {
+                Event::Record(record) => {
+                    if let (Some(out), None) = (dump.as_mut(), write_error.as_ref()) {
+                        let written = serde_json::to_writer(&mut *out, &record)
+                            .map_err(io::Error::from)
+                            .and_then(|()| out.write_all(b"\n"));
+                        if let Err(e) = written {
+                            write_error = Some(e);
+                        }
+                    }
+                }
+                Event::Skipped(skip) => bar.suspend(|| eprintln!("skipped: {skip}")),
+                Event::NonPatent { .. } => {}
+            });
+        bar.finish_and_clear();
+        let _ = ticker.join();
+        summary
+    });
+    if let Some(out) = dump.as_mut() {
+        out.flush().context("cannot write the dump")?;
+    }
+    if let Some(e) = write_error {
+        return Err(e).context("cannot write the dump");
+    }
+    report(&summary, started.elapsed(), args);
+    Ok(if summary.skipped > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {msg} [{elapsed_precise}, eta {eta}]",
+        )
+        .expect("progress template is valid"),
+    );
+    bar
+}
+
+fn report(summary: &Summary, elapsed: Duration, args: &IngestArgs) {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let dumping_to_stdout = args.dump.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if args.json && !dumping_to_stdout {
+        let json = serde_json::json!({
+            "files": summary.files,
+            "ignored_files": summary.ignored_files,
+            "documents_read": summary.documents_read,
+            "ingested": summary.ingested,
+            "non_patent": summary.non_patent,
+            "skipped": summary.skipped,
+            "skipped_by_reason": summary.skipped_by_reason,
+            "bytes_read": summary.bytes_read,
+            "seconds": secs,
+        });
+        println!("{json}");
+        return;
+    }
+    eprintln!(
+        "read {} documents from {} files ({:.1} MB in {:.2} s, {:.1} MB/s, {:.0} docs/s)",
+        summary.documents_read,
+        summary.files,
+        summary.bytes_read as f64 / 1e6,
+        secs,
+        summary.bytes_read as f64 / 1e6 / secs,
+        summary.documents_read as f64 / secs,
+    );
+    eprintln!("  ingested:   {}", summary.ingested);
+    if summary.non_patent > 0 {
+        eprintln!(
+            "  non-patent: {} (sequence listings, reports)",
+            summary.non_patent
+        );
+    }
+    eprintln!("  skipped:    {}", summary.skipped);
+    for (reason, count) in &summary.skipped_by_reason {
+        eprintln!("    {reason}: {count}");
+    }
+    if summary.ignored_files > 0 {
+        eprintln!(
+            "  files without patent data, ignored: {}",
+            summary.ignored_files
+        );
+    }
+}
