@@ -55,7 +55,7 @@ pub(crate) fn parse(line: &[u8], ctx: DocContext<'_>) -> Result<PatentRecord, Do
     }
     let flat: FlatRecord =
         serde_json::from_slice(line).map_err(|e| DocError::InvalidJson(e.to_string()))?;
-    Ok(from_flat(flat, ctx)?)
+    from_flat(flat, ctx)
 }
 
 fn source(ctx: DocContext<'_>, original: Option<String>) -> SourceRef {

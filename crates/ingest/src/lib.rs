@@ -113,7 +113,31 @@ impl fmt::Display for Skip {
 /// Parses one XML document (USPTO or EPO, any supported version).
 pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, DocError> {
     let text = xml::prepare(bytes);
-    let doc = xml::parse(&text).map_err(|e| DocError::MalformedXml(e.to_string()))?;
+    let repaired;
+    let parsed = match xml::parse(&text) {
+        Ok(doc) => Ok(doc),
+        // Rarely, text holds a bare `<`: repair and retry only then, so clean
+        // documents never pay for the extra pass.
+        Err(e) => match xml::escape_stray_lt(&text) {
+            Some(fixed) => {
+                repaired = fixed;
+                xml::parse(&repaired).map_err(|_| e)
+            }
+            None => Err(e),
+        },
+    };
+    let doc = parsed.map_err(|e| {
+        if memchr::memmem::find(
+            &bytes[..bytes.len().min(4096)],
+            b"ST.32 US PATENT GRANT V2.4",
+        )
+        .is_some()
+        {
+            DocError::Unsupported(UnsupportedFormat::Sgml)
+        } else {
+            DocError::MalformedXml(e.to_string())
+        }
+    })?;
     let root = doc.root_element();
     let name = root.tag_name().name();
     let record = match name {

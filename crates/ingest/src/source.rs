@@ -21,7 +21,8 @@ pub enum UnsupportedFormat {
     ApsText,
     /// USPTO BRS/CSS tagged text dumps.
     BrsText,
-    /// USPTO SGML grants (v2.4, 2001).
+    /// USPTO SGML grants (v2.4, 2001) that are not also well-formed XML
+    /// (those that are, are parsed).
     Sgml,
     /// EPO full-text for text analytics, tab-separated.
     EpoTsv,
@@ -81,9 +82,6 @@ pub(crate) fn sniff(head: &[u8]) -> StreamKind {
             .collect();
         if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
             return StreamKind::Other;
-        }
-        if contains(b"ST.32 US PATENT GRANT V2.4") {
-            return StreamKind::Unsupported(UnsupportedFormat::Sgml);
         }
         return StreamKind::Xml;
     }
@@ -243,11 +241,18 @@ pub(crate) fn strip_compression_suffix(name: &str) -> &str {
     name
 }
 
-/// Splits a stream of concatenated XML documents at each `<?xml` line.
+/// Splits a stream of concatenated XML documents at each `<?xml` declaration
+/// that starts a line. Works on whole buffers (memchr search), not lines:
+/// USPTO files put every element on its own short line.
 pub(crate) struct XmlSplitter<R> {
     reader: R,
-    pending_line: Option<Vec<u8>>,
+    /// Bytes read but not yet handed out; starts with the current document.
+    buffer: Vec<u8>,
+    /// Where to resume the search for the next declaration in `buffer`.
+    searched: usize,
     max_document_bytes: usize,
+    /// The current document outgrew the limit; its bytes are being discarded.
+    discarding: bool,
     done: bool,
 }
 
@@ -257,64 +262,100 @@ pub(crate) enum Piece {
     TooLarge,
 }
 
+const DECLARATION: &[u8] = b"<?xml";
+
 impl<R: BufRead> XmlSplitter<R> {
     pub(crate) fn new(reader: R, max_document_bytes: usize) -> Self {
         Self {
             reader,
-            pending_line: None,
+            buffer: Vec::new(),
+            searched: 0,
             max_document_bytes,
+            discarding: false,
             done: false,
         }
     }
 
     pub(crate) fn next_piece(&mut self) -> io::Result<Option<Piece>> {
-        if self.done {
-            return Ok(None);
-        }
-        let mut doc = self.pending_line.take().unwrap_or_default();
-        let mut too_large = false;
-        let mut line = Vec::new();
         loop {
-            line.clear();
-            let n = self.reader.read_until(b'\n', &mut line)?;
-            if n == 0 {
+            if let Some(at) = self.next_boundary() {
+                let rest = self.buffer.split_off(at);
+                let doc = std::mem::replace(&mut self.buffer, rest);
+                self.searched = 1;
+                if std::mem::take(&mut self.discarding) || doc.len() > self.max_document_bytes {
+                    return Ok(Some(Piece::TooLarge));
+                }
+                if has_content(&doc) {
+                    return Ok(Some(Piece::Document(doc)));
+                }
+                continue;
+            }
+            if self.done {
+                let doc = std::mem::take(&mut self.buffer);
+                self.searched = 0;
+                if std::mem::take(&mut self.discarding) || doc.len() > self.max_document_bytes {
+                    return Ok(Some(Piece::TooLarge));
+                }
+                return Ok(has_content(&doc).then_some(Piece::Document(doc)));
+            }
+            // Nothing more to find in what we hold: read on.
+            self.searched = self.buffer.len().saturating_sub(DECLARATION.len());
+            if self.buffer.len() > self.max_document_bytes {
+                // Keep only a tail long enough to catch a declaration cut in two.
+                let keep = self.buffer.len() - self.searched;
+                self.buffer.drain(..self.buffer.len() - keep);
+                self.searched = 0;
+                self.discarding = true;
+            }
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
                 self.done = true;
-                break;
-            }
-            if starts_document(&line) && (too_large || has_content(&doc)) {
-                self.pending_line = Some(std::mem::take(&mut line));
-                break;
-            }
-            if too_large {
                 continue;
             }
-            if doc.len() + line.len() > self.max_document_bytes {
-                too_large = true;
-                doc = Vec::new();
-                continue;
-            }
-            doc.extend_from_slice(&line);
-        }
-        if too_large {
-            return Ok(Some(Piece::TooLarge));
-        }
-        if has_content(&doc) {
-            Ok(Some(Piece::Document(doc)))
-        } else {
-            Ok(None)
+            let n = chunk.len();
+            self.buffer.extend_from_slice(chunk);
+            self.reader.consume(n);
         }
     }
-}
 
-fn starts_document(line: &[u8]) -> bool {
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    // Hand-assembled files indent the declaration; a real one never follows text on its line.
-    let start = line
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(line.len());
-    let line = &line[start..];
-    line.starts_with(b"<?xml ") || line.starts_with(b"<?xml\t") || line.starts_with(b"<?xml?")
+    /// The offset of the next declaration that starts a line and follows some
+    /// content, if `buffer` holds one.
+    fn next_boundary(&mut self) -> Option<usize> {
+        let finder = memchr::memmem::Finder::new(DECLARATION);
+        while let Some(pos) = finder.find(&self.buffer[self.searched..]) {
+            let at = self.searched + pos;
+            self.searched = at + 1;
+            // `<?xml-stylesheet` and friends are not declarations.
+            match self.buffer.get(at + DECLARATION.len()) {
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'?') => {}
+                Some(_) => continue,
+                None if !self.done => {
+                    // Cut at the end of what we hold: look again after reading on.
+                    self.searched = at;
+                    return None;
+                }
+                None => {}
+            }
+            if at == 0 {
+                continue;
+            }
+            let before = &self.buffer[..at];
+            // Hand-assembled files indent the declaration; a real one never follows text on its line.
+            let line_start = before
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t'))
+                .is_none_or(|i| before[i] == b'\n' || before[i] == b'\r');
+            if line_start && (self.discarding || has_content(before)) {
+                // Cut before the indentation so the next document starts clean.
+                let cut = before
+                    .iter()
+                    .rposition(|b| !matches!(b, b' ' | b'\t'))
+                    .map_or(0, |i| i + 1);
+                return Some(cut);
+            }
+        }
+        None
+    }
 }
 
 fn has_content(doc: &[u8]) -> bool {

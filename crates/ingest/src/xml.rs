@@ -35,6 +35,38 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
     Document::parse_with_options(text, options)
 }
 
+/// Escapes `<` characters that cannot start markup (`<First Embodiment</heading>`,
+/// `a < b`), as EPO text sometimes has. Run only after a parse failed, since it
+/// looks at every tag; `None` when there was nothing to escape.
+pub(crate) fn escape_stray_lt(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = 0;
+    for at in memchr::memchr_iter(b'<', bytes) {
+        let stray = match bytes.get(at + 1) {
+            Some(b'/' | b'!' | b'?') => false,
+            Some(b) if b.is_ascii_alphabetic() || *b == b'_' || *b == b':' || *b >= 0x80 => {
+                // A start tag ends with `>` before any other `<`.
+                match memchr::memchr2(b'<', b'>', &bytes[at + 1..]) {
+                    Some(next) => bytes[at + 1 + next] == b'<',
+                    None => true,
+                }
+            }
+            _ => true,
+        };
+        if stray {
+            out.push_str(&text[last..at]);
+            out.push_str("&lt;");
+            last = at + 1;
+        }
+    }
+    if last == 0 {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
 /// The encoding named in the XML declaration, if any.
 fn declared_encoding(bytes: &[u8]) -> Option<&str> {
     let head = &bytes[..bytes.len().min(200)];
@@ -66,8 +98,16 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// Where the DOCTYPE declaration ends (the byte after its closing `>`), if there is one.
-fn doctype_span(text: &str) -> Option<(usize, usize, Option<(usize, usize)>)> {
+/// A DOCTYPE declaration: its byte range and that of its internal subset.
+#[derive(Debug, Clone, Copy)]
+struct Doctype {
+    start: usize,
+    end: usize,
+    subset: Option<(usize, usize)>,
+}
+
+/// Finds the DOCTYPE declaration before the root element, if there is one.
+fn doctype_span(text: &str) -> Option<Doctype> {
     let start = memchr::memmem::find(text.as_bytes(), b"<!DOCTYPE")?;
     // Only a DOCTYPE before the root element counts.
     let head_end = text[..start].rfind('>').map_or(0, |i| i + 1);
@@ -88,9 +128,19 @@ fn doctype_span(text: &str) -> Option<(usize, usize, Option<(usize, usize)>)> {
                     let subset_start = i + 1;
                     let close = find_subset_end(bytes, subset_start)?;
                     let gt = close + 1 + bytes[close + 1..].iter().position(|&c| c == b'>')?;
-                    return Some((start, gt + 1, Some((subset_start, close))));
+                    return Some(Doctype {
+                        start,
+                        end: gt + 1,
+                        subset: Some((subset_start, close)),
+                    });
                 }
-                b'>' => return Some((start, i + 1, None)),
+                b'>' => {
+                    return Some(Doctype {
+                        start,
+                        end: i + 1,
+                        subset: None,
+                    })
+                }
                 _ => {}
             },
         }
@@ -170,7 +220,7 @@ pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let declared = doctype
-        .and_then(|(_, _, subset)| subset)
+        .and_then(|d| d.subset)
         .map(|(s, e)| internal_entities(&text[s..e]))
         .unwrap_or_default();
 
@@ -179,11 +229,11 @@ pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
     let mut last = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some((start, end, _)) = doctype {
-            if i == start {
+        if let Some(d) = doctype {
+            if i == d.start {
                 out.push_str(&text[last..i]);
-                i = end;
-                last = end;
+                i = d.end;
+                last = d.end;
                 changed = true;
                 continue;
             }
@@ -482,6 +532,16 @@ mod tests {
         assert!(!fixed.contains("DOCTYPE"));
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "ACME & Co made it");
+    }
+
+    #[test]
+    fn stray_less_than_signs_are_escaped() {
+        let xml = "<d><heading><First Embodiment</heading><p>a < b and c<d</p></d>";
+        assert!(parse(xml).is_err());
+        let fixed = escape_stray_lt(xml).unwrap();
+        let doc = parse(&fixed).unwrap();
+        assert_eq!(text(doc.root_element()), "<First Embodiment a < b and c<d");
+        assert!(escape_stray_lt("<a><b/></a>").is_none());
     }
 
     #[test]
