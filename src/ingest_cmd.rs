@@ -32,20 +32,23 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut write_error: Option<io::Error> = None;
 
+    let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     let summary = std::thread::scope(|scope| {
-        let ticker = scope.spawn(|| {
-            while !bar.is_finished() {
-                let bytes = progress.bytes_read.load(Ordering::Relaxed);
-                let docs = progress.documents.load(Ordering::Relaxed);
-                let secs = started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_position(bytes);
-                bar.set_message(format!(
-                    "{docs} docs, {:.0} docs/s, {:.1} MB/s",
-                    docs as f64 / secs,
-                    bytes as f64 / secs / 1e6
-                ));
-                std::thread::sleep(Duration::from_millis(200));
+        let (bar_ref, progress_ref) = (&bar, &progress);
+        let ticker = scope.spawn(move || loop {
+            match ticker_stopped.recv_timeout(Duration::from_millis(200)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => break,
             }
+            let bytes = progress_ref.bytes_read.load(Ordering::Relaxed);
+            let docs = progress_ref.documents.load(Ordering::Relaxed);
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            bar_ref.set_position(bytes);
+            bar_ref.set_message(format!(
+                "{docs} docs, {:.0} docs/s, {:.1} MB/s",
+                docs as f64 / secs,
+                bytes as f64 / secs / 1e6
+            ));
         });
         let summary =
             patsearch_ingest::run(&args.paths, &options, &progress, |event| match event {
@@ -62,6 +65,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                 Event::Skipped(skip) => bar.suspend(|| eprintln!("skipped: {skip}")),
                 Event::NonPatent { .. } => {}
             });
+        drop(stop_ticker);
         bar.finish_and_clear();
         let _ = ticker.join();
         summary

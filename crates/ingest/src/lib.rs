@@ -112,13 +112,14 @@ impl fmt::Display for Skip {
 
 /// Parses one XML document (USPTO or EPO, any supported version).
 pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, DocError> {
-    let text = xml::prepare(bytes);
+    let prepared = xml::prepare(bytes);
+    let text = &prepared.text;
     let repaired;
-    let parsed = match xml::parse(&text) {
+    let parsed = match xml::parse(text) {
         Ok(doc) => Ok(doc),
         // Rarely, text holds a bare `<`: repair and retry only then, so clean
         // documents never pay for the extra pass.
-        Err(e) => match xml::escape_stray_lt(&text) {
+        Err(e) => match xml::escape_stray_lt(text) {
             Some(fixed) => {
                 repaired = fixed;
                 xml::parse(&repaired).map_err(|_| e)
@@ -135,7 +136,7 @@ pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, D
         {
             DocError::Unsupported(UnsupportedFormat::Sgml)
         } else {
-            DocError::MalformedXml(e.to_string())
+            DocError::MalformedXml(xml::describe_error(&e, prepared.lines_before))
         }
     })?;
     let root = doc.root_element();

@@ -14,13 +14,39 @@ use roxmltree::{Document, Node};
 
 use crate::entities;
 
+/// A document made ready for the XML parser.
+pub(crate) struct Prepared<'a> {
+    pub(crate) text: Cow<'a, str>,
+    /// Lines dropped from the front (declaration and DOCTYPE), to add back to
+    /// error positions so they point into the original file.
+    pub(crate) lines_before: u32,
+}
+
 /// Decodes `bytes` to UTF-8 and repairs entities, control characters and the DOCTYPE.
-pub(crate) fn prepare(bytes: &[u8]) -> Cow<'_, str> {
-    let text = decode(bytes);
-    match sanitize(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(repaired) => Cow::Owned(repaired),
+pub(crate) fn prepare(bytes: &[u8]) -> Prepared<'_> {
+    match decode(bytes) {
+        Cow::Borrowed(text) => sanitize(text),
+        Cow::Owned(text) => {
+            let prepared = sanitize(&text);
+            Prepared {
+                text: Cow::Owned(prepared.text.into_owned()),
+                lines_before: prepared.lines_before,
+            }
+        }
     }
+}
+
+/// The parser's message with its position moved back into the original file.
+pub(crate) fn describe_error(error: &roxmltree::Error, lines_before: u32) -> String {
+    let pos = error.pos();
+    let message = error.to_string();
+    let suffix = format!(" at {}:{}", pos.row, pos.col);
+    let message = message.strip_suffix(&suffix).unwrap_or(&message);
+    format!(
+        "{message} at line {}, column {}",
+        pos.row + lines_before,
+        pos.col
+    )
 }
 
 /// Parses prepared text into a tree.
@@ -95,7 +121,10 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
             }
         }
     }
-    String::from_utf8_lossy(bytes)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// A DOCTYPE declaration: its byte range and that of its internal subset.
@@ -201,99 +230,103 @@ fn is_xml_char(c: u32) -> bool {
     matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
+fn is_forbidden_control(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether `bytes` holds a control character XML forbids; written to vectorise.
+fn has_forbidden_control(bytes: &[u8]) -> bool {
+    bytes.chunks(64).any(|chunk| {
+        chunk
+            .iter()
+            .fold(false, |acc, &b| acc | is_forbidden_control(b))
+    })
+}
+
 /// Repairs what keeps real patent XML from parsing; borrows when nothing needs repair.
 ///
-/// - The DOCTYPE goes (we never fetch external DTDs); literal entities its
-///   internal subset declares are kept and substituted.
+/// - Everything before the root element's DOCTYPE end goes (we never fetch
+///   external DTDs); literal entities its internal subset declares are kept and substituted.
 /// - Named entities outside the five XML ones are replaced by their character
 ///   from the standard sets, or U+FFFD when nobody knows them.
 /// - A raw `&` that starts no reference becomes `&amp;`.
-/// - Numeric references to characters XML forbids, and raw control characters, become U+FFFD / are dropped.
-pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
+/// - Numeric references to characters XML forbids become U+FFFD; raw control characters are dropped.
+pub(crate) fn sanitize(text: &str) -> Prepared<'_> {
     let doctype = doctype_span(text);
-    let needs_work = doctype.is_some()
-        || bytes
-            .iter()
-            .any(|&b| b == b'&' || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')));
-    if !needs_work {
-        return Cow::Borrowed(text);
+    let (body_start, lines_before) = match doctype {
+        Some(d) => (
+            d.end,
+            memchr::memchr_iter(b'\n', &text.as_bytes()[..d.end]).count() as u32,
+        ),
+        None => (0, 0),
+    };
+    let body = &text[body_start..];
+    let bytes = body.as_bytes();
+    let controls = has_forbidden_control(bytes);
+    if !controls && memchr::memchr(b'&', bytes).is_none() {
+        return Prepared {
+            text: Cow::Borrowed(body),
+            lines_before,
+        };
     }
     let declared = doctype
         .and_then(|d| d.subset)
         .map(|(s, e)| internal_entities(&text[s..e]))
         .unwrap_or_default();
+    let positions: Box<dyn Iterator<Item = usize>> = if controls {
+        Box::new((0..bytes.len()).filter(|&i| bytes[i] == b'&' || is_forbidden_control(bytes[i])))
+    } else {
+        Box::new(memchr::memchr_iter(b'&', bytes))
+    };
 
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut changed = false;
+    let mut out = String::new();
     let mut last = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(d) = doctype {
-            if i == d.start {
-                out.push_str(&text[last..i]);
-                i = d.end;
-                last = d.end;
-                changed = true;
-                continue;
-            }
+    for i in positions {
+        if i < last {
+            continue;
         }
         let b = bytes[i];
-        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-            out.push_str(&text[last..i]);
-            i += 1;
-            last = i;
-            changed = true;
-            continue;
-        }
         if b != b'&' {
-            i += 1;
+            out.push_str(&body[last..i]);
+            last = i + 1;
             continue;
         }
-        let reference = reference_at(&bytes[i..]);
-        let replacement: Option<Cow<'_, str>> = match reference {
-            Reference::Numeric { len, code } => {
-                if is_xml_char(code) {
-                    i += len;
-                    continue;
-                }
-                Some(Cow::Borrowed("\u{FFFD}"))
-            }
+        let (replacement, consumed): (Cow<'_, str>, usize) = match reference_at(&bytes[i..]) {
+            Reference::Numeric { code, .. } if is_xml_char(code) => continue,
+            Reference::Numeric { len, .. } => (Cow::Borrowed("\u{FFFD}"), len),
             Reference::Named { len } => {
-                let name = &text[i + 1..i + len - 1];
+                let name = &body[i + 1..i + len - 1];
                 if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
-                    i += len;
                     continue;
                 }
-                match declared
+                let value = declared
                     .get(name)
                     // A declared value is markup already: it goes in as written.
                     .map(|v| Cow::Owned(v.clone()))
                     .or_else(|| entities::resolve(name).map(|v| Cow::Owned(escape_text(v))))
-                {
-                    Some(v) => Some(v),
-                    None => Some(Cow::Borrowed("\u{FFFD}")),
-                }
+                    .unwrap_or(Cow::Borrowed("\u{FFFD}"));
+                (value, len)
             }
-            Reference::None => Some(Cow::Borrowed("&amp;")),
+            Reference::None => (Cow::Borrowed("&amp;"), 1),
         };
-        let consumed = match reference {
-            Reference::Numeric { len, .. } | Reference::Named { len } => len,
-            Reference::None => 1,
-        };
-        out.push_str(&text[last..i]);
-        if let Some(r) = replacement {
-            out.push_str(&r);
+        if out.is_empty() {
+            out.reserve(body.len() + 64);
         }
-        i += consumed;
-        last = i;
-        changed = true;
+        out.push_str(&body[last..i]);
+        out.push_str(&replacement);
+        last = i + consumed;
     }
-    if !changed {
-        return Cow::Borrowed(text);
+    if last == 0 {
+        return Prepared {
+            text: Cow::Borrowed(body),
+            lines_before,
+        };
     }
-    out.push_str(&text[last..]);
-    Cow::Owned(out)
+    out.push_str(&body[last..]);
+    Prepared {
+        text: Cow::Owned(out),
+        lines_before,
+    }
 }
 
 fn escape_text(value: &str) -> String {
@@ -480,22 +513,48 @@ pub(crate) fn push_text(node: Node<'_, '_>, out: &mut String, pending_space: &mu
     }
 }
 
-/// Appends `text` with runs of whitespace collapsed to one space.
-pub(crate) fn push_collapsed(text: &str, out: &mut String, pending_space: &mut bool) {
-    if text.starts_with(char::is_whitespace) {
-        *pending_space = true;
+/// The whitespace character starting at byte `i` of `text`, and its length.
+#[inline]
+fn whitespace_at(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return b.is_ascii_whitespace().then_some(1);
     }
-    let mut wrote = false;
-    for word in text.split(char::is_whitespace).filter(|w| !w.is_empty()) {
-        if (*pending_space || wrote) && !out.is_empty() {
+    let c = text[i..].chars().next()?;
+    c.is_whitespace().then(|| c.len_utf8())
+}
+
+/// Appends `text` with runs of whitespace (Unicode's, so `&emsp;` and
+/// no-break spaces count) collapsed to one space.
+pub(crate) fn push_collapsed(text: &str, out: &mut String, pending_space: &mut bool) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(len) = whitespace_at(text, i) {
+            *pending_space = true;
+            i += len;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() {
+            if bytes[i] < 0x80 {
+                if bytes[i].is_ascii_whitespace() {
+                    break;
+                }
+                i += 1;
+            } else {
+                match text[i..].chars().next() {
+                    Some(c) if c.is_whitespace() => break,
+                    Some(c) => i += c.len_utf8(),
+                    None => break,
+                }
+            }
+        }
+        if *pending_space && !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[start..i]);
         *pending_space = false;
-        wrote = true;
-    }
-    if wrote {
-        *pending_space = text.ends_with(char::is_whitespace);
     }
 }
 
@@ -514,13 +573,13 @@ mod tests {
     #[test]
     fn clean_xml_is_borrowed() {
         let xml = "<?xml version=\"1.0\"?><a>x &amp; y &#x2014; z</a>";
-        assert!(matches!(sanitize(xml), Cow::Borrowed(_)));
+        assert!(matches!(sanitize(xml).text, Cow::Borrowed(_)));
     }
 
     #[test]
     fn undeclared_entities_resolve_and_raw_ampersands_escape() {
         let xml = "<a>&ldquo;Kador & Partner&rdquo; &frac12; &Dgr; &nosuch; &amp;</a>";
-        let fixed = sanitize(xml);
+        let fixed = sanitize(xml).text;
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "“Kador & Partner” ½ Δ \u{FFFD} &");
     }
@@ -528,7 +587,9 @@ mod tests {
     #[test]
     fn doctype_with_internal_subset_is_removed_and_literal_entities_kept() {
         let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE a SYSTEM \"a.dtd\" [\n<!ENTITY img1 SYSTEM \"x.TIF\" NDATA TIF>\n<!ENTITY co \"ACME &amp; Co\">\n]>\n<a>&co; made it</a>";
-        let fixed = sanitize(xml);
+        let prepared = sanitize(xml);
+        assert_eq!(prepared.lines_before, 4);
+        let fixed = prepared.text;
         assert!(!fixed.contains("DOCTYPE"));
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "ACME & Co made it");
@@ -547,7 +608,7 @@ mod tests {
     #[test]
     fn forbidden_characters_are_repaired() {
         let xml = "<a>bad&#x0;char\u{1}here</a>";
-        let fixed = sanitize(xml);
+        let fixed = sanitize(xml).text;
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "bad\u{FFFD}charhere");
     }
@@ -556,7 +617,7 @@ mod tests {
     fn latin1_declared_files_decode() {
         let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
         let prepared = prepare(bytes);
-        let doc = parse(&prepared).unwrap();
+        let doc = parse(&prepared.text).unwrap();
         assert_eq!(text(doc.root_element()), "café");
     }
 
