@@ -130,7 +130,6 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
 /// A DOCTYPE declaration: its byte range and that of its internal subset.
 #[derive(Debug, Clone, Copy)]
 struct Doctype {
-    start: usize,
     end: usize,
     subset: Option<(usize, usize)>,
 }
@@ -158,14 +157,12 @@ fn doctype_span(text: &str) -> Option<Doctype> {
                     let close = find_subset_end(bytes, subset_start)?;
                     let gt = close + 1 + bytes[close + 1..].iter().position(|&c| c == b'>')?;
                     return Some(Doctype {
-                        start,
                         end: gt + 1,
                         subset: Some((subset_start, close)),
                     });
                 }
                 b'>' => {
                     return Some(Doctype {
-                        start,
                         end: i + 1,
                         subset: None,
                     })
