@@ -35,20 +35,20 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     let summary = std::thread::scope(|scope| {
         let (bar_ref, progress_ref) = (&bar, &progress);
-        let ticker = scope.spawn(move || loop {
-            match ticker_stopped.recv_timeout(Duration::from_millis(200)) {
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                _ => break,
+        let ticker = scope.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                ticker_stopped.recv_timeout(Duration::from_millis(200))
+            {
+                let bytes = progress_ref.bytes_read.load(Ordering::Relaxed);
+                let docs = progress_ref.documents.load(Ordering::Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                bar_ref.set_position(bytes);
+                bar_ref.set_message(format!(
+                    "{docs} docs, {:.0} docs/s, {:.1} MB/s",
+                    docs as f64 / secs,
+                    bytes as f64 / secs / 1e6
+                ));
             }
-            let bytes = progress_ref.bytes_read.load(Ordering::Relaxed);
-            let docs = progress_ref.documents.load(Ordering::Relaxed);
-            let secs = started.elapsed().as_secs_f64().max(1e-3);
-            bar_ref.set_position(bytes);
-            bar_ref.set_message(format!(
-                "{docs} docs, {:.0} docs/s, {:.1} MB/s",
-                docs as f64 / secs,
-                bytes as f64 / secs / 1e6
-            ));
         });
         let summary =
             patsearch_ingest::run(&args.paths, &options, &progress, |event| match event {
