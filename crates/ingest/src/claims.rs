@@ -13,10 +13,30 @@ pub(crate) fn strip_leading_number(text: &str) -> &str {
         return trimmed;
     }
     let rest = trimmed[digits..].trim_start();
-    match rest.as_bytes().first() {
+    let rest = match rest.as_bytes().first() {
         Some(b'.' | b')') => rest[1..].trim_start(),
-        _ => trimmed,
+        // "1-18. (Cancelled)": a range of numbers without a dot after the first.
+        Some(b'-') => rest,
+        _ => return trimmed,
+    };
+    if rest.starts_with('-')
+        && !rest[1..]
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return trimmed;
     }
+    // "1.-18. (Cancelled)": the end of a range of cancelled claims.
+    if let Some(range_end) = rest.strip_prefix(['-', '–']) {
+        let range_end = range_end.trim_start();
+        let end_digits = range_end.bytes().take_while(u8::is_ascii_digit).count();
+        if end_digits > 0 {
+            if let Some(after) = range_end[end_digits..].trim_start().strip_prefix('.') {
+                return after.trim_start();
+            }
+        }
+    }
+    rest
 }
 
 /// The claim number printed at the start of a claim text, if any.
@@ -126,6 +146,9 @@ mod tests {
         assert_eq!(strip_leading_number("12 . The device"), "The device");
         assert_eq!(strip_leading_number("A method"), "A method");
         assert_eq!(strip_leading_number("2013 was a year"), "2013 was a year");
+        assert_eq!(strip_leading_number("1.-18. (Cancelled)"), "(Cancelled)");
+        assert_eq!(strip_leading_number("1-18. (canceled)"), "(canceled)");
+        assert_eq!(strip_leading_number("3-phase motor"), "3-phase motor");
         assert_eq!(leading_number("7. The system"), Some(7));
         assert_eq!(leading_number("The system"), None);
     }

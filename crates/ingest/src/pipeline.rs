@@ -15,8 +15,8 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use patsearch_record::PatentRecord;
 
 use crate::source::{
-    self, buffered, container_of, count_unsupported, sniff, strip_compression_suffix, Container,
-    Counting, Piece, StreamKind, XmlSplitter,
+    self, buffered, container_of, count_unsupported, sniff, Container, Counting, Piece, StreamKind,
+    XmlSplitter,
 };
 use crate::{parse_json_line, parse_xml_document, DocContext, DocError, Parsed, Skip};
 
@@ -389,14 +389,14 @@ impl<'p> Producer<'p> {
         match container_of(name, &head) {
             Container::Gzip => {
                 let mut inner = buffered(flate2::bufread::MultiGzDecoder::new(reader));
-                self.visit_stream(strip_compression_suffix(name), &mut inner);
+                self.visit_stream(name, &mut inner);
             }
             Container::Zstd => match zstd::stream::read::Decoder::with_buffer(reader) {
                 Ok(mut decoder) => {
                     // Allow the long windows `zstd --long` writes.
                     let _ = decoder.window_log_max(31);
                     let mut inner = buffered(decoder);
-                    self.visit_stream(strip_compression_suffix(name), &mut inner);
+                    self.visit_stream(name, &mut inner);
                 }
                 Err(e) => self.file_error(name, &e),
             },
@@ -454,6 +454,20 @@ impl<'p> Producer<'p> {
                                     bytes,
                                 },
                                 len,
+                            );
+                        }
+                        Ok(Some(Piece::Truncated(bytes, error))) => {
+                            ordinal += 1;
+                            self.push(
+                                Work::Ready(Event::Skipped(Skip {
+                                    file: name.to_string(),
+                                    ordinal,
+                                    publication_number: source::sniff_publication_number(&bytes),
+                                    error: DocError::Io(format!(
+                                        "input ends inside this document: {error}"
+                                    )),
+                                })),
+                                0,
                             );
                         }
                         Ok(Some(Piece::TooLarge)) => {

@@ -231,19 +231,11 @@ pub(crate) fn container_of(name: &str, head: &[u8]) -> Container {
     }
 }
 
-/// The name without a compression suffix (`x.jsonl.zst` -> `x.jsonl`).
-pub(crate) fn strip_compression_suffix(name: &str) -> &str {
-    for suffix in [".gz", ".zst", ".zstd", ".GZ", ".ZST"] {
-        if let Some(stripped) = name.strip_suffix(suffix) {
-            return stripped;
-        }
-    }
-    name
-}
-
-/// Splits a stream of concatenated XML documents at each `<?xml` declaration
-/// that starts a line. Works on whole buffers (memchr search), not lines:
-/// USPTO files put every element on its own short line.
+/// Splits a stream of concatenated XML documents at each `<?xml` declaration.
+/// A declaration can only open a document (the target `xml` is reserved), so
+/// one met anywhere after content starts the next document, even when a
+/// truncated document leaves it mid-line. Works on whole buffers (memchr
+/// search), not lines: USPTO files put every element on its own short line.
 pub(crate) struct XmlSplitter<R> {
     reader: R,
     /// Bytes read but not yet handed out; starts with the current document.
@@ -253,6 +245,8 @@ pub(crate) struct XmlSplitter<R> {
     max_document_bytes: usize,
     /// The current document outgrew the limit; its bytes are being discarded.
     discarding: bool,
+    /// A read error ended the stream; reported after what was read before it.
+    failed: Option<io::Error>,
     done: bool,
 }
 
@@ -260,6 +254,8 @@ pub(crate) struct XmlSplitter<R> {
 pub(crate) enum Piece {
     Document(Vec<u8>),
     TooLarge,
+    /// The stream broke (truncated archive, read error) inside this document.
+    Truncated(Vec<u8>, io::Error),
 }
 
 const DECLARATION: &[u8] = b"<?xml";
@@ -272,6 +268,7 @@ impl<R: BufRead> XmlSplitter<R> {
             searched: 0,
             max_document_bytes,
             discarding: false,
+            failed: None,
             done: false,
         }
     }
@@ -293,6 +290,12 @@ impl<R: BufRead> XmlSplitter<R> {
             if self.done {
                 let doc = std::mem::take(&mut self.buffer);
                 self.searched = 0;
+                if let Some(error) = self.failed.take() {
+                    if std::mem::take(&mut self.discarding) || !has_content(&doc) {
+                        return Err(error);
+                    }
+                    return Ok(Some(Piece::Truncated(doc, error)));
+                }
                 if std::mem::take(&mut self.discarding) || doc.len() > self.max_document_bytes {
                     return Ok(Some(Piece::TooLarge));
                 }
@@ -307,7 +310,15 @@ impl<R: BufRead> XmlSplitter<R> {
                 self.searched = 0;
                 self.discarding = true;
             }
-            let chunk = self.reader.fill_buf()?;
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.failed = Some(e);
+                    self.done = true;
+                    continue;
+                }
+            };
             if chunk.is_empty() {
                 self.done = true;
                 continue;
@@ -340,18 +351,15 @@ impl<R: BufRead> XmlSplitter<R> {
                 continue;
             }
             let before = &self.buffer[..at];
-            // Hand-assembled files indent the declaration; a real one never follows text on its line.
-            let line_start = before
-                .iter()
-                .rposition(|b| !matches!(b, b' ' | b'\t'))
-                .is_none_or(|i| before[i] == b'\n' || before[i] == b'\r');
-            if line_start && (self.discarding || has_content(before)) {
-                // Cut before the indentation so the next document starts clean.
+            if self.discarding || has_content(before) {
+                // Hand-assembled files indent the declaration: cut before the
+                // indentation so the next document starts clean.
                 let cut = before
                     .iter()
                     .rposition(|b| !matches!(b, b' ' | b'\t'))
                     .map_or(0, |i| i + 1);
-                return Some(cut);
+                let line_start = cut == 0 || matches!(before[cut - 1], b'\n' | b'\r');
+                return Some(if line_start { cut } else { at });
             }
         }
         None
@@ -434,12 +442,51 @@ mod tests {
         while let Some(piece) = splitter.next_piece().unwrap() {
             match piece {
                 Piece::Document(d) => docs.push(String::from_utf8(d).unwrap()),
-                Piece::TooLarge => panic!("unexpected"),
+                Piece::TooLarge | Piece::Truncated(..) => panic!("unexpected"),
             }
         }
         assert_eq!(docs.len(), 3);
         assert!(docs[1].contains("<b>2</b>"));
         assert!(docs[2].ends_with("<c/>"));
+    }
+
+    #[test]
+    fn a_declaration_mid_line_after_a_truncated_document_still_splits() {
+        let input = b"<?xml version=\"1.0\"?>\n<a>cut off here<?xml version=\"1.0\"?>\n<b/>\n";
+        let mut splitter = XmlSplitter::new(&input[..], 1 << 20);
+        let Some(Piece::Document(first)) = splitter.next_piece().unwrap() else {
+            panic!("first piece")
+        };
+        assert!(first.ends_with(b"cut off here"));
+        let Some(Piece::Document(second)) = splitter.next_piece().unwrap() else {
+            panic!("second piece")
+        };
+        assert!(second.starts_with(b"<?xml"));
+        assert!(splitter.next_piece().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_read_error_inside_a_document_yields_what_was_read() {
+        struct Failing(bool);
+        impl io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated"));
+                }
+                let data = b"<?xml version=\"1.0\"?>\n<a>partial";
+                buf[..data.len()].copy_from_slice(data);
+                Ok(data.len())
+            }
+        }
+        let mut splitter = XmlSplitter::new(BufReader::new(Failing(false)), 1 << 20);
+        match splitter.next_piece() {
+            Ok(Some(Piece::Truncated(bytes, e))) => {
+                assert!(bytes.ends_with(b"partial"));
+                assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+            }
+            _ => panic!("expected a truncated piece"),
+        }
+        assert!(splitter.next_piece().unwrap().is_none());
     }
 
     #[test]

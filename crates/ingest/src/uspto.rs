@@ -138,7 +138,7 @@ pub(crate) fn parse(root: Node<'_, '_>, ctx: DocContext<'_>) -> Result<PatentRec
 /// `v40` -> `v4.0`, `v4.5` stays.
 fn normalise_version(v: &str) -> String {
     let digits = v.trim_start_matches(['v', 'V']);
-    if digits.len() == 2 && !digits.contains('.') {
+    if digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()) {
         format!("v{}.{}", &digits[..1], &digits[1..])
     } else {
         format!("v{digits}")
@@ -299,37 +299,33 @@ fn national_classes(node: Node<'_, '_>) -> Vec<Classification> {
     out
 }
 
-/// USPC as the XML writes it (`715513`, `705 26`, `707  7`, `709202000`, `D14344`)
-/// to the printed form (`715/513`, `705/26`, `707/7`, `709/202`, `D14/344`).
+/// USPC as the XML writes it: a 3-character class, a 3-character subclass,
+/// then the subclass decimal (`715513`, `705 26`, `707  7`, `34053912`,
+/// `709202000`, `D 1106`) to the printed form (`715/513`, `705/26`, `707/7`,
+/// `340/539.12`, `709/202`, `D1/106`).
 pub(crate) fn normalise_uspc(raw: &str) -> Option<String> {
     let raw = raw.trim_end();
     if raw.len() < 4 || !raw.is_ascii() {
         return None;
     }
-    let (class, sub) = raw.split_at(3);
-    let class = class.trim();
+    let (class, rest) = raw.split_at(3);
+    let (subclass, decimal) = rest.split_at(rest.len().min(3));
+    let class: String = class.chars().filter(|c| !c.is_whitespace()).collect();
     let class = if class.starts_with(|c: char| c.is_ascii_digit()) {
-        class.trim_start_matches('0')
+        class.trim_start_matches('0').to_string()
     } else {
         class
     };
-    let sub = sub.trim();
-    let sub = if sub.len() == 6 && sub.bytes().all(|b| b.is_ascii_digit()) {
-        let (main, decimal) = sub.split_at(3);
-        let main = main.trim_start_matches('0');
-        let decimal = decimal.trim_end_matches('0');
-        if decimal.is_empty() {
-            main.to_string()
-        } else {
-            format!("{main}.{decimal}")
-        }
-    } else {
-        sub.trim_start_matches('0').to_string()
-    };
-    if class.is_empty() || sub.is_empty() {
+    let subclass = subclass.trim().trim_start_matches('0');
+    let decimal = decimal.trim().trim_end_matches('0');
+    if class.is_empty() || subclass.is_empty() {
         return None;
     }
-    Some(format!("{class}/{sub}"))
+    Some(if decimal.is_empty() {
+        format!("{class}/{subclass}")
+    } else {
+        format!("{class}/{subclass}.{decimal}")
+    })
 }
 
 /// An applicant, inventor or assignee from its `<addressbook>` (or its direct children).
@@ -364,7 +360,7 @@ fn cited_by(category: Option<String>) -> Option<CitedBy> {
         CitedBy::Examiner
     } else if category.contains("applicant") {
         CitedBy::Applicant
-    } else if category.contains("third") || category.contains("other") {
+    } else if category.contains("third") {
         CitedBy::ThirdParty
     } else {
         CitedBy::Other
@@ -555,6 +551,11 @@ mod tests {
         assert_eq!(normalise_uspc("709202000").as_deref(), Some("709/202"));
         assert_eq!(normalise_uspc("345173001").as_deref(), Some("345/173.001"));
         assert_eq!(normalise_uspc("D14344").as_deref(), Some("D14/344"));
+        assert_eq!(normalise_uspc("34053912").as_deref(), Some("340/539.12"));
+        assert_eq!(normalise_uspc("379 8802").as_deref(), Some("379/88.02"));
+        assert_eq!(normalise_uspc("D 1106").as_deref(), Some("D1/106"));
+        assert_eq!(normalise_uspc("D 32031").as_deref(), Some("D3/203.1"));
+        assert_eq!(normalise_version("vé"), "vé");
         assert_eq!(normalise_version("v40"), "v4.0");
         assert_eq!(normalise_version("v4.5"), "v4.5");
     }
