@@ -1,6 +1,6 @@
 //! Integration tests of the ingest crate over the real patent files in `../shared/data/patents/`.
 
-mod fixtures;
 mod counts;
-mod uspto_fields;
+mod fixtures;
 mod robustness;
+mod uspto_fields;
