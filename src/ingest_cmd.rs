@@ -12,6 +12,9 @@ use patsearch_ingest::{Event, IngestOptions, Progress, Summary};
 
 use crate::cli::IngestArgs;
 
+/// Memory for the index writer's in-RAM segments, shared by its threads.
+const WRITER_MEMORY_BYTES: usize = 512 * 1024 * 1024;
+
 pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut dump: Option<Box<dyn Write>> = match &args.dump {
         Some(path) if path.as_os_str() == "-" => {
@@ -22,6 +25,18 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         ))),
         None => None,
     };
+    let index = match &args.index {
+        Some(dir) => Some(
+            patsearch_keyword::KeywordIndex::open_or_create(dir)
+                .with_context(|| format!("cannot open the index {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let mut writer = match &index {
+        Some(index) => Some(index.writer(WRITER_MEMORY_BYTES)?),
+        None => None,
+    };
+    let mut index_error: Option<anyhow::Error> = None;
     let options = IngestOptions {
         threads: args.threads,
         ..IngestOptions::default()
@@ -53,6 +68,18 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         let summary =
             patsearch_ingest::run(&args.paths, &options, &progress, |event| match event {
                 Event::Record(record) => {
+                    if let (Some(w), None) = (writer.as_mut(), index_error.as_ref()) {
+                        let written = w.upsert(&record).and_then(|()| {
+                            if w.pending() >= args.commit_every {
+                                w.commit()
+                            } else {
+                                Ok(())
+                            }
+                        });
+                        if let Err(e) = written {
+                            index_error = Some(e.into());
+                        }
+                    }
                     if let (Some(out), None) = (dump.as_mut(), write_error.as_ref()) {
                         let written = serde_json::to_writer(&mut *out, &record)
                             .map_err(io::Error::from)
@@ -75,6 +102,18 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(e) = write_error {
         return Err(e).context("cannot write the dump");
+    }
+    if let Some(e) = index_error {
+        return Err(e).context("cannot write the index");
+    }
+    if let Some(w) = writer {
+        w.finish().context("cannot commit the index")?;
+        if let (Some(index), Some(dir)) = (&index, &args.index) {
+            index.reload()?;
+            if !args.json {
+                eprintln!("index {}: {} documents", dir.display(), index.num_docs());
+            }
+        }
     }
     report(&summary, started.elapsed(), args);
     Ok(if summary.skipped > 0 {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod ingest_cmd;
+mod search_cmd;
 
 use std::process::ExitCode;
 
@@ -16,13 +17,16 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command {
-        cli::Command::Ingest(args) => match ingest_cmd::run(&args) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(1)
-            }
-        },
+    let outcome = match &cli.command {
+        cli::Command::Ingest(args) => ingest_cmd::run(args),
+        cli::Command::Search(args) => search_cmd::search(args),
+        cli::Command::Delete(args) => search_cmd::delete(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }

@@ -1,0 +1,456 @@
+//! From the query AST and structured filters to tantivy queries.
+
+use std::ops::Bound;
+
+use chrono::NaiveDate;
+use patsearch_record::{compact_code, name_words, DateRange, Filters, PublicationNumber};
+use serde::{Deserialize, Serialize};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur as TOccur, PhraseQuery, Query,
+    RangeQuery, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
+use tantivy::tokenizer::TokenizerManager;
+use tantivy::Term;
+
+use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField};
+use crate::schema::{code_steps, date_value, Fields, STEMMED, WORDS};
+
+/// How much each text field counts when a term has no field prefix. Title
+/// above abstract above claims above description: a match in a short,
+/// deliberate field says more than one in a long one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldBoosts {
+    pub title: f32,
+    #[serde(rename = "abstract")]
+    pub abstract_text: f32,
+    pub claims: f32,
+    pub description: f32,
+}
+
+impl Default for FieldBoosts {
+    fn default() -> Self {
+        Self {
+            title: 3.0,
+            abstract_text: 2.0,
+            claims: 1.5,
+            description: 1.0,
+        }
+    }
+}
+
+pub(crate) struct Compiler<'a> {
+    pub(crate) fields: &'a Fields,
+    pub(crate) tokenizers: &'a TokenizerManager,
+    pub(crate) boosts: FieldBoosts,
+}
+
+impl Compiler<'_> {
+    fn text_field(&self, field: TextField) -> (Field, &'static str) {
+        let f = self.fields;
+        match field {
+            TextField::Title => (f.title, STEMMED),
+            TextField::Abstract => (f.abstract_text, STEMMED),
+            TextField::Claims => (f.claims, STEMMED),
+            TextField::Description => (f.description, STEMMED),
+            TextField::Assignee => (f.assignee, WORDS),
+            TextField::Inventor => (f.inventor, WORDS),
+        }
+    }
+
+    /// The fields (and boosts) a term goes to.
+    fn targets(&self, field: Option<TextField>) -> Vec<(TextField, f32)> {
+        match field {
+            Some(f) => vec![(f, 1.0)],
+            None => [
+                (TextField::Title, self.boosts.title),
+                (TextField::Abstract, self.boosts.abstract_text),
+                (TextField::Claims, self.boosts.claims),
+                (TextField::Description, self.boosts.description),
+            ]
+            .into_iter()
+            .filter(|(_, b)| *b > 0.0)
+            .collect(),
+        }
+    }
+
+    fn analyze(&self, analyzer: &str, text: &str) -> Vec<String> {
+        let Some(mut analyzer) = self.tokenizers.get(analyzer) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Compiles a parsed query. `None` when it holds no searchable word at
+    /// all (only punctuation, say), which the caller reports.
+    pub(crate) fn compile(&self, ast: &Ast) -> Result<Option<Box<dyn Query>>, QueryError> {
+        match ast {
+            Ast::Term {
+                field,
+                text,
+                position,
+            } => {
+                if text.contains(['*', '?']) {
+                    return self.wildcard(*field, text, *position).map(Some);
+                }
+                Ok(self.words(*field, text, 0))
+            }
+            Ast::Phrase {
+                field, text, slop, ..
+            } => Ok(self.words(*field, text, *slop)),
+            Ast::Code {
+                scheme,
+                prefix,
+                position,
+            } => {
+                let field = match scheme {
+                    Scheme::Cpc => self.fields.cpc,
+                    Scheme::Ipc => self.fields.ipc,
+                };
+                code_query(field, prefix)
+                    .map(Some)
+                    .ok_or_else(|| QueryError {
+                        position: *position,
+                        message: format!(
+                            "`{prefix}` is not a classification prefix: use a section (G), class (G06), subclass (G06F), group (G06F16) or full code (G06F16/245)"
+                        ),
+                    })
+            }
+            Ast::Number { text, position } => {
+                let number: PublicationNumber = text.parse().map_err(|e| QueryError {
+                    position: *position,
+                    message: format!("`{text}` is not a publication number: {e}"),
+                })?;
+                Ok(Some(number_query(self.fields, &number)))
+            }
+            Ast::Exact { field, value } => {
+                let f = match field {
+                    ExactField::Country => self.fields.country,
+                    ExactField::Kind => self.fields.kind,
+                };
+                Ok(Some(Box::new(TermQuery::new(
+                    Term::from_field_text(f, value),
+                    IndexRecordOption::Basic,
+                ))))
+            }
+            Ast::Dates { field, from, to } => {
+                Ok(Some(date_query(self.date_field(*field), *from, *to)))
+            }
+            Ast::Bool(items) => {
+                let mut clauses: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+                for (occur, item) in items {
+                    let Some(q) = self.compile(item)? else {
+                        continue;
+                    };
+                    clauses.push((tantivy_occur(*occur), q));
+                }
+                if clauses.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(finish_bool(clauses)))
+            }
+        }
+    }
+
+    fn date_field(&self, field: DateField) -> Field {
+        match field {
+            DateField::Filed => self.fields.filed,
+            DateField::Published => self.fields.published,
+            DateField::Priority => self.fields.priority,
+        }
+    }
+
+    /// A word or phrase: analysed per target field, one token becoming a term
+    /// query and several a phrase, each boosted, any field matching.
+    fn words(&self, field: Option<TextField>, text: &str, slop: u32) -> Option<Box<dyn Query>> {
+        let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        for (target, boost) in self.targets(field) {
+            let (f, analyzer) = self.text_field(target);
+            let tokens = self.analyze(analyzer, text);
+            let q: Box<dyn Query> = match tokens.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    Term::from_field_text(f, &tokens[0]),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => {
+                    let terms: Vec<(usize, Term)> = tokens
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| (i, Term::from_field_text(f, t)))
+                        .collect();
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
+                }
+            };
+            per_field.push((TOccur::Should, boosted(q, boost)));
+        }
+        match per_field.len() {
+            0 => None,
+            1 => per_field.pop().map(|(_, q)| q),
+            _ => Some(Box::new(BooleanQuery::new(per_field))),
+        }
+    }
+
+    fn wildcard(
+        &self,
+        field: Option<TextField>,
+        text: &str,
+        position: usize,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        let lowered = text.to_lowercase();
+        if lowered.chars().all(|c| c == '*' || c == '?') {
+            return Err(QueryError {
+                position,
+                message: "a wildcard needs at least one letter: batter*, wom?n".into(),
+            });
+        }
+        let mut pattern = String::new();
+        for c in lowered.chars() {
+            match c {
+                '*' => pattern.push_str(".*"),
+                '?' => pattern.push('.'),
+                c if c.is_alphanumeric() => pattern.push(c),
+                c => pattern.push_str(&regex_escape(c)),
+            }
+        }
+        let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        for (target, boost) in self.targets(field) {
+            let (f, _) = self.text_field(target);
+            let q = RegexQuery::from_pattern(&pattern, f).map_err(|e| QueryError {
+                position,
+                message: format!("bad wildcard `{text}`: {e}"),
+            })?;
+            per_field.push((TOccur::Should, boosted(Box::new(q), boost)));
+        }
+        Ok(Box::new(BooleanQuery::new(per_field)))
+    }
+}
+
+fn regex_escape(c: char) -> String {
+    if "\\.+*?()|[]{}^$#&-~".contains(c) {
+        format!("\\{c}")
+    } else {
+        c.to_string()
+    }
+}
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, boost))
+    }
+}
+
+fn tantivy_occur(occur: Occur) -> TOccur {
+    match occur {
+        Occur::Must => TOccur::Must,
+        Occur::Should => TOccur::Should,
+        Occur::MustNot => TOccur::MustNot,
+    }
+}
+
+/// A boolean query; one made only of exclusions matches everything else.
+fn finish_bool(mut clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if clauses.iter().all(|(o, _)| *o == TOccur::MustNot) {
+        clauses.push((TOccur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Documents under a classification prefix, or `None` if it is not one.
+pub(crate) fn code_query(field: Field, prefix: &str) -> Option<Box<dyn Query>> {
+    let steps = code_steps(&compact_code(prefix))?;
+    let facet = Facet::from_path(steps);
+    Some(Box::new(TermQuery::new(
+        Term::from_facet(field, &facet),
+        IndexRecordOption::Basic,
+    )))
+}
+
+/// The document with this number: exactly when a kind is given, any kind otherwise.
+pub(crate) fn number_query(fields: &Fields, number: &PublicationNumber) -> Box<dyn Query> {
+    let (field, text) = match number.kind() {
+        Some(_) => (fields.pn, number.to_string()),
+        None => (fields.pn_base, number.base()),
+    };
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, &text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn date_query(field: Field, from: Bound<NaiveDate>, to: Bound<NaiveDate>) -> Box<dyn Query> {
+    let term = |d: NaiveDate| Term::from_field_date_for_search(field, date_value(d));
+    let from = match from {
+        Bound::Included(d) => Bound::Included(term(d)),
+        Bound::Excluded(d) => Bound::Excluded(term(d)),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    let to = match to {
+        Bound::Included(d) => Bound::Included(term(d)),
+        Bound::Excluded(d) => Bound::Excluded(term(d)),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    let (from, to) = match (from, to) {
+        // `[* TO *]`: any document with a date in the field.
+        (Bound::Unbounded, Bound::Unbounded) => (
+            Bound::Included(term(NaiveDate::MIN)),
+            Bound::Included(term(NaiveDate::MAX)),
+        ),
+        bounds => bounds,
+    };
+    Box::new(RangeQuery::new(from, to))
+}
+
+fn range_query(field: Field, range: &DateRange) -> Option<Box<dyn Query>> {
+    if range.is_open() {
+        return None;
+    }
+    let from = range.from.map_or(Bound::Unbounded, Bound::Included);
+    let to = range.to.map_or(Bound::Unbounded, Bound::Included);
+    Some(date_query(field, from, to))
+}
+
+/// Why structured filters were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("`{0}` is not a CPC prefix: use a section (G), class (G06), subclass (G06F), group (G06F16) or full code (G06F16/245)")]
+    BadCpc(String),
+    #[error("`{0}` is not an IPC prefix: use a section (G), class (G06), subclass (G06F), group (G06F16) or full code (G06F16/245)")]
+    BadIpc(String),
+    #[error("an assignee filter needs at least one word")]
+    EmptyAssignee,
+}
+
+/// Checks filters for values that cannot match anything by construction.
+pub fn validate_filters(filters: &Filters) -> Result<(), FilterError> {
+    for p in &filters.cpc {
+        if code_steps(&compact_code(p)).is_none() {
+            return Err(FilterError::BadCpc(p.clone()));
+        }
+    }
+    for p in &filters.ipc {
+        if code_steps(&compact_code(p)).is_none() {
+            return Err(FilterError::BadIpc(p.clone()));
+        }
+    }
+    if filters.assignee.iter().any(|a| name_words(a).is_empty()) {
+        return Err(FilterError::EmptyAssignee);
+    }
+    Ok(())
+}
+
+/// The filters as one non-scoring query, `None` when there are none.
+pub(crate) fn filter_query(
+    fields: &Fields,
+    filters: &Filters,
+) -> Result<Option<Box<dyn Query>>, FilterError> {
+    validate_filters(filters)?;
+    let mut must: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+    let any = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            queries.into_iter().map(|q| (TOccur::Should, q)).collect(),
+        ))
+    };
+    if !filters.cpc.is_empty() {
+        must.push((
+            TOccur::Must,
+            any(filters
+                .cpc
+                .iter()
+                .filter_map(|p| code_query(fields.cpc, p))
+                .collect()),
+        ));
+    }
+    if !filters.ipc.is_empty() {
+        must.push((
+            TOccur::Must,
+            any(filters
+                .ipc
+                .iter()
+                .filter_map(|p| code_query(fields.ipc, p))
+                .collect()),
+        ));
+    }
+    for (field, range) in [
+        (fields.filed, &filters.filed),
+        (fields.published, &filters.published),
+        (fields.priority, &filters.priority),
+    ] {
+        if let Some(q) = range_query(field, range) {
+            must.push((TOccur::Must, q));
+        }
+    }
+    if !filters.assignee.is_empty() {
+        // Every word of the name among the document's assignee words, as
+        // `Filters::matches` defines it.
+        let per_name = filters
+            .assignee
+            .iter()
+            .map(|name| -> Box<dyn Query> {
+                Box::new(BooleanQuery::new(
+                    name_words(name)
+                        .into_iter()
+                        .map(|w| -> (TOccur, Box<dyn Query>) {
+                            (
+                                TOccur::Must,
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(fields.assignee, &w),
+                                    IndexRecordOption::Basic,
+                                )),
+                            )
+                        })
+                        .collect(),
+                ))
+            })
+            .collect();
+        must.push((TOccur::Must, any(per_name)));
+    }
+    for (field, values) in [
+        (fields.country, &filters.country),
+        (fields.kind, &filters.kind),
+    ] {
+        if !values.is_empty() {
+            must.push((
+                TOccur::Must,
+                any(values
+                    .iter()
+                    .map(|v| -> Box<dyn Query> {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &v.to_ascii_uppercase()),
+                            IndexRecordOption::Basic,
+                        ))
+                    })
+                    .collect()),
+            ));
+        }
+    }
+    if must.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(must)),
+        0.0,
+    ))))
+}
+
+/// The user's query restricted by the filters, which add nothing to the score.
+pub(crate) fn with_filters(
+    query: Box<dyn Query>,
+    filter: Option<Box<dyn Query>>,
+) -> Box<dyn Query> {
+    match filter {
+        None => query,
+        Some(f) => Box::new(BooleanQuery::new(vec![
+            (TOccur::Must, query),
+            (TOccur::Must, f),
+        ])),
+    }
+}

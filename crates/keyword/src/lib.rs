@@ -1,0 +1,182 @@
+//! Keyword search over patents.
+//!
+//! Owns the tantivy side of an index directory (`keyword/`): the schema and
+//! its analyzers (`schema`), the query language with positioned errors
+//! (`query`), its compilation with field boosts and structured filters into
+//! tantivy queries (`compile`), writing with upsert-by-number and delete
+//! (`writer`), and searching with highlighted snippets and facet counts
+//! (`search`, `facets`). The full canonical record is stored with each
+//! document and retrievable by publication number.
+//!
+//! Not for: embeddings or fusion; the search engine combines this with the
+//! vector index.
+
+mod compile;
+mod facets;
+mod query;
+mod schema;
+mod search;
+mod writer;
+
+use std::path::PathBuf;
+
+use patsearch_manifest::{IndexDir, KeywordSection, ManifestError};
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+pub use compile::{validate_filters, FieldBoosts, FilterError};
+pub use facets::{FacetCount, Facets};
+pub use query::{parse as parse_query, Ast, QueryError};
+pub use schema::{Fields, SCHEMA_VERSION};
+pub use search::{Hit, SearchRequest, SearchResults, Snippet, SnippetField};
+pub use writer::KeywordWriter;
+
+/// Errors of the keyword index.
+#[derive(Debug, thiserror::Error)]
+pub enum KeywordError {
+    /// The query text is invalid (the user's to fix).
+    #[error("invalid query: {0}")]
+    Query(#[from] QueryError),
+    /// A structured filter is invalid (the user's to fix).
+    #[error("invalid filter: {0}")]
+    Filter(#[from] FilterError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("{path}: keyword index schema version {found}, this build uses {expected}: rebuild the index (`patsearch ingest PATH... --index NEW_DIR`)")]
+    SchemaVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("{path}: the manifest has no keyword index: build one with `patsearch ingest PATH... --index {path}`")]
+    NoKeywordIndex { path: PathBuf },
+    #[error("keyword index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("stored record is corrupt: {0}")]
+    CorruptRecord(String),
+}
+
+/// Settings that shape ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct KeywordConfig {
+    pub boosts: FieldBoosts,
+    /// Whether juxtaposed words must all match (`true`) or any may (`false`,
+    /// ranked by BM25: the right default for descriptive queries).
+    pub default_and: bool,
+}
+
+/// An open keyword index: readable, and writable through [`KeywordIndex::writer`].
+#[derive(Clone)]
+pub struct KeywordIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    config: KeywordConfig,
+}
+
+impl std::fmt::Debug for KeywordIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeywordIndex")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn program() -> String {
+    format!("patsearch {}", env!("CARGO_PKG_VERSION"))
+}
+
+impl KeywordIndex {
+    /// Opens the keyword index of an index directory, creating both when absent.
+    pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Self, KeywordError> {
+        let (dir, manifest) = IndexDir::open_or_create(root, &program())?;
+        let path = dir.keyword_dir();
+        let meta_exists = path.join("meta.json").exists();
+        if let Some(section) = &manifest.keyword {
+            check_schema(&dir, section)?;
+        }
+        let index = if meta_exists {
+            Index::open_in_dir(&path)?
+        } else {
+            std::fs::create_dir_all(&path).map_err(|e| {
+                KeywordError::Tantivy(tantivy::TantivyError::IoError(std::sync::Arc::new(e)))
+            })?;
+            let (schema, _) = schema::build_schema();
+            let index = Index::builder().schema(schema).open_or_create(
+                MmapDirectory::open(&path)
+                    .map_err(|e| KeywordError::Tantivy(tantivy::TantivyError::from(e)))?,
+            )?;
+            dir.update_manifest(&program(), |m| {
+                m.keyword = Some(KeywordSection {
+                    schema_version: SCHEMA_VERSION,
+                    tantivy_version: tantivy::version_string().to_string(),
+                })
+            })?;
+            index
+        };
+        Self::from_index(index)
+    }
+
+    /// Opens an existing index directory for searching.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, KeywordError> {
+        let (dir, manifest) = IndexDir::open(root)?;
+        let section = manifest
+            .keyword
+            .as_ref()
+            .ok_or_else(|| KeywordError::NoKeywordIndex {
+                path: dir.root().to_path_buf(),
+            })?;
+        check_schema(&dir, section)?;
+        Self::from_index(Index::open_in_dir(dir.keyword_dir())?)
+    }
+
+    fn from_index(index: Index) -> Result<Self, KeywordError> {
+        schema::register_analyzers(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            config: KeywordConfig::default(),
+        })
+    }
+
+    pub fn with_config(mut self, config: KeywordConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn config(&self) -> &KeywordConfig {
+        &self.config
+    }
+
+    /// Sees what has been committed since opening (or the last reload).
+    pub fn reload(&self) -> Result<(), KeywordError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Documents in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// A writer. One at a time per index directory, across processes.
+    pub fn writer(&self, memory_budget_bytes: usize) -> Result<KeywordWriter, KeywordError> {
+        KeywordWriter::new(&self.index, self.fields.clone(), memory_budget_bytes)
+    }
+}
+
+fn check_schema(dir: &IndexDir, section: &KeywordSection) -> Result<(), KeywordError> {
+    if section.schema_version != SCHEMA_VERSION {
+        return Err(KeywordError::SchemaVersion {
+            path: dir.root().to_path_buf(),
+            found: section.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}

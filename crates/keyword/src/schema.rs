@@ -1,0 +1,310 @@
+//! The tantivy schema for patents, its analyzers, and record -> document.
+
+use chrono::NaiveDate;
+use patsearch_record::{compact_code, PatentRecord};
+use tantivy::schema::{
+    DateOptions, Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing,
+    TextOptions, FAST, STORED, STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
+};
+use tantivy::{DateTime, Index, TantivyDocument};
+
+/// Bumped whenever the schema or an analyzer changes meaning; an index with
+/// another version is refused with advice to rebuild.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
+pub(crate) const STEMMED: &str = "patsearch_en_stem";
+/// Words lower-cased and accent-folded, not stemmed: names, and wildcard terms.
+pub(crate) const WORDS: &str = "patsearch_words";
+/// The whole value lower-cased: exact names.
+pub(crate) const EXACT: &str = "patsearch_exact";
+
+/// Registers the analyzers the schema names. Tantivy does not persist custom
+/// analyzers, so this runs on every open.
+pub(crate) fn register_analyzers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(
+        STEMMED,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    );
+    manager.register(
+        WORDS,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
+    manager.register(
+        EXACT,
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Full publication number with kind (`US8799651B2`): the upsert key.
+    pub pn: Field,
+    /// Without kind (`US8799651`): what people look up.
+    pub pn_base: Field,
+    pub title: Field,
+    pub abstract_text: Field,
+    pub claims: Field,
+    pub description: Field,
+    pub assignee: Field,
+    pub assignee_exact: Field,
+    pub inventor: Field,
+    pub inventor_exact: Field,
+    pub cpc: Field,
+    pub ipc: Field,
+    /// CPC subclasses (`G06F`) as a fast field, for facet counts.
+    pub cpc_subclass: Field,
+    pub country: Field,
+    pub kind: Field,
+    pub filed: Field,
+    pub published: Field,
+    pub priority: Field,
+    /// The canonical record as JSON, for retrieval and snippets.
+    pub record: Field,
+}
+
+fn text(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+fn exact() -> TextOptions {
+    TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(EXACT)
+                .set_index_option(IndexRecordOption::Basic),
+        )
+        // Facet counts show names as written.
+        .set_fast("raw")
+}
+
+pub(crate) fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let date = DateOptions::default().set_indexed().set_fast();
+    let fields = Fields {
+        pn: b.add_text_field("pn", STRING | FAST),
+        pn_base: b.add_text_field("pn_base", STRING),
+        title: b.add_text_field("title", text(STEMMED)),
+        abstract_text: b.add_text_field("abstract", text(STEMMED)),
+        claims: b.add_text_field("claims", text(STEMMED)),
+        description: b.add_text_field("description", text(STEMMED)),
+        assignee: b.add_text_field("assignee", text(WORDS)),
+        assignee_exact: b.add_text_field("assignee_exact", exact()),
+        inventor: b.add_text_field("inventor", text(WORDS)),
+        inventor_exact: b.add_text_field("inventor_exact", exact()),
+        cpc: b.add_facet_field("cpc", FacetOptions::default()),
+        ipc: b.add_facet_field("ipc", FacetOptions::default()),
+        cpc_subclass: b.add_text_field("cpc_subclass", STRING | FAST),
+        country: b.add_text_field("country", STRING | FAST),
+        kind: b.add_text_field("kind", STRING | FAST),
+        filed: b.add_date_field("filed", date.clone()),
+        published: b.add_date_field("published", date.clone()),
+        priority: b.add_date_field("priority", date),
+        record: b.add_bytes_field("record", STORED),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    /// Reads the handles back from an existing index's schema.
+    pub(crate) fn from_schema(schema: &Schema) -> tantivy::Result<Self> {
+        let f = |name: &str| schema.get_field(name);
+        Ok(Self {
+            pn: f("pn")?,
+            pn_base: f("pn_base")?,
+            title: f("title")?,
+            abstract_text: f("abstract")?,
+            claims: f("claims")?,
+            description: f("description")?,
+            assignee: f("assignee")?,
+            assignee_exact: f("assignee_exact")?,
+            inventor: f("inventor")?,
+            inventor_exact: f("inventor_exact")?,
+            cpc: f("cpc")?,
+            ipc: f("ipc")?,
+            cpc_subclass: f("cpc_subclass")?,
+            country: f("country")?,
+            kind: f("kind")?,
+            filed: f("filed")?,
+            published: f("published")?,
+            priority: f("priority")?,
+            record: f("record")?,
+        })
+    }
+}
+
+pub(crate) fn date_value(date: NaiveDate) -> DateTime {
+    let secs = date
+        .and_hms_opt(0, 0, 0)
+        .map(|dt| dt.and_utc().timestamp())
+        .unwrap_or_default();
+    DateTime::from_timestamp_secs(secs)
+}
+
+pub(crate) fn date_of(value: DateTime) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp(value.into_timestamp_secs(), 0).map(|dt| dt.date_naive())
+}
+
+/// The facet path of a classification code: each level of the hierarchy is
+/// one step, so a prefix at any level matches every code below it.
+/// `G06F16/245` -> `/G/G06/G06F/G06F16/G06F16:245`.
+pub(crate) fn code_facet(code: &str) -> Option<Facet> {
+    let code = compact_code(code);
+    let steps = code_steps(&code)?;
+    Some(Facet::from_path(steps))
+}
+
+/// The hierarchy levels of a compact code or prefix: section, class,
+/// subclass, main group, subgroup. `None` when it is not at a level boundary.
+pub(crate) fn code_steps(code: &str) -> Option<Vec<String>> {
+    let bytes = code.as_bytes();
+    if bytes.is_empty() || !code.is_ascii() || !bytes[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let mut steps = vec![code[..1].to_string()];
+    if code.len() == 1 {
+        return Some(steps);
+    }
+    if code.len() < 3 || !code[1..3].bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    steps.push(code[..3].to_string());
+    if code.len() == 3 {
+        return Some(steps);
+    }
+    if !bytes[3].is_ascii_alphabetic() {
+        return None;
+    }
+    steps.push(code[..4].to_string());
+    let rest = &code[4..];
+    if rest.is_empty() {
+        return Some(steps);
+    }
+    let (group, subgroup) = match rest.split_once('/') {
+        Some((g, s)) => (g, Some(s)),
+        None => (rest, None),
+    };
+    if group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let group = group.trim_start_matches('0');
+    let group = if group.is_empty() { "0" } else { group };
+    steps.push(format!("{}{group}", &code[..4]));
+    match subgroup {
+        None => Some(steps),
+        Some(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            steps.push(format!("{}{group}:{s}", &code[..4]));
+            Some(steps)
+        }
+        Some(_) => None,
+    }
+}
+
+/// The tantivy document for a record.
+pub(crate) fn to_document(fields: &Fields, record: &PatentRecord) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.pn, record.publication_number.to_string());
+    doc.add_text(fields.pn_base, record.publication_number.base());
+    doc.add_text(fields.title, &record.title);
+    doc.add_text(fields.abstract_text, &record.abstract_text);
+    for claim in &record.claims {
+        doc.add_text(fields.claims, &claim.text);
+    }
+    for paragraph in &record.description {
+        doc.add_text(fields.description, &paragraph.text);
+    }
+    for party in &record.assignees {
+        doc.add_text(fields.assignee, &party.name);
+        doc.add_text(fields.assignee_exact, &party.name);
+    }
+    for party in &record.inventors {
+        doc.add_text(fields.inventor, &party.name);
+        doc.add_text(fields.inventor_exact, &party.name);
+    }
+    let mut subclasses: Vec<String> = Vec::new();
+    for code in &record.cpc {
+        if let Some(facet) = code_facet(&code.code) {
+            doc.add_facet(fields.cpc, facet);
+        }
+        let compact = compact_code(&code.code);
+        if compact.len() >= 4 && compact.is_char_boundary(4) {
+            let subclass = compact[..4].to_string();
+            if !subclasses.contains(&subclass) {
+                subclasses.push(subclass);
+            }
+        }
+    }
+    for subclass in subclasses {
+        doc.add_text(fields.cpc_subclass, subclass);
+    }
+    for code in &record.ipc {
+        if let Some(facet) = code_facet(&code.code) {
+            doc.add_facet(fields.ipc, facet);
+        }
+    }
+    doc.add_text(fields.country, record.country.to_ascii_uppercase());
+    if let Some(kind) = &record.kind {
+        doc.add_text(fields.kind, kind.to_ascii_uppercase());
+    }
+    if let Some(d) = record.filing_date() {
+        doc.add_date(fields.filed, date_value(d));
+    }
+    if let Some(d) = record.publication_date {
+        doc.add_date(fields.published, date_value(d));
+    }
+    if let Some(d) = record.priority_date() {
+        doc.add_date(fields.priority, date_value(d));
+    }
+    let json = serde_json::to_vec(record).expect("a record always serialises");
+    doc.add_bytes(fields.record, &json);
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_levels() {
+        let steps = |c: &str| code_steps(&compact_code(c));
+        assert_eq!(
+            steps("G06F16/245").unwrap(),
+            ["G", "G06", "G06F", "G06F16", "G06F16:245"]
+        );
+        assert_eq!(steps("G06F 016/245").unwrap()[3], "G06F16");
+        assert_eq!(steps("G06F").unwrap(), ["G", "G06", "G06F"]);
+        assert_eq!(steps("G").unwrap(), ["G"]);
+        assert_eq!(steps("H04L67").unwrap().len(), 4);
+        assert!(steps("G0").is_none());
+        assert!(steps("G06F1x").is_none());
+        assert!(steps("").is_none());
+        assert!(steps("06F").is_none());
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2013, 1, 1).unwrap();
+        assert_eq!(date_of(date_value(d)), Some(d));
+    }
+}

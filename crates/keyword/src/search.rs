@@ -1,0 +1,293 @@
+//! Searching: ranked hits with highlighted snippets, facet counts, lookups.
+
+use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::Query;
+use tantivy::schema::{Field, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::compile::{filter_query, number_query, with_filters, Compiler};
+use crate::facets::{FacetCollector, Facets};
+use crate::query::QueryError;
+use crate::{KeywordError, KeywordIndex};
+
+/// What to search for and how much to return.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub query: &'a str,
+    pub filters: &'a Filters,
+    pub limit: usize,
+    pub offset: usize,
+    /// Highlighted snippets for each hit (costs a pass over each hit's text).
+    pub snippets: bool,
+    /// Facet counts over every matching document.
+    pub facets: bool,
+}
+
+/// A field a snippet can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnippetField {
+    Title,
+    Abstract,
+    Claims,
+    Description,
+}
+
+/// A passage with the query's words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    pub field: SnippetField,
+    pub text: String,
+    /// Byte ranges of `text` to highlight.
+    pub highlights: Vec<(usize, usize)>,
+    /// `text` as HTML with `<b>` around the highlights (the rest escaped).
+    pub html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub publication_number: String,
+    /// Position in the whole ranking, from 1.
+    pub rank: usize,
+    /// BM25 score with field boosts.
+    pub score: f32,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// Matching documents in all.
+    pub total: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+}
+
+const SNIPPET_CHARS: usize = 240;
+
+impl KeywordIndex {
+    /// Compiles the query text and filters into one tantivy query.
+    pub fn build_query(
+        &self,
+        query: &str,
+        filters: &Filters,
+    ) -> Result<Box<dyn Query>, KeywordError> {
+        let ast = crate::query::parse(query, self.config.default_and)?;
+        let compiler = Compiler {
+            fields: &self.fields,
+            tokenizers: self.index.tokenizers(),
+            boosts: self.config.boosts,
+        };
+        let compiled = compiler.compile(&ast)?.ok_or_else(|| QueryError {
+            position: 0,
+            message: "the query has no searchable words".into(),
+        })?;
+        Ok(with_filters(compiled, filter_query(&self.fields, filters)?))
+    }
+
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, KeywordError> {
+        let query = self.build_query(request.query, request.filters)?;
+        let searcher = self.reader.searcher();
+        let limit = request.limit.max(1);
+        let top = TopDocs::with_limit(limit)
+            .and_offset(request.offset)
+            .order_by_score();
+        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let facets = if request.facets {
+            Some(searcher.search(&query, &FacetCollector)?)
+        } else {
+            None
+        };
+        let generators = if request.snippets {
+            Some(self.snippet_generators(&searcher, &*query)?)
+        } else {
+            None
+        };
+        let mut hits = Vec::with_capacity(top.len());
+        for (i, (score, address)) in top.into_iter().enumerate() {
+            let record = self.record_at(&searcher, address)?;
+            let snippet = generators.as_ref().map(|g| best_snippet(g, &record));
+            hits.push(Hit {
+                publication_number: record.publication_number.to_string(),
+                rank: request.offset + i + 1,
+                score,
+                title: record.title,
+                snippet: snippet.flatten(),
+            });
+        }
+        Ok(SearchResults {
+            hits,
+            total,
+            facets,
+        })
+    }
+
+    /// The top `k` publication numbers and scores, without loading records:
+    /// the candidate list a fusion engine merges.
+    pub fn candidates(
+        &self,
+        query: &str,
+        filters: &Filters,
+        k: usize,
+    ) -> Result<Vec<(String, f32)>, KeywordError> {
+        let query = self.build_query(query, filters)?;
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| Ok((self.number_at(&searcher, address)?, score)))
+            .collect()
+    }
+
+    /// The stored record of a publication (any kind when none is given).
+    pub fn get(&self, number: &PublicationNumber) -> Result<Option<PatentRecord>, KeywordError> {
+        let searcher = self.reader.searcher();
+        let query = number_query(&self.fields, number);
+        let top = searcher.search(&*query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => Ok(Some(self.record_at(&searcher, *address)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A highlighted snippet of `record` for `query` (for hits found by
+    /// another retriever).
+    pub fn snippet(
+        &self,
+        query: &str,
+        record: &PatentRecord,
+    ) -> Result<Option<Snippet>, KeywordError> {
+        let query = self.build_query(query, &Filters::default())?;
+        let searcher = self.reader.searcher();
+        let generators = self.snippet_generators(&searcher, &*query)?;
+        Ok(best_snippet(&generators, record))
+    }
+
+    fn record_at(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<PatentRecord, KeywordError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let bytes = doc
+            .get_first(self.fields.record)
+            .and_then(|v| v.as_bytes())
+            .ok_or_else(|| {
+                KeywordError::CorruptRecord("document without a stored record".into())
+            })?;
+        serde_json::from_slice(bytes).map_err(|e| KeywordError::CorruptRecord(e.to_string()))
+    }
+
+    fn number_at(&self, searcher: &Searcher, address: DocAddress) -> Result<String, KeywordError> {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let column = segment.fast_fields().str("pn")?.ok_or_else(|| {
+            KeywordError::CorruptRecord("no publication numbers in segment".into())
+        })?;
+        let mut out = String::new();
+        if let Some(ord) = column.term_ords(address.doc_id).next() {
+            column
+                .ord_to_str(ord, &mut out)
+                .map_err(|e| KeywordError::CorruptRecord(e.to_string()))?;
+        }
+        Ok(out)
+    }
+
+    fn snippet_generators(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> Result<Vec<(SnippetField, SnippetGenerator)>, KeywordError> {
+        let f = &self.fields;
+        let fields: [(SnippetField, Field); 4] = [
+            (SnippetField::Abstract, f.abstract_text),
+            (SnippetField::Claims, f.claims),
+            (SnippetField::Description, f.description),
+            (SnippetField::Title, f.title),
+        ];
+        fields
+            .into_iter()
+            .map(|(name, field)| {
+                let mut g = SnippetGenerator::create(searcher, query, field)?;
+                g.set_max_num_chars(SNIPPET_CHARS);
+                Ok((name, g))
+            })
+            .collect()
+    }
+}
+
+fn field_text(record: &PatentRecord, field: SnippetField) -> String {
+    match field {
+        SnippetField::Title => record.title.clone(),
+        SnippetField::Abstract => record.abstract_text.clone(),
+        SnippetField::Claims => record
+            .claims
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        SnippetField::Description => record.description_text(),
+    }
+}
+
+/// The snippet from the field where most distinct query words show, in the
+/// order abstract, claims, description, title on ties; the abstract's start
+/// when no field shows any.
+fn best_snippet(
+    generators: &[(SnippetField, SnippetGenerator)],
+    record: &PatentRecord,
+) -> Option<Snippet> {
+    let mut best: Option<(usize, Snippet)> = None;
+    for (field, generator) in generators {
+        let text = field_text(record, *field);
+        if text.is_empty() {
+            continue;
+        }
+        let snippet = generator.snippet(&text);
+        let fragment = snippet.fragment();
+        let highlights: Vec<(usize, usize)> = snippet
+            .highlighted()
+            .iter()
+            .map(|r| (r.start, r.end))
+            .collect();
+        let mut distinct: Vec<String> = highlights
+            .iter()
+            .filter_map(|(s, e)| fragment.get(*s..*e))
+            .map(str::to_lowercase)
+            .collect();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.is_empty() {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(n, _)| distinct.len() > *n) {
+            best = Some((
+                distinct.len(),
+                Snippet {
+                    field: *field,
+                    html: snippet.to_html(),
+                    text: fragment.to_string(),
+                    highlights,
+                },
+            ));
+        }
+    }
+    best.map(|(_, s)| s).or_else(|| {
+        let text: String = record.abstract_text.chars().take(SNIPPET_CHARS).collect();
+        (!text.is_empty()).then(|| Snippet {
+            field: SnippetField::Abstract,
+            html: escape_html(&text),
+            text,
+            highlights: Vec::new(),
+        })
+    })
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

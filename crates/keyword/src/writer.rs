@@ -1,0 +1,82 @@
+//! Writing the keyword index: upsert by publication number, delete, commit.
+//!
+//! Tantivy commits are atomic: a process killed at any point leaves the index
+//! as of its last commit (uncommitted segments are garbage-collected by the
+//! next writer), and upserting the same records again completes it.
+
+use patsearch_record::{PatentRecord, PublicationNumber};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+use crate::schema::{to_document, Fields};
+use crate::KeywordError;
+
+/// Adds, replaces and deletes documents; changes become visible at [`KeywordWriter::commit`].
+pub struct KeywordWriter {
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+    pending: u64,
+}
+
+impl std::fmt::Debug for KeywordWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeywordWriter")
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeywordWriter {
+    pub(crate) fn new(
+        index: &Index,
+        fields: Fields,
+        memory_budget: usize,
+    ) -> Result<Self, KeywordError> {
+        let writer = index.writer(memory_budget.max(15_000_000 * 2))?;
+        Ok(Self {
+            writer,
+            fields,
+            pending: 0,
+        })
+    }
+
+    /// Adds the record, replacing any document with the same publication number.
+    pub fn upsert(&mut self, record: &PatentRecord) -> Result<(), KeywordError> {
+        self.writer.delete_term(Term::from_field_text(
+            self.fields.pn,
+            &record.publication_number.to_string(),
+        ));
+        self.writer
+            .add_document(to_document(&self.fields, record))?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Deletes the publication (every kind of it when no kind is given).
+    pub fn delete(&mut self, number: &PublicationNumber) {
+        let term = match number.kind() {
+            Some(_) => Term::from_field_text(self.fields.pn, &number.to_string()),
+            None => Term::from_field_text(self.fields.pn_base, &number.base()),
+        };
+        self.writer.delete_term(term);
+        self.pending += 1;
+    }
+
+    /// Changes since the last commit.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Makes every change so far durable and visible (after a reader reload).
+    pub fn commit(&mut self) -> Result<(), KeywordError> {
+        self.writer.commit()?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Commits and waits for background merges, leaving a tidy index.
+    pub fn finish(mut self) -> Result<(), KeywordError> {
+        self.commit()?;
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
