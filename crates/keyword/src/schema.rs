@@ -105,7 +105,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         pn: b.add_text_field("pn", STRING | FAST),
         pn_base: b.add_text_field("pn_base", STRING),
-        title: b.add_text_field("title", text(STEMMED)),
+        // Stored so a page of hits shows titles without decoding whole records.
+        title: b.add_text_field("title", text(STEMMED).set_stored()),
         abstract_text: b.add_text_field("abstract", text(STEMMED)),
         claims: b.add_text_field("claims", text(STEMMED)),
         description: b.add_text_field("description", text(STEMMED)),

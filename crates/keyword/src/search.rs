@@ -103,21 +103,35 @@ impl KeywordIndex {
         } else {
             None
         };
-        let generators = if request.snippets {
-            Some(self.snippet_generators(&searcher, &*query)?)
+        let snippets = if request.snippets {
+            Some(self.snippet_maker(&searcher, &*query)?)
         } else {
             None
         };
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {
-            let record = self.record_at(&searcher, address)?;
-            let snippet = generators.as_ref().map(|g| best_snippet(g, &record));
+            let (publication_number, title, snippet) = match &snippets {
+                Some(maker) => {
+                    let record = self.record_at(&searcher, address)?;
+                    let snippet = maker.best(&record);
+                    (record.publication_number.to_string(), record.title, snippet)
+                }
+                None => {
+                    let doc: TantivyDocument = searcher.doc(address)?;
+                    let title = doc
+                        .get_first(self.fields.title)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    (self.number_at(&searcher, address)?, title, None)
+                }
+            };
             hits.push(Hit {
-                publication_number: record.publication_number.to_string(),
+                publication_number,
                 rank: request.offset + i + 1,
                 score,
-                title: record.title,
-                snippet: snippet.flatten(),
+                title,
+                snippet,
             });
         }
         Ok(SearchResults {
@@ -163,8 +177,7 @@ impl KeywordIndex {
     ) -> Result<Option<Snippet>, KeywordError> {
         let query = self.build_query(query, &Filters::default())?;
         let searcher = self.reader.searcher();
-        let generators = self.snippet_generators(&searcher, &*query)?;
-        Ok(best_snippet(&generators, record))
+        Ok(self.snippet_maker(&searcher, &*query)?.best(record))
     }
 
     fn record_at(
@@ -196,11 +209,11 @@ impl KeywordIndex {
         Ok(out)
     }
 
-    fn snippet_generators(
+    fn snippet_maker(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-    ) -> Result<Vec<(SnippetField, SnippetGenerator)>, KeywordError> {
+    ) -> Result<SnippetMaker, KeywordError> {
         let f = &self.fields;
         let fields: [(SnippetField, Field); 4] = [
             (SnippetField::Abstract, f.abstract_text),
@@ -208,15 +221,130 @@ impl KeywordIndex {
             (SnippetField::Description, f.description),
             (SnippetField::Title, f.title),
         ];
-        fields
+        let generators = fields
             .into_iter()
             .map(|(name, field)| {
                 let mut g = SnippetGenerator::create(searcher, query, field)?;
                 g.set_max_num_chars(SNIPPET_CHARS);
                 Ok((name, g))
             })
+            .collect::<Result<_, KeywordError>>()?;
+        let mut stems = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == f.description {
+                if let Some(t) = term.value().as_str() {
+                    stems.push(t.to_string());
+                }
+            }
+        });
+        stems.sort();
+        stems.dedup();
+        Ok(SnippetMaker { generators, stems })
+    }
+}
+
+/// Builds the snippet of one record for one query.
+struct SnippetMaker {
+    generators: Vec<(SnippetField, SnippetGenerator)>,
+    /// The query's stemmed words in the description field.
+    stems: Vec<String>,
+}
+
+/// Description paragraphs a snippet is sought in: running the highlighter
+/// over a whole 50,000-character description per hit costs milliseconds, so
+/// the paragraphs are first ranked by a cheap substring test on the stems.
+const DESCRIPTION_PARAGRAPHS: usize = 3;
+
+impl SnippetMaker {
+    /// The snippet from the field where most distinct query words show, in
+    /// the order abstract, claims, description, title on ties; the abstract's
+    /// start when no field shows any.
+    fn best(&self, record: &PatentRecord) -> Option<Snippet> {
+        let mut best: Option<(usize, Snippet)> = None;
+        for (field, generator) in &self.generators {
+            let texts = match field {
+                SnippetField::Description => self.description_candidates(record),
+                other => vec![field_text(record, *other)],
+            };
+            for text in texts.iter().filter(|t| !t.is_empty()) {
+                let Some((distinct, snippet)) = highlight(*field, generator, text) else {
+                    continue;
+                };
+                if best.as_ref().is_none_or(|(n, _)| distinct > *n) {
+                    best = Some((distinct, snippet));
+                }
+            }
+        }
+        best.map(|(_, s)| s).or_else(|| {
+            let text: String = record.abstract_text.chars().take(SNIPPET_CHARS).collect();
+            (!text.is_empty()).then(|| Snippet {
+                field: SnippetField::Abstract,
+                html: escape_html(&text),
+                text,
+                highlights: Vec::new(),
+            })
+        })
+    }
+
+    fn description_candidates(&self, record: &PatentRecord) -> Vec<String> {
+        if self.stems.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(usize, usize)> = record
+            .description
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let lower = p.text.to_lowercase();
+                let hits = self
+                    .stems
+                    .iter()
+                    .filter(|s| lower.contains(String::as_str(s)))
+                    .count();
+                (hits > 0).then_some((hits, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
+            .into_iter()
+            .take(DESCRIPTION_PARAGRAPHS)
+            .map(|(_, i)| record.description[i].text.clone())
             .collect()
     }
+}
+
+/// A snippet of `text` and the number of distinct query words it shows.
+fn highlight(
+    field: SnippetField,
+    generator: &SnippetGenerator,
+    text: &str,
+) -> Option<(usize, Snippet)> {
+    let snippet = generator.snippet(text);
+    let fragment = snippet.fragment();
+    let highlights: Vec<(usize, usize)> = snippet
+        .highlighted()
+        .iter()
+        .map(|r| (r.start, r.end))
+        .collect();
+    let mut distinct: Vec<String> = highlights
+        .iter()
+        .filter_map(|(s, e)| fragment.get(*s..*e))
+        .map(str::to_lowercase)
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.is_empty() {
+        return None;
+    }
+    Some((
+        distinct.len(),
+        Snippet {
+            field,
+            html: snippet.to_html(),
+            text: fragment.to_string(),
+            highlights,
+        },
+    ))
 }
 
 fn field_text(record: &PatentRecord, field: SnippetField) -> String {
@@ -231,59 +359,6 @@ fn field_text(record: &PatentRecord, field: SnippetField) -> String {
             .join("\n"),
         SnippetField::Description => record.description_text(),
     }
-}
-
-/// The snippet from the field where most distinct query words show, in the
-/// order abstract, claims, description, title on ties; the abstract's start
-/// when no field shows any.
-fn best_snippet(
-    generators: &[(SnippetField, SnippetGenerator)],
-    record: &PatentRecord,
-) -> Option<Snippet> {
-    let mut best: Option<(usize, Snippet)> = None;
-    for (field, generator) in generators {
-        let text = field_text(record, *field);
-        if text.is_empty() {
-            continue;
-        }
-        let snippet = generator.snippet(&text);
-        let fragment = snippet.fragment();
-        let highlights: Vec<(usize, usize)> = snippet
-            .highlighted()
-            .iter()
-            .map(|r| (r.start, r.end))
-            .collect();
-        let mut distinct: Vec<String> = highlights
-            .iter()
-            .filter_map(|(s, e)| fragment.get(*s..*e))
-            .map(str::to_lowercase)
-            .collect();
-        distinct.sort();
-        distinct.dedup();
-        if distinct.is_empty() {
-            continue;
-        }
-        if best.as_ref().is_none_or(|(n, _)| distinct.len() > *n) {
-            best = Some((
-                distinct.len(),
-                Snippet {
-                    field: *field,
-                    html: snippet.to_html(),
-                    text: fragment.to_string(),
-                    highlights,
-                },
-            ));
-        }
-    }
-    best.map(|(_, s)| s).or_else(|| {
-        let text: String = record.abstract_text.chars().take(SNIPPET_CHARS).collect();
-        (!text.is_empty()).then(|| Snippet {
-            field: SnippetField::Abstract,
-            html: escape_html(&text),
-            text,
-            highlights: Vec::new(),
-        })
-    })
 }
 
 fn escape_html(text: &str) -> String {
