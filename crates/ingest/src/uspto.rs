@@ -516,8 +516,9 @@ fn linked_references(claim: Node<'_, '_>, number_by_id: &HashMap<&str, u32>) -> 
     refs
 }
 
-/// The text between two sibling-ish nodes (used between consecutive claim-refs).
-fn between_text(a: Node<'_, '_>, b: Node<'_, '_>) -> String {
+/// The text between two sibling nodes (consecutive claim links), or empty
+/// when they are not siblings or far apart.
+pub(crate) fn between_text(a: Node<'_, '_>, b: Node<'_, '_>) -> String {
     let mut out = String::new();
     let mut n = a.next_sibling();
     while let Some(node) = n {

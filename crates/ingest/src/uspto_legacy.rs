@@ -846,7 +846,7 @@ fn linked_references(
             continue;
         };
         if let (Some(prev), Some(&last)) = (previous, refs.last()) {
-            let between = between_text(prev, r).to_ascii_lowercase();
+            let between = crate::uspto::between_text(prev, r).to_ascii_lowercase();
             if matches!(between.trim(), "to" | "through" | "thru" | "-" | "–")
                 && last < first
                 && first - last < 500
@@ -860,26 +860,6 @@ fn linked_references(
     refs
 }
 
-/// The text between two consecutive link elements, when they are siblings.
-fn between_text(a: Node<'_, '_>, b: Node<'_, '_>) -> String {
-    let mut out = String::new();
-    let mut n = a.next_sibling();
-    while let Some(node) = n {
-        if node == b {
-            return out;
-        }
-        if node.is_text() {
-            out.push_str(node.text().unwrap_or(""));
-        } else {
-            out.push_str(&text(node));
-        }
-        if out.len() > 40 {
-            break;
-        }
-        n = node.next_sibling();
-    }
-    String::new()
-}
 
 /// A claim's text. Like [`xml::text`], except that the `<claim-text>` pap puts
 /// inside a `dependent-claim-reference` stays inline ("claim 1, wherein", not
