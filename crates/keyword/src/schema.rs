@@ -156,6 +156,11 @@ impl Fields {
 }
 
 pub(crate) fn date_value(date: NaiveDate) -> DateTime {
+    // Tantivy keeps dates as i64 nanoseconds (years 1678 to 2261): clamp
+    // query bounds such as `before:0001` or `[* TO 9999]` into that span.
+    let lowest = NaiveDate::from_ymd_opt(1700, 1, 1).expect("valid date");
+    let highest = NaiveDate::from_ymd_opt(2200, 12, 31).expect("valid date");
+    let date = date.clamp(lowest, highest);
     let secs = date
         .and_hms_opt(0, 0, 0)
         .map(|dt| dt.and_utc().timestamp())
