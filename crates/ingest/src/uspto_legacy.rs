@@ -860,7 +860,6 @@ fn linked_references(
     refs
 }
 
-
 /// A claim's text. Like [`xml::text`], except that the `<claim-text>` pap puts
 /// inside a `dependent-claim-reference` stays inline ("claim 1, wherein", not
 /// "claim 1 , wherein").

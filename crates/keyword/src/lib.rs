@@ -102,18 +102,21 @@ impl KeywordIndex {
                 KeywordError::Tantivy(tantivy::TantivyError::IoError(std::sync::Arc::new(e)))
             })?;
             let (schema, _) = schema::build_schema();
-            let index = Index::builder().schema(schema).open_or_create(
+            Index::builder().schema(schema).open_or_create(
                 MmapDirectory::open(&path)
                     .map_err(|e| KeywordError::Tantivy(tantivy::TantivyError::from(e)))?,
-            )?;
+            )?
+        };
+        // Also when a first run was killed between creating the index and
+        // recording it: the directory is completed, not left unopenable.
+        if manifest.keyword.is_none() {
             dir.update_manifest(&program(), |m| {
                 m.keyword = Some(KeywordSection {
                     schema_version: SCHEMA_VERSION,
                     tantivy_version: tantivy::version_string().to_string(),
                 })
             })?;
-            index
-        };
+        }
         Self::from_index(index)
     }
 

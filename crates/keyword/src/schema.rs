@@ -14,7 +14,7 @@ use tantivy::{DateTime, Index, TantivyDocument};
 
 /// Bumped whenever the schema or an analyzer changes meaning; an index with
 /// another version is refused with advice to rebuild.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";

@@ -1,0 +1,310 @@
+//! Embedding benchmark: all-MiniLM-L6-v2 with candle on the CPU.
+//!
+//! Measures:
+//! - this machine's attainable fp32 matrix-product rate with candle (1024x1024
+//!   by 1024x1024, and the shapes of MiniLM's linear layers), the ceiling the
+//!   throughput is compared with;
+//! - embedding throughput, tokens/s and documents/s, over the 512 abstracts of
+//!   `../shared/bench/abstracts-512.jsonl` (length-sorted batches, truncation at
+//!   256 tokens; tokens counted without padding, tokenisation included);
+//! - single-query latency p50/p99 for a 12-token query;
+//! - a sweep over batch size (16/32/64), approximate GELU and threads, each
+//!   with its min cosine against `../shared/eval/embedding-reference` (the
+//!   options are usable only where it stays >= 0.9999).
+//!
+//! Peers on this machine kind (2 cores): onnxruntime fp32 ~8,800 tokens/s fused,
+//! ~6,200 plain; 12-token query p50 1.7-2.1 ms.
+//!
+//! Run: `bash models/fetch.sh && cargo bench --bench embed`
+//! (`EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
+//! on one core).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use candle_core::{Device, Tensor};
+use patsearch_embed::{EmbedOptions, Embedder};
+
+const QUERY: &str = "semantic search for patent claims about lithium battery cooling systems";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> PathBuf {
+    let dir = root().join("../shared");
+    assert!(
+        dir.is_dir(),
+        "benchmark data not found at {}: the shared data folder must sit beside the project root",
+        dir.display()
+    );
+    dir
+}
+
+fn model_dir() -> PathBuf {
+    let dir = root().join("models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "the embedding model is missing at {}: run `models/fetch.sh`",
+        dir.display()
+    );
+    dir
+}
+
+fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+/// The 1-, 5- and 15-minute load averages (Linux), to tell a quiet machine
+/// from a busy one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Best-of-`reps` GFLOP/s of an (m x k) by (k x n) fp32 product.
+fn matmul_gflops(m: usize, k: usize, n: usize, reps: usize) -> f64 {
+    let dev = Device::Cpu;
+    let a = Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap();
+    let b = Tensor::randn(0f32, 1.0, (k, n), &dev).unwrap();
+    let _ = a.matmul(&b).unwrap();
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let c = a.matmul(&b).unwrap();
+        std::hint::black_box(&c);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    2.0 * (m * k * n) as f64 / best / 1e9
+}
+
+/// Matrix-product FLOPs of MiniLM-L6 (hidden 384, intermediate 1536, 6
+/// layers) for one text of `len` tokens: the linear layers plus attention.
+fn minilm_flops(len: usize) -> f64 {
+    let (h, i, layers) = (384.0, 1536.0, 6.0);
+    let l = len as f64;
+    layers * (2.0 * l * (4.0 * h * h + 2.0 * h * i) + 2.0 * 2.0 * l * l * h)
+}
+
+struct Throughput {
+    tokens_per_s: f64,
+    docs_per_s: f64,
+    gflops: f64,
+    seconds: f64,
+    /// Tokens per second of this process's CPU time (user + system): less
+    /// sensitive than wall time to other processes on the machine.
+    tokens_per_cpu_s: f64,
+}
+
+/// This process's CPU time so far (user + system), from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime
+    // are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.iter().sum::<f64>() / 100.0
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Embeds all texts `reps` times and keeps the fastest pass.
+fn throughput(embedder: &Embedder, texts: &[&str], reps: usize) -> Throughput {
+    let lens: Vec<usize> = texts
+        .iter()
+        .map(|t| embedder.tokenize(t).unwrap().len())
+        .collect();
+    let tokens: usize = lens.iter().sum();
+    let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
+    let mut best = f64::INFINITY;
+    let mut best_cpu = f64::INFINITY;
+    for _ in 0..reps {
+        let cpu = cpu_seconds();
+        let t = Instant::now();
+        let v = embedder.embed(texts).unwrap();
+        std::hint::black_box(&v);
+        best = best.min(t.elapsed().as_secs_f64());
+        best_cpu = best_cpu.min(cpu_seconds() - cpu);
+    }
+    Throughput {
+        tokens_per_s: tokens as f64 / best,
+        docs_per_s: texts.len() as f64 / best,
+        gflops: flops / best / 1e9,
+        seconds: best,
+        tokens_per_cpu_s: tokens as f64 / best_cpu,
+    }
+}
+
+fn query_latency(embedder: &Embedder, n: usize) -> (Duration, Duration) {
+    for _ in 0..10 {
+        embedder.embed_one(QUERY).unwrap();
+    }
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(embedder.embed_one(QUERY).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+/// Min cosine with the reference vectors, texts embedded in batches.
+fn min_cosine(embedder: &Embedder, refs: &[serde_json::Value]) -> f64 {
+    let texts: Vec<&str> = refs.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    let vectors = embedder.embed(&texts).unwrap();
+    refs.iter()
+        .zip(&vectors)
+        .map(|(r, v)| {
+            let want: Vec<f64> = r["embedding"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let dot: f64 = v.iter().zip(&want).map(|(&a, b)| f64::from(a) * b).sum();
+            let nb: f64 = want.iter().map(|b| b * b).sum::<f64>().sqrt();
+            let na: f64 = v.iter().map(|&a| f64::from(a).powi(2)).sum::<f64>().sqrt();
+            dot / (na * nb)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn load(options: EmbedOptions) -> Embedder {
+    Embedder::load(&model_dir(), options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
+    // and should only check that this compiles and starts.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let docs = read_jsonl(&shared().join("bench/abstracts-512.jsonl"));
+    let texts: Vec<&str> = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    let refs = read_jsonl(&shared().join("eval/embedding-reference/reference.jsonl"));
+
+    println!(
+        "candle threads: {} (RAYON_NUM_THREADS={:?}), avx {}; load average {} (other processes skew these figures)",
+        candle_core::utils::get_num_threads(),
+        std::env::var("RAYON_NUM_THREADS").ok(),
+        candle_core::utils::with_avx(),
+        load_average()
+    );
+    let square = matmul_gflops(1024, 1024, 1024, 20);
+    println!("fp32 matmul 1024x1024x1024: {square:.1} GFLOP/s (best of 20)");
+    for (m, k, n, what) in [
+        (4096, 384, 384, "attention projection"),
+        (4096, 384, 1536, "FFN up"),
+        (4096, 1536, 384, "FFN down"),
+    ] {
+        let g = matmul_gflops(m, k, n, 10);
+        println!("fp32 matmul {m}x{k}x{n} ({what}): {g:.1} GFLOP/s");
+    }
+
+    let embedder = load(EmbedOptions::default());
+    let lens: Vec<usize> = texts
+        .iter()
+        .map(|t| embedder.tokenize(t).unwrap().len())
+        .collect();
+    println!(
+        "{} abstracts, {} tokens (mean {:.0}, max {}), model {}",
+        texts.len(),
+        lens.iter().sum::<usize>(),
+        lens.iter().sum::<usize>() as f64 / lens.len() as f64,
+        lens.iter().max().unwrap(),
+        embedder.model_id()
+    );
+    let query_tokens = embedder.tokenize(QUERY).unwrap().len();
+
+    let t = throughput(&embedder, &texts, 2);
+    println!(
+        "throughput (batch 32, default threads, exact GELU): {:.0} tokens/s, {:.1} docs/s, {:.2} s per pass, {:.1} GFLOP/s = {:.0}% of the 1024^3 matmul rate; {:.0} tokens per CPU second; peak RSS {:.0} MiB",
+        t.tokens_per_s,
+        t.docs_per_s,
+        t.seconds,
+        t.gflops,
+        100.0 * t.gflops / square,
+        t.tokens_per_cpu_s,
+        peak_rss_mib()
+    );
+    let (p50, p99) = query_latency(&embedder, 300);
+    println!(
+        "query latency ({query_tokens} tokens, embed_one): p50 {:.2} ms, p99 {:.2} ms",
+        ms(p50),
+        ms(p99)
+    );
+
+    if std::env::var("EMBED_BENCH_SWEEP").as_deref() == Ok("0") {
+        return;
+    }
+    println!("\nsweep (one pass over the 512 abstracts each; min cosine vs reference, batches of the run's size):");
+    println!("batch  threads  gelu    tokens/s  docs/s  GFLOP/s  tok/CPU-s  query p50  min cosine");
+    let configs = [
+        (8, 0, false),
+        (16, 0, false),
+        (32, 0, false),
+        (64, 0, false),
+        (8, 0, true),
+        (16, 0, true),
+        (32, 0, true),
+        (64, 0, true),
+        (32, 1, false),
+        (32, 1, true),
+    ];
+    for (batch_size, threads, approximate_gelu) in configs {
+        let e = load(EmbedOptions {
+            batch_size,
+            threads,
+            approximate_gelu,
+        });
+        let t = throughput(&e, &texts, 1);
+        let (p50, _) = query_latency(&e, 100);
+        let cos = min_cosine(&e, &refs);
+        println!(
+            "{batch_size:>5}  {:>7}  {:<6}  {:>8.0}  {:>6.1}  {:>7.1}  {:>9.0}  {:>6.2} ms  {cos:.7}{}",
+            if threads == 0 {
+                "default".to_string()
+            } else {
+                threads.to_string()
+            },
+            if approximate_gelu { "tanh" } else { "erf" },
+            t.tokens_per_s,
+            t.docs_per_s,
+            t.gflops,
+            t.tokens_per_cpu_s,
+            ms(p50),
+            if cos < 0.9999 { "  (below 0.9999)" } else { "" }
+        );
+    }
+    println!("load average at the end: {}", load_average());
+}

@@ -1,0 +1,375 @@
+//! Sentence embeddings for semantic search.
+//!
+//! Owns loading a sentence-transformers BERT model directory (by default
+//! all-MiniLM-L6-v2, fetched by `models/fetch.sh`) and turning texts into
+//! L2-normalised sentence vectors with candle on the CPU: tokenisation with the
+//! model's own `tokenizer.json` (truncated at the model's `max_seq_length`),
+//! length-sorted batches padded only to their own longest text, the BERT
+//! forward pass (`candle_transformers::models::bert`), the pooling the model
+//! was trained with (`pooling`), and normalisation. It also names the model
+//! ([`Embedder::model_id`]: directory name and weights digest) so that an index
+//! can refuse vectors from another model.
+//!
+//! Not for: storing or searching vectors (the vector index), deciding what text
+//! of a patent is embedded (the engine), or GPUs.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), patsearch_embed::EmbedError> {
+//! use patsearch_embed::{EmbedOptions, Embedder};
+//! let embedder = Embedder::load("models/all-MiniLM-L6-v2".as_ref(), EmbedOptions::default())?;
+//! let vectors = embedder.embed(&["wireless charging of a phone", "a lithium battery"])?;
+//! assert_eq!(vectors[0].len(), embedder.dimension());
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod error;
+mod pooling;
+
+use std::path::Path;
+use std::time::Instant;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, HiddenAct};
+use sha2::{Digest, Sha256};
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+pub use error::EmbedError;
+pub use pooling::Pooling;
+
+/// How an [`Embedder`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedOptions {
+    /// Texts per forward pass in [`Embedder::embed`] (default 32). Texts are
+    /// sorted by token count first, so a batch holds texts of similar length
+    /// and is padded only to its own longest one.
+    pub batch_size: usize,
+    /// Threads for the forward pass; 0 (the default) uses candle's default:
+    /// `RAYON_NUM_THREADS`, else the number of physical cores. A non-zero value
+    /// runs the work in a dedicated pool of that many threads, which bounds the
+    /// matrix products (most of the time). candle's element-wise kernels use a
+    /// process-wide pool sized once from `CANDLE_NUM_THREADS` /
+    /// `RAYON_NUM_THREADS` / the core count, which this option does not change.
+    pub threads: usize,
+    /// Use the tanh approximation of GELU even where the model was trained with
+    /// the exact (erf) one. Off by default: it is no faster here (see
+    /// `benches/embed.rs`), and it moves vectors slightly.
+    pub approximate_gelu: bool,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            threads: 0,
+            approximate_gelu: false,
+        }
+    }
+}
+
+/// A loaded sentence-embedding model. Cheap to share between threads behind an
+/// `Arc`: every method takes `&self`.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    pooling: Vec<Pooling>,
+    hidden_size: usize,
+    max_seq_length: usize,
+    pad_token_id: u32,
+    model_id: String,
+    options: EmbedOptions,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("model_id", &self.model_id)
+            .field("dimension", &self.dimension())
+            .field("max_seq_length", &self.max_seq_length)
+            .field("pooling", &self.pooling)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Embedder {
+    /// Loads a sentence-transformers BERT model directory: `config.json`,
+    /// `tokenizer.json`, `model.safetensors` (required), `sentence_bert_config.json`
+    /// (`max_seq_length`, 256 when absent, capped by the model's
+    /// `max_position_embeddings`) and the pooling configuration
+    /// (`1_Pooling/config.json`, or where `modules.json` says; mean pooling when
+    /// absent).
+    ///
+    /// The weights are read into memory once (they are hashed for
+    /// [`Embedder::model_id`]; the workspace forbids the `unsafe` that a memory
+    /// map needs). Only safetensors weights are supported.
+    pub fn load(dir: &Path, options: EmbedOptions) -> Result<Embedder, EmbedError> {
+        let started = Instant::now();
+        if options.batch_size == 0 {
+            return Err(EmbedError::InvalidOptions(
+                "batch_size must be at least 1".into(),
+            ));
+        }
+        if !dir.is_dir() {
+            return Err(EmbedError::MissingFile {
+                path: dir.to_path_buf(),
+            });
+        }
+        let mut bert_config = config::read_bert_config(dir)?;
+        if options.approximate_gelu && bert_config.hidden_act == HiddenAct::Gelu {
+            bert_config.hidden_act = HiddenAct::GeluApproximate;
+        }
+        let hidden_size = bert_config.hidden_size;
+        let pooling = config::read_pooling(dir, hidden_size)?;
+        let max_seq_length =
+            config::read_max_seq_length(dir)?.min(bert_config.max_position_embeddings);
+        if max_seq_length < 2 {
+            return Err(EmbedError::InvalidModel {
+                path: dir.join("sentence_bert_config.json"),
+                reason: "max_seq_length must leave room for [CLS] and [SEP]".into(),
+            });
+        }
+        let tokenizer = load_tokenizer(dir, max_seq_length)?;
+        let vocab = tokenizer.get_vocab_size(true);
+        if vocab > bert_config.vocab_size {
+            return Err(EmbedError::InvalidModel {
+                path: dir.join("tokenizer.json"),
+                reason: format!(
+                    "the tokenizer has {vocab} tokens, more than the model's vocab_size {}: they do not belong together",
+                    bert_config.vocab_size
+                ),
+            });
+        }
+
+        let weights_path = dir.join("model.safetensors");
+        let weights = match config::read_required(&weights_path) {
+            Err(EmbedError::MissingFile { path }) if dir.join("pytorch_model.bin").exists() => {
+                return Err(EmbedError::InvalidModel {
+                    path,
+                    reason: "only safetensors weights are supported and the directory has \
+                             pytorch_model.bin: convert it to model.safetensors (see models/README.md)"
+                        .into(),
+                });
+            }
+            other => other?,
+        };
+        let digest = Sha256::digest(&weights);
+        let digest16: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "model".to_string());
+        let model_id = format!("{name}@{digest16}");
+
+        let device = Device::Cpu;
+        let invalid_weights = |e: candle_core::Error| EmbedError::InvalidModel {
+            path: weights_path.clone(),
+            reason: e.to_string(),
+        };
+        let tensors = load_weights(&weights, &device).map_err(invalid_weights)?;
+        drop(weights);
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let model = BertModel::load(vb, &bert_config).map_err(invalid_weights)?;
+
+        let pool = match options.threads {
+            0 => None,
+            n => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .thread_name(|i| format!("embed-{i}"))
+                    .build()
+                    .map_err(|e| EmbedError::InvalidOptions(format!("threads: {e}")))?,
+            ),
+        };
+        let embedder = Embedder {
+            model,
+            tokenizer,
+            device,
+            pooling,
+            hidden_size,
+            max_seq_length,
+            pad_token_id: u32::try_from(bert_config.pad_token_id).unwrap_or(0),
+            model_id,
+            options,
+            pool,
+        };
+        tracing::info!(
+            model = %embedder.model_id,
+            dimension = embedder.dimension(),
+            max_seq_length,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "embedding model loaded"
+        );
+        Ok(embedder)
+    }
+
+    /// The length of the vectors: the model's hidden size times the number of
+    /// pooling modes (384 for all-MiniLM-L6-v2).
+    pub fn dimension(&self) -> usize {
+        self.hidden_size * self.pooling.len()
+    }
+
+    /// Identifies the model: the directory name and the first 16 hex digits of
+    /// the SHA-256 of `model.safetensors`, e.g. `all-MiniLM-L6-v2@53aa51172d142c89`.
+    /// Vectors from embedders with different ids must not be mixed.
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    /// The most tokens a text is embedded from, `[CLS]` and `[SEP]` included;
+    /// the rest of a longer text is ignored.
+    pub fn max_seq_length(&self) -> usize {
+        self.max_seq_length
+    }
+
+    /// The pooling modes the model uses.
+    pub fn pooling(&self) -> &[Pooling] {
+        &self.pooling
+    }
+
+    /// The options the embedder was loaded with.
+    pub fn options(&self) -> &EmbedOptions {
+        &self.options
+    }
+
+    /// The token ids the model sees for `text`: `[CLS]`, the word pieces, `[SEP]`,
+    /// truncated to [`Embedder::max_seq_length`].
+    pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, EmbedError> {
+        let encoding = self
+            .tokenizer
+            .encode_fast(text, true)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// Embeds one text (a query): a unit-length vector of [`Embedder::dimension`] floats.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let ids = self.tokenize(text)?;
+        let mut vectors = self.run(|| self.forward(&[&ids]))?;
+        Ok(vectors.pop().expect("one vector per text"))
+    }
+
+    /// Embeds texts in batches of `batch_size` texts of similar token length;
+    /// returns one unit-length vector per text, in the order of `texts`. A text's
+    /// vector does not depend on the other texts (up to float rounding).
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let ids = texts
+            .iter()
+            .map(|t| self.tokenize(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.embed_token_ids(&ids)
+    }
+
+    /// [`Embedder::embed`] for texts already tokenised with [`Embedder::tokenize`].
+    pub fn embed_token_ids(&self, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        let mut out = vec![Vec::new(); ids.len()];
+        self.run(|| {
+            for chunk in order.chunks(self.options.batch_size) {
+                let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+                for (&i, vector) in chunk.iter().zip(self.forward(&batch)?) {
+                    out[i] = vector;
+                }
+            }
+            Ok::<_, EmbedError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Runs `f` in the embedder's thread pool, if it has one.
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+
+    /// One forward pass over a batch, padded to its longest text.
+    fn forward(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let rows = batch.len();
+        let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let mut input = Vec::with_capacity(rows * width);
+        let mut mask = Vec::with_capacity(rows * width);
+        for ids in batch {
+            if ids.is_empty() {
+                return Err(EmbedError::InvalidOptions(
+                    "a token sequence is empty (it must hold at least [CLS] and [SEP])".into(),
+                ));
+            }
+            input.extend_from_slice(ids);
+            input.extend(std::iter::repeat_n(self.pad_token_id, width - ids.len()));
+            mask.extend(std::iter::repeat_n(1u32, ids.len()));
+            mask.extend(std::iter::repeat_n(0u32, width - ids.len()));
+        }
+        let input = Tensor::from_vec(input, (rows, width), &self.device)?;
+        let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
+        let token_types = input.zeros_like()?;
+        let hidden = self.model.forward(&input, &token_types, Some(&mask))?;
+        let hidden = hidden.flatten_all()?.to_vec1::<f32>()?;
+        let h = self.hidden_size;
+        Ok(batch
+            .iter()
+            .enumerate()
+            .map(|(row, ids)| {
+                let start = row * width * h;
+                let tokens = &hidden[start..start + ids.len() * h];
+                let mut vector = Vec::with_capacity(self.dimension());
+                pooling::pool_into(&self.pooling, tokens, h, &mut vector);
+                pooling::l2_normalise(&mut vector);
+                vector
+            })
+            .collect())
+    }
+}
+
+/// Reads the safetensors weights as f32 tensors, storing the weight matrix of
+/// every linear layer (`[out, in]`) column-major: same shape and values,
+/// transposed memory. candle multiplies activations by `weight.t()`, which is
+/// then a plain row-major `[in, out]` matrix that the `gemm` crate reads without
+/// repacking it on every call. Repacking dominates short inputs: this saves
+/// about a fifth of the CPU time of a 12-token query (no change for batches).
+fn load_weights(
+    bytes: &[u8],
+    device: &Device,
+) -> candle_core::Result<std::collections::HashMap<String, Tensor>> {
+    let mut tensors = candle_core::safetensors::load_buffer(bytes, device)?;
+    for (name, tensor) in tensors.iter_mut() {
+        let mut t = tensor.to_dtype(DType::F32)?;
+        if t.rank() == 2 && name.ends_with(".weight") && !name.contains("embeddings") {
+            t = t.t()?.contiguous()?.t()?;
+        }
+        *tensor = t;
+    }
+    Ok(tensors)
+}
+
+/// Loads `tokenizer.json`, truncating at `max_seq_length` and without the
+/// padding it may configure (batches are padded here, to their own length).
+fn load_tokenizer(dir: &Path, max_seq_length: usize) -> Result<Tokenizer, EmbedError> {
+    let path = dir.join("tokenizer.json");
+    let bytes = config::read_required(&path)?;
+    let invalid = |reason: String| EmbedError::InvalidModel {
+        path: path.clone(),
+        reason,
+    };
+    let mut tokenizer = Tokenizer::from_bytes(&bytes).map_err(|e| invalid(e.to_string()))?;
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            direction: TruncationDirection::Right,
+            max_length: max_seq_length,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+        }))
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(tokenizer)
+}

