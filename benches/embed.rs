@@ -19,6 +19,9 @@
 //! (`EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
 //! on one core).
 
+mod common;
+
+use common::{peak_rss_mib, percentile};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -66,11 +69,6 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".into())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 fn ms(d: Duration) -> f64 {
@@ -124,16 +122,6 @@ fn cpu_seconds() -> f64 {
         .filter_map(|f| f.parse().ok())
         .collect();
     fields.iter().sum::<f64>() / 100.0
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// Embeds all texts `reps` times and keeps the fastest pass.

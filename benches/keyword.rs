@@ -12,6 +12,9 @@
 //!
 //! Run: `cargo bench --bench keyword` (goals: build < 60 s, p50 < 2 ms, p99 < 20 ms).
 
+mod common;
+
+use common::{peak_rss_mib, percentile};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -65,21 +68,6 @@ fn dir_size(path: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn main() {

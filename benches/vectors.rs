@@ -31,6 +31,9 @@
 //! `VECTORS_BENCH_LARGE=200000` changes the size of set (b) (0 skips it);
 //! `VECTORS_BENCH_M` and `VECTORS_BENCH_EFC` change the graph parameters.
 
+mod common;
+
+use common::{peak_rss_mib, percentile};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -140,21 +143,6 @@ fn read_f32_rows(path: &Path) -> Option<Vec<f32>> {
     // Guard against rows that are not quite unit length.
     v.chunks_exact_mut(DIM).for_each(normalise);
     Some(v)
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn ms(d: Duration) -> f64 {
