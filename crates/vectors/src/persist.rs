@@ -414,3 +414,36 @@ fn file_names(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passage_kinds_round_trip_through_their_codes() {
+        for kind in [
+            PassageKind::TitleAbstract,
+            PassageKind::Claim(7),
+            PassageKind::Description(0),
+        ] {
+            let (tag, index) = encode_kind(kind);
+            assert_eq!(decode_kind(tag, index), Some(kind));
+        }
+        assert_eq!(decode_kind(9, 0), None);
+    }
+
+    #[test]
+    fn temporaries_are_recognised() {
+        for name in [
+            "meta.json.tmp",
+            "vectors-000002.f32.tmp",
+            "graph-000002.tmp.hnsw.graph",
+            "graph-000002.tmp-1234.hnsw.data",
+        ] {
+            assert!(is_temporary(name), "{name}");
+        }
+        for name in ["meta.json", "vectors-000002.f32", "graph-000002.hnsw.graph"] {
+            assert!(!is_temporary(name), "{name}");
+        }
+    }
+}

@@ -164,24 +164,21 @@ fn exact_pending(
     }
 }
 
-/// Whether a search scans the allowed documents or walks the graph.
+/// Whether a search scans the allowed documents or walks the graph (see
+/// [`VectorConfig::exact_scan_factor`]).
 ///
 /// The graph walk applies the filter to its results only, so with a fraction
 /// `s` of the vectors allowed it visits about `1/s` times the nodes of an
-/// unfiltered search; a scan costs one dot product per allowed vector. The
-/// defaults of [`VectorConfig::exact_max_vectors`] and
-/// [`VectorConfig::exact_max_fraction`] put the switch where the bench
-/// measured the two to cost the same (and exact is exact).
+/// unfiltered search; a scan costs one dot product per allowed vector.
 pub(crate) fn use_exact(
     store: &Store,
     graph: &Graph,
     config: &VectorConfig,
     scope: Scope<'_>,
 ) -> bool {
-    let allowed = scope.vectors(store);
+    let allowed = scope.vectors(store) as f64;
     graph.searchable() == 0
-        || allowed <= config.exact_max_vectors
-        || (allowed as f64) < config.exact_max_fraction * store.live_vectors() as f64
+        || allowed * allowed <= config.exact_scan_factor * store.live_vectors() as f64
 }
 
 /// The best `k` allowed documents.

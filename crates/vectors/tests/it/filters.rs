@@ -43,8 +43,11 @@ fn filter_set() -> Vec<Filters> {
 fn filtered_graph_search_matches_a_filtered_brute_force() {
     let tmp = tempfile::tempdir().unwrap();
     let docs = corpus(21, 2000, DIM, 30);
-    for config in [graph_only(), VectorConfig::default()] {
-        let root = tmp.path().join(format!("idx-{}", config.exact_max_vectors));
+    for (i, config) in [graph_only(), VectorConfig::default()]
+        .into_iter()
+        .enumerate()
+    {
+        let root = tmp.path().join(format!("idx-{i}"));
         let index = build(&root, &docs, DIM, config);
         for filters in filter_set() {
             let allowed = docs.iter().filter(|d| filters.matches(&d.fields)).count();
@@ -105,8 +108,11 @@ fn a_very_selective_filter_returns_every_allowed_document() {
         assignee: docs[1234].fields.assignees.clone(),
         ..Filters::default()
     };
-    for config in [graph_only(), VectorConfig::default()] {
-        let root = tmp.path().join(format!("idx-{}", config.exact_max_vectors));
+    for (i, config) in [graph_only(), VectorConfig::default()]
+        .into_iter()
+        .enumerate()
+    {
+        let root = tmp.path().join(format!("idx-{i}"));
         let index = build(&root, &docs, DIM, config);
         for q in queries(24, &docs, 10) {
             let mut found = numbers(&index.search(&q, 10, &rare));
