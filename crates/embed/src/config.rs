@@ -88,7 +88,9 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<bert::Config, EmbedError> {
     let config: bert::Config = serde_json::from_value(value).map_err(|e| invalid(&path, e))?;
     if config.hidden_size == 0
         || config.num_attention_heads == 0
-        || config.hidden_size % config.num_attention_heads != 0
+        || !config
+            .hidden_size
+            .is_multiple_of(config.num_attention_heads)
     {
         return Err(invalid(
             &path,

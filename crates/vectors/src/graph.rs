@@ -244,6 +244,13 @@ impl Graph {
     /// hnsw_rs asserts (panics) on some malformed input, so the load runs
     /// under `catch_unwind`; the caller rebuilds from the stored vectors on
     /// any error.
+    ///
+    /// Reloading rather than rebuilding at start-up, measured with
+    /// `benches/vectors.rs` on 2 cores (M 16, ef_construction 200): 40,000
+    /// vectors reload in 0.6 s against 23 s to rebuild, 1,000,000 in 28 s
+    /// against 1,189 s. The reloaded graph is the one that was saved, so a
+    /// reopened index answers exactly as before; a rebuild would differ
+    /// slightly (parallel insertion is not deterministic).
     pub fn load(
         dir: &Path,
         basename: &str,

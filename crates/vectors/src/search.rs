@@ -165,7 +165,7 @@ fn exact_pending(
 }
 
 /// Whether a search scans the allowed documents or walks the graph (see
-/// [`VectorConfig::exact_scan_factor`]).
+/// [`VectorConfig::exact_max_vectors`]).
 ///
 /// The graph walk applies the filter to its results only, so with a fraction
 /// `s` of the vectors allowed it visits about `1/s` times the nodes of an
@@ -176,9 +176,10 @@ pub(crate) fn use_exact(
     config: &VectorConfig,
     scope: Scope<'_>,
 ) -> bool {
-    let allowed = scope.vectors(store) as f64;
+    let allowed = scope.vectors(store);
     graph.searchable() == 0
-        || allowed * allowed <= config.exact_scan_factor * store.live_vectors() as f64
+        || (allowed <= config.exact_max_vectors
+            && allowed as f64 <= config.exact_max_fraction * store.live_vectors() as f64)
 }
 
 /// The best `k` allowed documents.

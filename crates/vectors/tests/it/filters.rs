@@ -11,17 +11,17 @@ const DIM: usize = 40;
 
 fn filter_set() -> Vec<Filters> {
     vec![
-        // About a third of the documents: hnsw_rs's filtered graph search.
+        // About a third of the documents: a filtered graph walk by default.
         Filters {
             country: vec!["EP".into()],
             ..Filters::default()
         },
-        // About 60%: graph search with post-filtering.
+        // About two thirds.
         Filters {
             country: vec!["US".into(), "JP".into()],
             ..Filters::default()
         },
-        // About 8%: CPC prefix and a date range together.
+        // About 8%, CPC prefix and a date range together: scanned by default.
         Filters {
             cpc: vec!["G06N".into()],
             filed: DateRange {

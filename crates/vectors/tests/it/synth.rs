@@ -157,7 +157,7 @@ pub fn graph_only() -> VectorConfig {
         max_nb_connection: 12,
         ef_construction: 100,
         ef_search: 64,
-        exact_scan_factor: 0.0,
+        exact_max_vectors: 0,
         ..VectorConfig::default()
     }
 }
