@@ -8,12 +8,20 @@
 //!   `../shared/bench/abstracts-512.jsonl` (length-sorted batches, truncation at
 //!   256 tokens; tokens counted without padding, tokenisation included);
 //! - single-query latency p50/p99 for a 12-token query;
-//! - a sweep over batch size (16/32/64), approximate GELU and threads, each
+//! - a sweep over backend (the fused pass, candle's BertModel), batch size
+//!   (8/16/32/64), approximate GELU and threads, each
 //!   with its min cosine against `../shared/eval/embedding-reference` (the
 //!   options are usable only where it stays >= 0.9999).
 //!
 //! Peers on this machine kind (2 cores): onnxruntime fp32 ~8,800 tokens/s fused,
 //! ~6,200 plain; 12-token query p50 1.7-2.1 ms.
+//!
+//! With `EMBED_BENCH_EXPORT=1` it also embeds the corpus
+//! (`../shared/data/corpus/`) as the index does (title + abstract, and each
+//! independent claim) and the `../shared/eval/nl/` queries (both forms), and
+//! writes them to `target/bench-data/corpus-vectors.f32` and
+//! `query-vectors.f32` (little-endian f32, 384 per row) for
+//! `cargo bench --bench vectors`; it prints the corpus embedding rate too.
 //!
 //! Run: `bash models/fetch.sh && cargo bench --bench embed`
 //! (`EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
@@ -26,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use candle_core::{Device, Tensor};
-use patsearch_embed::{EmbedOptions, Embedder};
+use patsearch_embed::{Backend, EmbedOptions, Embedder};
 
 const QUERY: &str = "semantic search for patent claims about lithium battery cooling systems";
 
@@ -187,6 +195,73 @@ fn min_cosine(embedder: &Embedder, refs: &[serde_json::Value]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+fn write_rows(path: &Path, vectors: &[Vec<f32>]) {
+    let mut bytes = Vec::with_capacity(vectors.len() * 384 * 4);
+    for v in vectors {
+        for x in v {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Embeds the corpus passages and the eval queries for the vector benchmark.
+fn export_corpus_vectors(embedder: &Embedder) {
+    use patsearch_ingest::{Event, IngestOptions, Progress};
+    let corpus = shared().join("data/corpus/patents-2013.jsonl.zst");
+    let mut passages: Vec<String> = Vec::new();
+    let mut documents = 0usize;
+    patsearch_ingest::run(
+        &[corpus],
+        &IngestOptions::default(),
+        &Progress::default(),
+        |event| {
+            if let Event::Record(record) = event {
+                documents += 1;
+                passages.push(format!("{}. {}", record.title, record.abstract_text));
+                for claim in record.claims.iter().filter(|c| c.is_independent()) {
+                    passages.push(claim.text.clone());
+                }
+            }
+        },
+    );
+    let texts: Vec<&str> = passages.iter().map(String::as_str).collect();
+    let tokens: usize = texts
+        .iter()
+        .map(|t| embedder.tokenize(t).unwrap().len())
+        .sum();
+    let started = Instant::now();
+    let vectors = embedder.embed(&texts).unwrap();
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "corpus: {documents} documents, {} passages (title + abstract, independent claims), {tokens} tokens embedded in {took:.1} s: {:.0} tokens/s, {:.1} documents/s",
+        vectors.len(),
+        tokens as f64 / took,
+        documents as f64 / took
+    );
+    let dir = root().join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_rows(&dir.join("corpus-vectors.f32"), &vectors);
+
+    let mut queries = Vec::new();
+    for form in ["queries-nl.tsv", "queries-kw.tsv"] {
+        let path = shared().join("eval/nl").join(form);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (_, q) = line.split_once('\t').expect("topic<TAB>text");
+            queries.push(embedder.embed_one(q).unwrap());
+        }
+    }
+    write_rows(&dir.join("query-vectors.f32"), &queries);
+    println!(
+        "wrote {} corpus vectors and {} query vectors to {}",
+        vectors.len(),
+        queries.len(),
+        dir.display()
+    );
+}
+
 fn load(options: EmbedOptions) -> Embedder {
     Embedder::load(&model_dir(), options).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -236,7 +311,7 @@ fn main() {
 
     let t = throughput(&embedder, &texts, 2);
     println!(
-        "throughput (batch 32, default threads, exact GELU): {:.0} tokens/s, {:.1} docs/s, {:.2} s per pass, {:.1} GFLOP/s = {:.0}% of the 1024^3 matmul rate; {:.0} tokens per CPU second; peak RSS {:.0} MiB",
+        "throughput (fused backend, batch 32, default threads, exact GELU): {:.0} tokens/s, {:.1} docs/s, {:.2} s per pass, {:.1} GFLOP/s = {:.0}% of the 1024^3 matmul rate; {:.0} tokens per CPU second; peak RSS {:.0} MiB",
         t.tokens_per_s,
         t.docs_per_s,
         t.seconds,
@@ -252,34 +327,39 @@ fn main() {
         ms(p99)
     );
 
+    if std::env::var("EMBED_BENCH_EXPORT").as_deref() == Ok("1") {
+        export_corpus_vectors(&embedder);
+    }
     if std::env::var("EMBED_BENCH_SWEEP").as_deref() == Ok("0") {
         return;
     }
     println!("\nsweep (one pass over the 512 abstracts each; min cosine vs reference, batches of the run's size):");
-    println!("batch  threads  gelu    tokens/s  docs/s  GFLOP/s  tok/CPU-s  query p50  min cosine");
+    println!("backend  batch  threads  gelu    tokens/s  docs/s  GFLOP/s  tok/CPU-s  query p50  min cosine");
     let configs = [
-        (8, 0, false),
-        (16, 0, false),
-        (32, 0, false),
-        (64, 0, false),
-        (8, 0, true),
-        (16, 0, true),
-        (32, 0, true),
-        (64, 0, true),
-        (32, 1, false),
-        (32, 1, true),
+        (Backend::Fused, 8, 0, false),
+        (Backend::Fused, 16, 0, false),
+        (Backend::Fused, 32, 0, false),
+        (Backend::Fused, 64, 0, false),
+        (Backend::Fused, 32, 0, true),
+        (Backend::Fused, 32, 1, false),
+        (Backend::Candle, 16, 0, false),
+        (Backend::Candle, 32, 0, false),
+        (Backend::Candle, 32, 0, true),
+        (Backend::Candle, 32, 1, false),
     ];
-    for (batch_size, threads, approximate_gelu) in configs {
+    for (backend, batch_size, threads, approximate_gelu) in configs {
         let e = load(EmbedOptions {
             batch_size,
             threads,
             approximate_gelu,
+            backend,
         });
         let t = throughput(&e, &texts, 1);
         let (p50, _) = query_latency(&e, 100);
         let cos = min_cosine(&e, &refs);
         println!(
-            "{batch_size:>5}  {:>7}  {:<6}  {:>8.0}  {:>6.1}  {:>7.1}  {:>9.0}  {:>6.2} ms  {cos:.7}{}",
+            "{:<7}  {batch_size:>5}  {:>7}  {:<6}  {:>8.0}  {:>6.1}  {:>7.1}  {:>9.0}  {:>6.2} ms  {cos:.7}{}",
+            format!("{backend:?}").to_lowercase(),
             if threads == 0 {
                 "default".to_string()
             } else {

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use patsearch_embed::{EmbedOptions, Embedder};
+use patsearch_embed::{Backend, EmbedOptions, Embedder};
 
 const MIN_COSINE: f64 = 0.9999;
 
@@ -166,6 +166,19 @@ fn minilm_matches_the_reference_vectors() {
             "batches of {batch_size}: cosine {c} for {id} is below {MIN_COSINE}"
         );
     }
+
+    // candle's own BERT, the cross-check of the fused pass, meets it too.
+    let candle = Embedder::load(
+        &model_dir(),
+        EmbedOptions {
+            backend: Backend::Candle,
+            ..EmbedOptions::default()
+        },
+    )
+    .unwrap();
+    let (c, id) = batched_min_cosine(&candle, &refs, 3);
+    println!("candle backend, batches of 32: min cosine {c:.9} ({id})");
+    assert!(c >= MIN_COSINE, "candle backend: cosine {c} for {id}");
 
     // Informational: how far the tanh approximation of GELU moves the vectors.
     let (c, id) = batched_min_cosine(&load(32, true), &refs, 4);

@@ -8,7 +8,7 @@ use std::path::Path;
 use candle_core::{DType, Device};
 use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::bert::{BertModel, Config};
-use patsearch_embed::{EmbedError, EmbedOptions, Embedder, Pooling};
+use patsearch_embed::{Backend, EmbedError, EmbedOptions, Embedder, Pooling};
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
@@ -206,6 +206,40 @@ fn keeps_the_callers_order() {
     assert!(max_abs_diff(&twice[0], &twice[2]) < 1e-6);
     assert!(e.embed(&[]).unwrap().is_empty());
     assert!(max_abs_diff(&twice[1], &e.embed_one("the battery").unwrap()) < 1e-5);
+}
+
+#[test]
+fn the_fused_pass_computes_what_candles_bert_computes() {
+    let dir = tiny_dir();
+    for approximate_gelu in [false, true] {
+        let with = |backend| {
+            Embedder::load(
+                dir.path(),
+                EmbedOptions {
+                    backend,
+                    approximate_gelu,
+                    batch_size: 3,
+                    ..EmbedOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let fused = with(Backend::Fused);
+        let candle = with(Backend::Candle);
+        let a = fused.embed(TEXTS).unwrap();
+        let b = candle.embed(TEXTS).unwrap();
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            let d = max_abs_diff(x, y);
+            assert!(
+                d < 1e-5,
+                "text {i} (approximate GELU {approximate_gelu}): max diff {d}"
+            );
+        }
+        for (i, text) in TEXTS.iter().enumerate() {
+            let d = max_abs_diff(&fused.embed_one(text).unwrap(), &b[i]);
+            assert!(d < 1e-5, "text {i} alone: max diff {d}");
+        }
+    }
 }
 
 #[test]
