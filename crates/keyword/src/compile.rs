@@ -1,17 +1,25 @@
 //! From the query AST and structured filters to tantivy queries.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
-use patsearch_record::{compact_code, name_words, DateRange, Filters, PublicationNumber};
+use patsearch_record::{
+    compact_code, name_words, DateRange, FilterFields, Filters, PublicationNumber,
+};
 use serde::{Deserialize, Serialize};
+use tantivy::columnar::StrColumn;
+use tantivy::query::doc_predicate_query::{
+    ConstOrVariableSegmentPredicate, DocPredicate, DocPredicateQuery, SegmentDocPredicate,
+};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur as TOccur, PhraseQuery, Query,
-    RangeQuery, RegexQuery, TermQuery,
+    intersect_scorers, AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer,
+    EnableScoring, Explanation, Occur as TOccur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::tokenizer::TokenizerManager;
-use tantivy::Term;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 
 use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField};
 use crate::schema::{code_steps, date_value, Fields, STEMMED, WORDS};
@@ -56,6 +64,20 @@ impl Compiler<'_> {
             TextField::Description => (f.description, STEMMED),
             TextField::Assignee => (f.assignee, WORDS),
             TextField::Inventor => (f.inventor, WORDS),
+        }
+    }
+
+    /// The field a wildcard is expanded in for a text field: the words as
+    /// written, since a wildcard spells a word, not a stem.
+    fn wildcard_field(&self, field: TextField) -> Field {
+        let f = self.fields;
+        match field {
+            TextField::Title => f.title_words,
+            TextField::Abstract => f.abstract_words,
+            TextField::Claims => f.claims_words,
+            TextField::Description => f.description_words,
+            TextField::Assignee => f.assignee,
+            TextField::Inventor => f.inventor,
         }
     }
 
@@ -210,18 +232,29 @@ impl Compiler<'_> {
                 message: "a wildcard needs at least one letter: batter*, wom?n".into(),
             });
         }
+        // The letters go through the analyzer of the fields the pattern is
+        // matched in, one by one (it lower-cases and folds each character on
+        // its own), so `Café*` finds what `cafe*` finds.
         let mut pattern = String::new();
-        for c in lowered.chars() {
+        for c in text.chars() {
             match c {
                 '*' => pattern.push_str(".*"),
                 '?' => pattern.push('.'),
-                c if c.is_alphanumeric() => pattern.push(c),
+                c if c.is_alphanumeric() => {
+                    let folded = self.analyze(WORDS, c.encode_utf8(&mut [0; 4]));
+                    if folded.is_empty() {
+                        pattern.extend(c.to_lowercase().map(regex_escape));
+                    }
+                    for token in folded {
+                        pattern.extend(token.chars().map(regex_escape));
+                    }
+                }
                 c => pattern.push_str(&regex_escape(c)),
             }
         }
         let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         for (target, boost) in self.targets(field) {
-            let (f, _) = self.text_field(target);
+            let f = self.wildcard_field(target);
             let q = RegexQuery::from_pattern(&pattern, f).map_err(|e| QueryError {
                 position,
                 message: format!("bad wildcard `{text}`: {e}"),
@@ -256,10 +289,19 @@ fn tantivy_occur(occur: Occur) -> TOccur {
     }
 }
 
-/// A boolean query; one made only of exclusions matches everything else.
+/// A boolean query; one made only of exclusions matches everything else,
+/// every document scoring 1.
 fn finish_bool(mut clauses: Vec<(TOccur, Box<dyn Query>)>) -> Box<dyn Query> {
     if clauses.iter().all(|(o, _)| *o == TOccur::MustNot) {
-        clauses.push((TOccur::Must, Box::new(AllQuery)));
+        // Not a bare `AllQuery`: when a segment has none of the excluded
+        // words, the whole clause becomes tantivy's `AllScorer`, which an
+        // enclosing boolean query drops from its required clauses *with its
+        // score*, so `(-a) AND b` would score 1 less in some segments than
+        // in others. A constant-score wrapper is never dropped.
+        clauses.push((
+            TOccur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
+        ));
     }
     Box::new(BooleanQuery::new(clauses))
 }
@@ -347,7 +389,8 @@ pub fn validate_filters(filters: &Filters) -> Result<(), FilterError> {
     Ok(())
 }
 
-/// The filters as one non-scoring query, `None` when there are none.
+/// The filters as one query, `None` when there are none. It only selects
+/// documents: [`with_filters`] ignores its scores.
 pub(crate) fn filter_query(
     fields: &Fields,
     filters: &Filters,
@@ -389,29 +432,13 @@ pub(crate) fn filter_query(
         }
     }
     if !filters.assignee.is_empty() {
-        // Every word of the name among the document's assignee words, as
-        // `Filters::matches` defines it.
-        let per_name = filters
-            .assignee
-            .iter()
-            .map(|name| -> Box<dyn Query> {
-                Box::new(BooleanQuery::new(
-                    name_words(name)
-                        .into_iter()
-                        .map(|w| -> (TOccur, Box<dyn Query>) {
-                            (
-                                TOccur::Must,
-                                Box::new(TermQuery::new(
-                                    Term::from_field_text(fields.assignee, &w),
-                                    IndexRecordOption::Basic,
-                                )),
-                            )
-                        })
-                        .collect(),
-                ))
-            })
-            .collect();
-        must.push((TOccur::Must, any(per_name)));
+        must.push((
+            TOccur::Must,
+            Box::new(DocPredicateQuery::from(AssigneeFilter::new(
+                fields,
+                &filters.assignee,
+            ))),
+        ));
     }
     for (field, values) in [
         (fields.country, &filters.country),
@@ -435,10 +462,7 @@ pub(crate) fn filter_query(
     if must.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Box::new(ConstScoreQuery::new(
-        Box::new(BooleanQuery::new(must)),
-        0.0,
-    ))))
+    Ok(Some(Box::new(BooleanQuery::new(must))))
 }
 
 /// The user's query restricted by the filters, which add nothing to the score.
@@ -448,9 +472,169 @@ pub(crate) fn with_filters(
 ) -> Box<dyn Query> {
     match filter {
         None => query,
-        Some(f) => Box::new(BooleanQuery::new(vec![
-            (TOccur::Must, query),
-            (TOccur::Must, f),
-        ])),
+        Some(filter) => Box::new(Filtered { query, filter }),
+    }
+}
+
+/// The assignee filter, exactly as `Filters::matches` defines it: a document
+/// passes when ONE of its assignees has every word of a wanted name. Index
+/// terms alone cannot say whether words come from the same assignee, so the
+/// documents having all the words somewhere (`assignee_words`, indexed with
+/// `name_words` itself, so never missing one that passes) are candidates,
+/// and each candidate's assignee names (the `assignee_exact` fast field, as
+/// written) are then tested with `Filters::matches`.
+#[derive(Debug)]
+struct AssigneeFilter {
+    /// Only the assignee list set: what each candidate is tested with.
+    filter: Arc<Filters>,
+    /// Documents with every word of some wanted name.
+    candidates: Box<dyn Query>,
+    names: Field,
+}
+
+impl AssigneeFilter {
+    fn new(fields: &Fields, names: &[String]) -> Self {
+        let per_name = names
+            .iter()
+            .map(|name| -> (TOccur, Box<dyn Query>) {
+                let words = name_words(name)
+                    .into_iter()
+                    .map(|w| -> (TOccur, Box<dyn Query>) {
+                        (
+                            TOccur::Must,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(fields.assignee_words, &w),
+                                IndexRecordOption::Basic,
+                            )),
+                        )
+                    })
+                    .collect();
+                (TOccur::Should, Box::new(BooleanQuery::new(words)))
+            })
+            .collect();
+        Self {
+            filter: Arc::new(Filters {
+                assignee: names.to_vec(),
+                ..Filters::default()
+            }),
+            candidates: Box::new(BooleanQuery::new(per_name)),
+            names: fields.assignee_exact,
+        }
+    }
+}
+
+impl DocPredicate for AssigneeFilter {
+    type SegmentDocPredicate = SegmentAssignees;
+
+    fn doc_predicate(
+        &self,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<ConstOrVariableSegmentPredicate<SegmentAssignees>> {
+        let name = reader.schema().get_field_name(self.names);
+        let Some(column) = reader.fast_fields().str(name)? else {
+            // No document of the segment has an assignee.
+            return Ok(ConstOrVariableSegmentPredicate::Const(false));
+        };
+        let candidates = self
+            .candidates
+            .weight(EnableScoring::disabled_from_schema(reader.schema()))?
+            .scorer(reader, 1.0)?;
+        Ok(ConstOrVariableSegmentPredicate::Variable {
+            predicate: SegmentAssignees {
+                column,
+                filter: Arc::clone(&self.filter),
+                doc: FilterFields::default(),
+            },
+            necessary_condition: candidates,
+        })
+    }
+}
+
+/// [`AssigneeFilter`] in one segment.
+struct SegmentAssignees {
+    column: StrColumn,
+    filter: Arc<Filters>,
+    /// Reused for each document: only `assignees` is ever set.
+    doc: FilterFields,
+}
+
+impl SegmentDocPredicate for SegmentAssignees {
+    fn eval(&mut self, doc: DocId) -> bool {
+        let names = &mut self.doc.assignees;
+        names.clear();
+        for ord in self.column.term_ords(doc) {
+            let mut name = String::new();
+            // An unreadable name counts as absent: the document fails
+            // rather than passing unchecked.
+            if let Ok(true) = self.column.ord_to_str(ord, &mut name) {
+                names.push(name);
+            }
+        }
+        self.filter.matches(&self.doc)
+    }
+}
+
+/// A query restricted to the documents `filter` matches, scored by `query`
+/// alone. Not a boolean query with a zero-scored filter clause: tantivy's
+/// boolean query drops a required clause whose scorer matches every
+/// document (a bare `AllQuery`, a date range covering the segment) *with its
+/// score*, so a filter beside such a query would change the scores.
+#[derive(Debug)]
+struct Filtered {
+    query: Box<dyn Query>,
+    filter: Box<dyn Query>,
+}
+
+impl Clone for Filtered {
+    fn clone(&self) -> Self {
+        Self {
+            query: self.query.box_clone(),
+            filter: self.filter.box_clone(),
+        }
+    }
+}
+
+impl Query for Filtered {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let unscored = match enable_scoring.searcher() {
+            Some(searcher) => EnableScoring::disabled_from_searcher(searcher),
+            None => EnableScoring::disabled_from_schema(enable_scoring.schema()),
+        };
+        Ok(Box::new(FilteredWeight {
+            query: self.query.weight(enable_scoring)?,
+            filter: self.filter.weight(unscored)?,
+        }))
+    }
+
+    /// Only the query's terms: filters are not what snippets highlight.
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+    }
+}
+
+struct FilteredWeight {
+    query: Box<dyn Weight>,
+    filter: Box<dyn Weight>,
+}
+
+impl Weight for FilteredWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let query = self.query.scorer(reader, boost)?;
+        let filter = self.filter.scorer(reader, 1.0)?;
+        // An intersection sums its scorers' scores; the filter's adds 0.
+        Ok(intersect_scorers(
+            vec![query, Box::new(ConstScorer::new(filter, 0.0))],
+            reader.num_docs(),
+        ))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut filter = self.filter.scorer(reader, 1.0)?;
+        if filter.doc() > doc || filter.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document #{doc} does not pass the filters"
+            )));
+        }
+        self.query.explain(reader, doc)
     }
 }

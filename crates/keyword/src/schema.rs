@@ -1,20 +1,24 @@
 //! The tantivy schema for patents, its analyzers, and record -> document.
 
 use chrono::NaiveDate;
-use patsearch_record::{compact_code, PatentRecord};
+use patsearch_record::{compact_code, name_words, PatentRecord};
 use tantivy::schema::{
     DateOptions, Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing,
     TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RawTokenizer, RemoveLongFilter,
+    SimpleTokenizer, Stemmer, TextAnalyzer, Token,
 };
 use tantivy::{DateTime, Index, TantivyDocument};
 
 /// Bumped whenever the schema or an analyzer changes meaning; an index with
 /// another version is refused with advice to rebuild.
-pub const SCHEMA_VERSION: u32 = 2;
+///
+/// 3: unstemmed companions of the prose fields for wildcards (`title_words`
+/// …), and `assignee_words` (each assignee's words as `name_words` makes
+/// them) for the assignee filter.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";
@@ -22,6 +26,17 @@ pub(crate) const STEMMED: &str = "patsearch_en_stem";
 pub(crate) const WORDS: &str = "patsearch_words";
 /// The whole value lower-cased: exact names.
 pub(crate) const EXACT: &str = "patsearch_exact";
+
+/// The language of the stemmed fields.
+const STEM_LANGUAGE: Language = Language::English;
+
+/// `STEMMED`'s stemming step alone, for a word `WORDS` has already made
+/// (the whole text is one token): `STEMMED` is `WORDS` then this.
+pub(crate) fn stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(Stemmer::new(STEM_LANGUAGE))
+        .build()
+}
 
 /// Registers the analyzers the schema names. Tantivy does not persist custom
 /// analyzers, so this runs on every open.
@@ -33,7 +48,7 @@ pub(crate) fn register_analyzers(index: &Index) {
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
+            .filter(Stemmer::new(STEM_LANGUAGE))
             .build(),
     );
     manager.register(
@@ -63,8 +78,20 @@ pub struct Fields {
     pub abstract_text: Field,
     pub claims: Field,
     pub description: Field,
+    /// The prose fields again as words as written (lower-cased and
+    /// accent-folded, not stemmed), matched only by wildcards: a stem is not a
+    /// prefix of every form of its word (`charges` is indexed as `charg`), so
+    /// `charge*` over stems would miss it.
+    pub title_words: Field,
+    pub abstract_words: Field,
+    pub claims_words: Field,
+    pub description_words: Field,
     pub assignee: Field,
     pub assignee_exact: Field,
+    /// Each assignee's words exactly as `patsearch_record::name_words` makes
+    /// them (lower-cased, not accent-folded): the assignee filter's candidate
+    /// documents, which it then checks against the names themselves.
+    pub assignee_words: Field,
     pub inventor: Field,
     pub inventor_exact: Field,
     pub cpc: Field,
@@ -85,6 +112,17 @@ fn text(tokenizer: &str) -> TextOptions {
         TextFieldIndexing::default()
             .set_tokenizer(tokenizer)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+/// Words matched only as a set (wildcard expansion, filters): no
+/// frequencies, positions or norms, since nothing scores on them.
+fn unscored(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
     )
 }
 
@@ -110,8 +148,15 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         abstract_text: b.add_text_field("abstract", text(STEMMED)),
         claims: b.add_text_field("claims", text(STEMMED)),
         description: b.add_text_field("description", text(STEMMED)),
+        title_words: b.add_text_field("title_words", unscored(WORDS)),
+        abstract_words: b.add_text_field("abstract_words", unscored(WORDS)),
+        claims_words: b.add_text_field("claims_words", unscored(WORDS)),
+        description_words: b.add_text_field("description_words", unscored(WORDS)),
         assignee: b.add_text_field("assignee", text(WORDS)),
         assignee_exact: b.add_text_field("assignee_exact", exact()),
+        // Filled with pre-tokenized `name_words`; the analyzer named here
+        // never runs.
+        assignee_words: b.add_text_field("assignee_words", unscored(EXACT)),
         inventor: b.add_text_field("inventor", text(WORDS)),
         inventor_exact: b.add_text_field("inventor_exact", exact()),
         cpc: b.add_facet_field("cpc", FacetOptions::default()),
@@ -138,8 +183,13 @@ impl Fields {
             abstract_text: f("abstract")?,
             claims: f("claims")?,
             description: f("description")?,
+            title_words: f("title_words")?,
+            abstract_words: f("abstract_words")?,
+            claims_words: f("claims_words")?,
+            description_words: f("description_words")?,
             assignee: f("assignee")?,
             assignee_exact: f("assignee_exact")?,
+            assignee_words: f("assignee_words")?,
             inventor: f("inventor")?,
             inventor_exact: f("inventor_exact")?,
             cpc: f("cpc")?,
@@ -227,22 +277,46 @@ pub(crate) fn code_steps(code: &str) -> Option<Vec<String>> {
     }
 }
 
+/// `name`'s words as `name_words` makes them, so that the assignee filter's
+/// terms (from `name_words` too) find every document `Filters::matches`
+/// accepts, whatever the analyzers do (they fold accents, and drop long words).
+fn name_word_tokens(name: &str) -> PreTokenizedString {
+    let tokens = name_words(name)
+        .into_iter()
+        .enumerate()
+        .map(|(position, text)| Token {
+            position,
+            text,
+            ..Token::default()
+        })
+        .collect();
+    PreTokenizedString {
+        text: name.to_string(),
+        tokens,
+    }
+}
+
 /// The tantivy document for a record.
 pub(crate) fn to_document(fields: &Fields, record: &PatentRecord) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.pn, record.publication_number.to_string());
     doc.add_text(fields.pn_base, record.publication_number.base());
     doc.add_text(fields.title, &record.title);
+    doc.add_text(fields.title_words, &record.title);
     doc.add_text(fields.abstract_text, &record.abstract_text);
+    doc.add_text(fields.abstract_words, &record.abstract_text);
     for claim in &record.claims {
         doc.add_text(fields.claims, &claim.text);
+        doc.add_text(fields.claims_words, &claim.text);
     }
     for paragraph in &record.description {
         doc.add_text(fields.description, &paragraph.text);
+        doc.add_text(fields.description_words, &paragraph.text);
     }
     for party in &record.assignees {
         doc.add_text(fields.assignee, &party.name);
         doc.add_text(fields.assignee_exact, &party.name);
+        doc.add_pre_tokenized_text(fields.assignee_words, name_word_tokens(&party.name));
     }
     for party in &record.inventors {
         doc.add_text(fields.inventor, &party.name);
@@ -306,6 +380,22 @@ mod tests {
         assert!(steps("G06F1x").is_none());
         assert!(steps("").is_none());
         assert!(steps("06F").is_none());
+    }
+
+    /// The assignee filter finds its candidates by `name_words` terms, so
+    /// the index must hold exactly those words of each name, accents and
+    /// long words included (the analyzers fold the first and drop the
+    /// second).
+    #[test]
+    fn assignee_words_are_name_words() {
+        let name = "Inter Control Hermann Köhler GmbH & Co. KG ΟΔΟΣ";
+        let tokens: Vec<String> = name_word_tokens(name)
+            .tokens
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(tokens, name_words(name));
+        assert!(tokens.contains(&"köhler".to_string()));
     }
 
     #[test]

@@ -271,7 +271,6 @@ fn snippets_highlight_the_query_words_in_the_field_they_come_from() {
 }
 
 #[test]
-#[ignore = "description paragraphs are picked by stem substring; fix pending (issue 4 notes)"]
 fn snippets_highlight_words_whose_stem_is_spelled_differently() {
     // "battery" and "batteries" both stem to "batteri", which is not a
     // substring of "battery": a description that only says "battery" must

@@ -337,7 +337,6 @@ fn a_trailing_wildcard_matches_every_word_with_the_prefix() {
 }
 
 #[test]
-#[ignore = "wildcards are matched against stemmed terms; fix pending (issue 4 notes)"]
 fn a_wildcard_matches_words_as_written_not_their_stems() {
     // `charge*` must find "charge", "charged" and "charges" (whose stem is
     // "charg"), not only "charger" and "chargers".
@@ -348,6 +347,36 @@ fn a_wildcard_matches_words_as_written_not_their_stems() {
     // Likewise a `?` inside a word whose stem differs from the word.
     let charging = s.with_word(&["charging"]);
     assert_eq!(s.found("ch?rging"), charging, "ch?rging");
+}
+
+#[test]
+fn wildcards_ignore_case_and_accents_and_keep_to_their_field() {
+    let s = shared();
+    // EP2139306A2's assignee is "Inter Control Hermann Köhler GmbH & Co. KG".
+    let kohler = s.found("assignee:koh*");
+    assert!(kohler.contains("EP2139306A2"), "{kohler:?}");
+    assert_eq!(s.found("assignee:köh*"), kohler);
+    assert_eq!(s.found("ASSIGNEE:KÖH*"), kohler);
+    // A field prefix restricts a wildcard to the words of that field.
+    let in_title = s.expected_words(|t| t.any_word(&[Field::Title], |w| w.starts_with("charge")));
+    assert!(!in_title.is_empty());
+    assert!(in_title.len() < s.found("charge*").len());
+    assert_eq!(s.found("title:charge*"), in_title);
+    assert_eq!(s.found("title:CHARGE*"), in_title);
+}
+
+#[test]
+fn an_excluded_word_missing_from_the_index_scores_like_one_present() {
+    // Each document of `(-word) AND sensor` scores the same whether or not
+    // `word` occurs anywhere in the index.
+    let (present, absent) = (
+        scores("(-glucose) AND sensor"),
+        scores("(-qqqxyzzyqqq) AND sensor"),
+    );
+    assert!(present.len() < absent.len());
+    for (doc, score) in &present {
+        assert_eq!(absent.get(doc), Some(score), "{doc}");
+    }
 }
 
 #[test]
