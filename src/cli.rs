@@ -2,7 +2,18 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use patsearch_engine::{Fusion, SearchMode};
+
+/// Where the embedding model is looked for when neither `--model` nor
+/// `PATSEARCH_MODEL` says: relative to the working directory.
+pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
+
+/// The model directory: the flag (or `PATSEARCH_MODEL`, which clap reads
+/// into it), else [`DEFAULT_MODEL_DIR`].
+pub fn model_dir(flag: Option<&std::path::Path>) -> PathBuf {
+    flag.map_or_else(|| PathBuf::from(DEFAULT_MODEL_DIR), PathBuf::from)
+}
 
 /// Self-hostable semantic patent search.
 #[derive(Debug, Parser)]
@@ -19,9 +30,11 @@ pub enum Command {
     /// Exit status: 0 when every document was ingested, 2 when some were
     /// skipped (each is reported on stderr), 1 on a fatal error.
     Ingest(IngestArgs),
-    /// Search an index.
+    /// Search an index: keyword, semantic or hybrid.
     ///
-    /// Query syntax: words (any may match, ranked by BM25), AND / OR / NOT and
+    /// Semantic search compares the query's meaning with each patent's title
+    /// and abstract and independent claims; hybrid (the default when the
+    /// index has vectors) fuses it with keyword search. Keyword query syntax: words (any may match, ranked by BM25), AND / OR / NOT and
     /// parentheses, +required and -excluded words, "phrases", "proximity"~5,
     /// wildcards (charg*), fields (title: abstract: claims: description:
     /// assignee: inventor: cpc: ipc: pn: country: kind:), date ranges
@@ -30,6 +43,16 @@ pub enum Command {
     Search(SearchArgs),
     /// Delete publications from an index.
     Delete(DeleteArgs),
+    /// Serve an index over HTTP: the JSON API under /v1, /healthz, /readyz,
+    /// /metrics, /openapi.json and the web page at /.
+    ///
+    /// Settings come from flags, then PATSEARCH_* environment variables,
+    /// then the TOML file of --config (or PATSEARCH_CONFIG), then defaults.
+    /// Writes (POST /v1/documents, DELETE /v1/patents/NUMBER) need the API
+    /// key of PATSEARCH_API_KEY (or `api_key` in the file) and are disabled
+    /// without one. Stops on Ctrl-C or SIGTERM after finishing requests in
+    /// flight.
+    Serve(ServeArgs),
 }
 
 /// Structured filters, shared by every command that searches.
@@ -95,6 +118,33 @@ impl FilterArgs {
     }
 }
 
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Keyword,
+    Semantic,
+    Hybrid,
+}
+
+impl From<ModeArg> for SearchMode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Keyword => SearchMode::Keyword,
+            ModeArg::Semantic => SearchMode::Semantic,
+            ModeArg::Hybrid => SearchMode::Hybrid,
+        }
+    }
+}
+
+/// `--fusion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FusionArg {
+    /// Reciprocal rank fusion: weight / (k + rank), summed.
+    Rrf,
+    /// Min-max normalised scores, weighted and summed.
+    Linear,
+}
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The index directory.
@@ -102,6 +152,29 @@ pub struct SearchArgs {
     pub index: PathBuf,
     /// The query.
     pub query: String,
+    /// keyword, semantic or hybrid [default: hybrid when the index has
+    /// vectors, else keyword].
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// The embedding model directory, for semantic and hybrid search
+    /// [default: models/all-MiniLM-L6-v2].
+    #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
+    pub model: Option<PathBuf>,
+    /// How hybrid search fuses the keyword and semantic rankings.
+    #[arg(long, value_enum, default_value_t = FusionArg::Rrf)]
+    pub fusion: FusionArg,
+    /// The RRF constant k.
+    #[arg(long, default_value_t = patsearch_engine::fusion::DEFAULT_RRF_K, value_name = "K")]
+    pub rrf_k: f64,
+    /// Weight of the keyword ranking in hybrid search.
+    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    pub keyword_weight: f64,
+    /// Weight of the semantic ranking in hybrid search.
+    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    pub semantic_weight: f64,
+    /// Candidates each retriever contributes in semantic and hybrid search.
+    #[arg(long, default_value_t = patsearch_engine::DEFAULT_CANDIDATES, value_name = "N")]
+    pub candidates: usize,
     /// Hits per page.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
@@ -119,6 +192,47 @@ pub struct SearchArgs {
     pub json: bool,
     #[command(flatten)]
     pub filters: FilterArgs,
+}
+
+impl SearchArgs {
+    pub fn fusion(&self) -> Fusion {
+        match self.fusion {
+            FusionArg::Rrf => Fusion::Rrf {
+                k: self.rrf_k,
+                keyword_weight: self.keyword_weight,
+                semantic_weight: self.semantic_weight,
+            },
+            FusionArg::Linear => Fusion::Linear {
+                keyword_weight: self.keyword_weight,
+                semantic_weight: self.semantic_weight,
+                floor: patsearch_engine::fusion::DEFAULT_LINEAR_FLOOR,
+            },
+        }
+    }
+}
+
+/// `patsearch serve`. No flag reads the environment itself: the server's
+/// configuration layers flags over `PATSEARCH_*` over the file.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The index directory [env: PATSEARCH_INDEX].
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port [env: PATSEARCH_ADDR]
+    /// [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// A TOML configuration file [env: PATSEARCH_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The embedding model directory [env: PATSEARCH_MODEL]
+    /// [default: models/all-MiniLM-L6-v2].
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Require the API key for searches and lookups too
+    /// [env: PATSEARCH_REQUIRE_KEY_FOR_READS].
+    #[arg(long)]
+    pub require_key_for_reads: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +269,17 @@ pub struct IngestArgs {
     /// Commit the index every N records, so an interrupted ingest keeps its work.
     #[arg(long, default_value_t = 5000, value_name = "N")]
     pub commit_every: u64,
+    /// The embedding model directory [default: models/all-MiniLM-L6-v2;
+    /// fetch it with `bash models/fetch.sh`].
+    #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Build a keyword-only index: no embeddings, no semantic search.
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Also embed every description paragraph (about a hundred vectors per
+    /// patent: slow), not only title + abstract and independent claims.
+    #[arg(long, conflicts_with = "no_embed")]
+    pub embed_description: bool,
 }
 
 #[cfg(test)]
@@ -183,7 +308,66 @@ mod tests {
         );
         assert_eq!(args.dump, Some(PathBuf::from("out.jsonl")));
         assert_eq!(args.threads, 2);
+        assert!(!args.no_embed && !args.embed_description);
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "ingest",
+            "a.xml",
+            "--index",
+            "idx",
+            "--model",
+            "m",
+            "--embed-description",
+        ])
+        .unwrap();
+        let Command::Ingest(args) = cli.command else {
+            panic!("ingest")
+        };
+        assert_eq!(args.model, Some(PathBuf::from("m")));
+        assert!(args.embed_description);
+        assert!(Cli::try_parse_from([
+            "patsearch",
+            "ingest",
+            "a.xml",
+            "--no-embed",
+            "--embed-description"
+        ])
+        .is_err());
         assert!(Cli::try_parse_from(["patsearch", "ingest"]).is_err());
+    }
+
+    #[test]
+    fn serve_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "serve",
+            "--index",
+            "idx",
+            "--addr",
+            "127.0.0.1:0",
+            "--config",
+            "patsearch.toml",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
+        assert_eq!(args.index, Some(PathBuf::from("idx")));
+        assert_eq!(args.addr.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(args.config, Some(PathBuf::from("patsearch.toml")));
+        assert_eq!(args.model, None);
+        assert!(!args.require_key_for_reads);
+        // Everything may come from the environment or the file instead.
+        assert!(Cli::try_parse_from(["patsearch", "serve"]).is_ok());
+    }
+
+    #[test]
+    fn the_model_directory_defaults_to_the_fetch_script_target() {
+        assert_eq!(model_dir(None), PathBuf::from("models/all-MiniLM-L6-v2"));
+        assert_eq!(
+            model_dir(Some(std::path::Path::new("/m"))),
+            PathBuf::from("/m")
+        );
     }
 
     #[test]
@@ -215,6 +399,40 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2013, 1, 1)
         );
         assert_eq!(args.limit, 5);
+        assert_eq!(args.mode, None);
+        assert_eq!(args.fusion(), Fusion::default());
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "search",
+            "--index",
+            "idx",
+            "--mode",
+            "semantic",
+            "--fusion",
+            "linear",
+            "--semantic-weight",
+            "2",
+            "q",
+        ])
+        .unwrap();
+        let Command::Search(args) = cli.command else {
+            panic!("search")
+        };
+        assert_eq!(args.mode.map(SearchMode::from), Some(SearchMode::Semantic));
+        assert!(matches!(
+            args.fusion(),
+            Fusion::Linear { semantic_weight, keyword_weight, .. } if semantic_weight == 2.0 && keyword_weight == 1.0
+        ));
+        assert!(Cli::try_parse_from([
+            "patsearch",
+            "search",
+            "--index",
+            "i",
+            "--mode",
+            "dense",
+            "q"
+        ])
+        .is_err());
         assert!(Cli::try_parse_from([
             "patsearch",
             "search",

@@ -3,11 +3,14 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use patsearch_embed::{EmbedOptions, Embedder};
+use patsearch_engine::{Indexer, IndexerOptions, PassageOptions, FETCH_HINT};
 use patsearch_ingest::{Event, IngestOptions, Progress, Summary};
 
 use crate::cli::IngestArgs;
@@ -25,17 +28,40 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         ))),
         None => None,
     };
-    let index = match &args.index {
-        Some(dir) => Some(
-            patsearch_keyword::KeywordIndex::open_or_create(dir)
-                .with_context(|| format!("cannot open the index {}", dir.display()))?,
-        ),
+    let embedded = Arc::new(EmbedCounters::default());
+    let mut writer = match &args.index {
+        Some(dir) => {
+            let embedder = if args.no_embed {
+                None
+            } else {
+                Some(Arc::new(load_model(args)?))
+            };
+            let mut indexer = Indexer::open_or_create(
+                dir,
+                IndexerOptions {
+                    embedder,
+                    passages: PassageOptions {
+                        description: args.embed_description,
+                    },
+                    writer_memory_bytes: WRITER_MEMORY_BYTES,
+                    ..IndexerOptions::default()
+                },
+            )
+            .with_context(|| format!("cannot open the index {}", dir.display()))?;
+            let counters = Arc::clone(&embedded);
+            indexer.set_progress(move |p| {
+                counters
+                    .documents
+                    .store(p.embedded_documents, Ordering::Relaxed);
+                counters
+                    .micros
+                    .store(p.embedding_time.as_micros() as u64, Ordering::Relaxed);
+            });
+            Some(indexer)
+        }
         None => None,
     };
-    let mut writer = match &index {
-        Some(index) => Some(index.writer(WRITER_MEMORY_BYTES)?),
-        None => None,
-    };
+    let embedding = writer.as_ref().is_some_and(Indexer::embeds);
     let mut index_error: Option<anyhow::Error> = None;
     let options = IngestOptions {
         threads: args.threads,
@@ -49,7 +75,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
 
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     let summary = std::thread::scope(|scope| {
-        let (bar_ref, progress_ref) = (&bar, &progress);
+        let (bar_ref, progress_ref, embedded_ref) = (&bar, &progress, &embedded);
         let ticker = scope.spawn(move || {
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                 ticker_stopped.recv_timeout(Duration::from_millis(200))
@@ -58,19 +84,36 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                 let docs = progress_ref.documents.load(Ordering::Relaxed);
                 let secs = started.elapsed().as_secs_f64().max(1e-3);
                 bar_ref.set_position(bytes);
-                bar_ref.set_message(format!(
+                let mut message = format!(
                     "{docs} docs, {:.0} docs/s, {:.1} MB/s",
                     docs as f64 / secs,
                     bytes as f64 / secs / 1e6
-                ));
+                );
+                if embedding {
+                    let done = embedded_ref.documents.load(Ordering::Relaxed);
+                    let micros = embedded_ref.micros.load(Ordering::Relaxed);
+                    message.push_str(&format!(
+                        "; {done} embedded, {:.1} docs/s",
+                        done as f64 / (micros as f64 / 1e6).max(1e-3)
+                    ));
+                }
+                bar_ref.set_message(message);
             }
         });
         let summary =
             patsearch_ingest::run(&args.paths, &options, &progress, |event| match event {
                 Event::Record(record) => {
+                    if let (Some(out), None) = (dump.as_mut(), write_error.as_ref()) {
+                        let written = serde_json::to_writer(&mut *out, &record)
+                            .map_err(io::Error::from)
+                            .and_then(|()| out.write_all(b"\n"));
+                        if let Err(e) = written {
+                            write_error = Some(e);
+                        }
+                    }
                     if let (Some(w), None) = (writer.as_mut(), index_error.as_ref()) {
-                        let written = w.upsert(&record).and_then(|()| {
-                            if w.pending() >= args.commit_every {
+                        let written = w.upsert(*record).and_then(|()| {
+                            if w.pending_changes() >= args.commit_every {
                                 w.commit()
                             } else {
                                 Ok(())
@@ -78,14 +121,6 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                         });
                         if let Err(e) = written {
                             index_error = Some(e.into());
-                        }
-                    }
-                    if let (Some(out), None) = (dump.as_mut(), write_error.as_ref()) {
-                        let written = serde_json::to_writer(&mut *out, &record)
-                            .map_err(io::Error::from)
-                            .and_then(|()| out.write_all(b"\n"));
-                        if let Err(e) = written {
-                            write_error = Some(e);
                         }
                     }
                 }
@@ -107,11 +142,16 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         return Err(e).context("cannot write the index");
     }
     if let Some(w) = writer {
-        w.finish().context("cannot commit the index")?;
-        if let (Some(index), Some(dir)) = (&index, &args.index) {
-            index.reload()?;
-            if !args.json {
-                eprintln!("index {}: {} documents", dir.display(), index.num_docs());
+        let engine = w.finish().context("cannot commit the index")?;
+        if let (Some(dir), false) = (&args.index, args.json) {
+            match engine.num_vectors() {
+                Some((_, vectors)) => eprintln!(
+                    "index {}: {} documents, {vectors} vectors ({})",
+                    dir.display(),
+                    engine.num_docs(),
+                    engine.model().unwrap_or_default()
+                ),
+                None => eprintln!("index {}: {} documents", dir.display(), engine.num_docs()),
             }
         }
     }
@@ -121,6 +161,26 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the indexer's progress callback reports, for the ticker thread.
+#[derive(Debug, Default)]
+struct EmbedCounters {
+    documents: AtomicU64,
+    micros: AtomicU64,
+}
+
+/// Loads the embedding model for `ingest --index`, or says how to get it.
+fn load_model(args: &IngestArgs) -> anyhow::Result<Embedder> {
+    let dir = crate::cli::model_dir(args.model.as_deref());
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "the embedding model is not at {}: {FETCH_HINT}; or pass --no-embed to build a keyword-only index",
+            dir.display()
+        );
+    }
+    Embedder::load(&dir, EmbedOptions::default())
+        .with_context(|| format!("cannot load the embedding model {}", dir.display()))
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {

@@ -3,6 +3,7 @@
 mod cli;
 mod ingest_cmd;
 mod search_cmd;
+mod serve_cmd;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Ingest(args) => ingest_cmd::run(args),
         cli::Command::Search(args) => search_cmd::search(args),
         cli::Command::Delete(args) => search_cmd::delete(args),
+        cli::Command::Serve(args) => serve_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,

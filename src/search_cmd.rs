@@ -3,28 +3,61 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use patsearch_keyword::{KeywordConfig, KeywordError, KeywordIndex, SearchRequest};
+use patsearch_embed::EmbedOptions;
+use patsearch_engine::{
+    Engine, EngineError, EngineOptions, Hit, Indexer, IndexerOptions, SearchMode, SearchRequest,
+    SearchResults, FETCH_HINT,
+};
+use patsearch_keyword::{KeywordConfig, KeywordError};
 use patsearch_record::PublicationNumber;
 
 use crate::cli::{DeleteArgs, SearchArgs};
 
 pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let index = KeywordIndex::open(&args.index)?.with_config(KeywordConfig {
-        default_and: args.all_words,
-        ..KeywordConfig::default()
-    });
-    let filters = args.filters.to_filters();
+    let mut engine = Engine::open(
+        &args.index,
+        EngineOptions {
+            keyword: KeywordConfig {
+                default_and: args.all_words,
+                ..KeywordConfig::default()
+            },
+            candidates: args.candidates,
+            ..EngineOptions::default()
+        },
+    )?;
+    let mode = match args.mode {
+        Some(mode) => mode.into(),
+        None if engine.has_vectors() => SearchMode::Hybrid,
+        None => SearchMode::Keyword,
+    };
+    // The model is loaded only when the query is to be embedded (and can
+    // be: without vectors the search says so itself).
+    if mode != SearchMode::Keyword && engine.has_vectors() {
+        let dir = crate::cli::model_dir(args.model.as_deref());
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "{mode} search embeds the query with the model the index was built with ({}), and it is not at {}: {FETCH_HINT}; or search with --mode keyword",
+                engine.model().unwrap_or_default(),
+                dir.display()
+            );
+        }
+        engine
+            .load_model(&dir, EmbedOptions::default())
+            .with_context(|| format!("cannot use the embedding model {}", dir.display()))?;
+    }
     let request = SearchRequest {
-        query: &args.query,
-        filters: &filters,
+        query: args.query.clone(),
+        mode,
+        filters: args.filters.to_filters(),
         limit: args.limit,
         offset: args.offset,
+        fusion: args.fusion(),
         snippets: true,
         facets: args.facets,
     };
-    let results = match index.search(&request) {
+    let results = match engine.search(&request) {
         Ok(results) => results,
-        Err(KeywordError::Query(e)) => {
+        Err(EngineError::Keyword(KeywordError::Query(e))) => {
             eprintln!("error: invalid query: {}", e.message);
             eprintln!("  {}", args.query);
             let caret: String = args
@@ -34,10 +67,17 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             eprintln!("  {caret}^ at character {}", e.position + 1);
+            if mode == SearchMode::Hybrid {
+                eprintln!("  (hybrid search reads the query as keyword syntax too; --mode semantic does not)");
+            }
             return Ok(ExitCode::from(2));
         }
-        Err(KeywordError::Filter(e)) => {
+        Err(EngineError::Keyword(KeywordError::Filter(e))) => {
             eprintln!("error: invalid filter: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(EngineError::InvalidRequest(e)) => {
+            eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e.into()),
@@ -46,18 +86,44 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} matching documents", results.total);
+    print_results(&results)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_results(results: &SearchResults) -> anyhow::Result<()> {
+    match results.mode {
+        SearchMode::Keyword => println!("{} matching documents", results.total),
+        mode => println!(
+            "{} documents ranked ({mode} search, {:.0} ms)",
+            results.total,
+            results.took.as_secs_f64() * 1e3
+        ),
+    }
     for hit in &results.hits {
         println!(
-            "\n{:>3}. {}  {}  (score {:.2})",
-            hit.rank, hit.publication_number, hit.title, hit.score
+            "\n{:>3}. {}  {}  (score {})",
+            hit.rank,
+            hit.publication_number,
+            hit.title,
+            format_score(results.mode, hit.score)
         );
+        if results.mode != SearchMode::Keyword {
+            println!("     {}", components(hit));
+        }
+        // In semantic mode the matched passage says more than the query's
+        // words highlighted (the JSON has both).
         if let Some(snippet) = &hit.snippet {
-            println!(
-                "     [{}] {}",
-                serde_json::to_value(snippet.field)?.as_str().unwrap_or(""),
-                highlight_terminal(&snippet.text, &snippet.highlights)
-            );
+            if results.mode != SearchMode::Semantic {
+                println!(
+                    "     [{}] {}",
+                    serde_json::to_value(snippet.field)?.as_str().unwrap_or(""),
+                    highlight_terminal(&snippet.text, &snippet.highlights)
+                );
+            }
+        }
+        if let Some(text) = hit.semantic.as_ref().and_then(|s| s.text.as_deref()) {
+            let label = &hit.semantic.as_ref().expect("semantic").label;
+            println!("     matched {label}: {text}");
         }
     }
     if let Some(facets) = &results.facets {
@@ -76,7 +142,28 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
             println!("\n{name}: {}", list.join(", "));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+fn format_score(mode: SearchMode, score: f64) -> String {
+    match mode {
+        SearchMode::Keyword => format!("{score:.2}"),
+        SearchMode::Semantic => format!("{score:.3}"),
+        SearchMode::Hybrid => format!("{score:.4}"),
+    }
+}
+
+/// `keyword #3 (BM25 12.41) · semantic #1 (cosine 0.612, claim 1)`.
+fn components(hit: &Hit) -> String {
+    let keyword = match &hit.keyword {
+        Some(k) => format!("keyword #{} (BM25 {:.2})", k.rank, k.score),
+        None => "keyword: not in the top candidates".to_string(),
+    };
+    let semantic = match &hit.semantic {
+        Some(s) => format!("semantic #{} (cosine {:.3}, {})", s.rank, s.score, s.label),
+        None => "semantic: not in the top candidates".to_string(),
+    };
+    format!("{keyword} · {semantic}")
 }
 
 /// Marks highlights with `**` so they show in any terminal.
@@ -98,7 +185,6 @@ fn highlight_terminal(text: &str, highlights: &[(usize, usize)]) -> String {
 }
 
 pub fn delete(args: &DeleteArgs) -> anyhow::Result<ExitCode> {
-    let index = KeywordIndex::open(&args.index)?;
     let numbers: Vec<PublicationNumber> = args
         .numbers
         .iter()
@@ -107,16 +193,22 @@ pub fn delete(args: &DeleteArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("`{n}` is not a publication number"))
         })
         .collect::<anyhow::Result<_>>()?;
+    // No model needed: deleting removes vectors, it computes none.
+    let mut indexer = Indexer::open(
+        &args.index,
+        IndexerOptions {
+            writer_memory_bytes: 64 * 1024 * 1024,
+            ..IndexerOptions::default()
+        },
+    )?;
     let mut missing = 0;
-    let mut writer = index.writer(64 * 1024 * 1024)?;
     for number in &numbers {
-        if index.get(number)?.is_none() {
+        if !indexer.delete(number)? {
             eprintln!("not in the index: {number}");
             missing += 1;
         }
-        writer.delete(number);
     }
-    writer.finish()?;
+    indexer.finish()?;
     eprintln!(
         "deleted {} of {} publications",
         numbers.len() - missing,

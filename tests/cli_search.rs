@@ -2,7 +2,8 @@
 //! `patsearch delete`, run as a user would: the real binary over the real
 //! files in `../shared/data/`. Includes the crash test: an ingest killed
 //! with SIGKILL leaves an index that opens at its last commit, and running
-//! the ingest again completes it.
+//! the ingest again completes it. The indexes here are keyword-only
+//! (`--no-embed`); `cli_semantic.rs` covers embedding and semantic search.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -57,7 +58,7 @@ fn fixture_inputs() -> Vec<PathBuf> {
 /// Ingests `inputs` into `index` (dumping the records too), checking success.
 fn ingest(inputs: &[PathBuf], index: &Path, dump: &Path) -> Vec<PatentRecord> {
     let mut cmd = patsearch();
-    cmd.args(["ingest", "--quiet", "--index"])
+    cmd.args(["ingest", "--quiet", "--no-embed", "--index"])
         .arg(index)
         .arg("--dump")
         .arg(dump)
@@ -221,7 +222,13 @@ fn ingesting_again_replaces_documents_instead_of_adding_copies() {
     // The same files again, and the same documents from the dump.
     ingest(&fixture_inputs(), &index, &tmp.path().join("dump2.jsonl"));
     let output = run(
-        &["ingest", "--quiet", "--index", index.to_str().unwrap()],
+        &[
+            "ingest",
+            "--quiet",
+            "--no-embed",
+            "--index",
+            index.to_str().unwrap(),
+        ],
         &[&dump],
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -377,7 +384,7 @@ fn write_corpus_prefix(path: &Path, n: usize) -> Vec<String> {
 
 fn ingest_command(input: &Path, index: &Path, commit_every: u64) -> Command {
     let mut cmd = patsearch();
-    cmd.args(["ingest", "--quiet", "--index"])
+    cmd.args(["ingest", "--quiet", "--no-embed", "--index"])
         .arg(index)
         .arg("--commit-every")
         .arg(commit_every.to_string())

@@ -179,9 +179,20 @@ impl KeywordIndex {
         query: &str,
         record: &PatentRecord,
     ) -> Result<Option<Snippet>, KeywordError> {
+        Ok(self.snippets(query, &[record])?.pop().flatten())
+    }
+
+    /// [`KeywordIndex::snippet`] for several records of one query: the query
+    /// is parsed and its snippet generator built once.
+    pub fn snippets(
+        &self,
+        query: &str,
+        records: &[&PatentRecord],
+    ) -> Result<Vec<Option<Snippet>>, KeywordError> {
         let query = self.build_query(query, &Filters::default())?;
         let searcher = self.reader.searcher();
-        Ok(self.snippet_maker(&searcher, &*query)?.best(record))
+        let mut maker = self.snippet_maker(&searcher, &*query)?;
+        Ok(records.iter().map(|record| maker.best(record)).collect())
     }
 
     fn record_at(

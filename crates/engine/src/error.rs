@@ -1,0 +1,78 @@
+//! The engine's error type.
+
+use std::path::PathBuf;
+
+use patsearch_embed::EmbedError;
+use patsearch_keyword::KeywordError;
+use patsearch_manifest::ManifestError;
+use patsearch_record::PublicationNumber;
+use patsearch_vectors::VectorError;
+
+/// How to get the default model, for messages about a missing one.
+pub const FETCH_HINT: &str = "run `bash models/fetch.sh` to install all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2, or point to a model directory (`--model DIR` or PATSEARCH_MODEL)";
+
+/// Errors of indexing and searching.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Keyword(#[from] KeywordError),
+    #[error(transparent)]
+    Vectors(#[from] VectorError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Semantic search (or `similar`) on an index built without embeddings.
+    #[error("{path} has no vector index (it was built with --no-embed): semantic and hybrid search need one; search with --mode keyword, or build the index again with an embedding model (`patsearch ingest PATH... --index NEW_DIR`)")]
+    NoVectorIndex { path: PathBuf },
+    /// Semantic search without a model to embed the query with.
+    #[error("{path}: semantic and hybrid search embed the query with the model the index was built with ({model}), and none was given: {hint}", hint = FETCH_HINT)]
+    NoModel { path: PathBuf, model: String },
+    /// Adding documents to an index with vectors, without a model: their
+    /// vectors would be missing.
+    #[error("{path} holds vectors of model {model}: adding documents to it needs that model ({hint}), so that every document gets its vectors", hint = FETCH_HINT)]
+    ModelNeededToIndex { path: PathBuf, model: String },
+    /// Embedding into an index whose documents have no vectors: semantic
+    /// search would silently miss them.
+    #[error("{path} already holds {documents} documents without vectors (it was built with --no-embed): add to it with --no-embed, or build a new index directory with embeddings")]
+    DocumentsWithoutVectors { path: PathBuf, documents: u64 },
+    /// A bad search request (the caller's to fix).
+    #[error("invalid search request: {0}")]
+    InvalidRequest(String),
+    #[error("{0} is not in the index")]
+    UnknownDocument(PublicationNumber),
+}
+
+impl EngineError {
+    /// Whether the error is the user's to fix (a bad query or request, a
+    /// missing or mismatched model, an index of the wrong kind) rather than a
+    /// failure inside.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            EngineError::Keyword(e) => matches!(
+                e,
+                KeywordError::Query(_)
+                    | KeywordError::Filter(_)
+                    | KeywordError::Manifest(_)
+                    | KeywordError::SchemaVersion { .. }
+                    | KeywordError::NoKeywordIndex { .. }
+            ),
+            EngineError::Vectors(e) => matches!(
+                e,
+                VectorError::ModelMismatch { .. }
+                    | VectorError::NoVectorIndex { .. }
+                    | VectorError::UnknownDocument(_)
+                    | VectorError::Config(_)
+                    | VectorError::Manifest(_)
+            ),
+            EngineError::Embed(e) => e.is_user_error(),
+            EngineError::Manifest(e) => !matches!(e, ManifestError::Io { .. }),
+            EngineError::NoVectorIndex { .. }
+            | EngineError::NoModel { .. }
+            | EngineError::ModelNeededToIndex { .. }
+            | EngineError::DocumentsWithoutVectors { .. }
+            | EngineError::InvalidRequest(_)
+            | EngineError::UnknownDocument(_) => true,
+        }
+    }
+}

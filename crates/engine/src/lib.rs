@@ -1,0 +1,278 @@
+//! The patsearch search engine over one index directory.
+//!
+//! Owns what ties the keyword index (`patsearch-keyword`), the embedding
+//! model (`patsearch-embed`) and the vector index (`patsearch-vectors`) of
+//! one index directory together:
+//!
+//! - indexing (`writer`): an [`Indexer`] upserts canonical records into the
+//!   keyword index and, with a model, embeds their passages (`passages`:
+//!   title + abstract, each independent claim, optionally description
+//!   paragraphs) into the vector index; deletes reach both; commits keep
+//!   them in step (keyword first, see [`Indexer::commit`]);
+//! - searching (`search`): [`Engine::search`] in keyword, semantic or
+//!   hybrid mode with the same structured filters on both sides, a fixed
+//!   candidate window so paging is stable, hits with each retriever's rank
+//!   and score, the matched passage and a keyword snippet;
+//!   [`Engine::similar`] and [`Engine::get`];
+//! - rank fusion (`fusion`): reciprocal rank fusion and normalised linear
+//!   fusion, deterministic down to ties.
+//!
+//! Not for: parsing patent files (`patsearch-ingest`), the index formats
+//! themselves (the keyword and vector crates), HTTP or the command line.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), patsearch_engine::EngineError> {
+//! use patsearch_engine::{Engine, EngineOptions, SearchMode, SearchRequest};
+//! let engine = Engine::open(
+//!     "index",
+//!     EngineOptions {
+//!         model_dir: Some("models/all-MiniLM-L6-v2".into()),
+//!         ..EngineOptions::default()
+//!     },
+//! )?;
+//! let results = engine.search(&SearchRequest::new(
+//!     "charging a phone without plugging it in",
+//!     SearchMode::Hybrid,
+//! ))?;
+//! for hit in &results.hits {
+//!     println!("{} {} {:.4}", hit.rank, hit.publication_number, hit.score);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+pub mod fusion;
+mod passages;
+mod search;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use patsearch_embed::{EmbedOptions, Embedder};
+use patsearch_keyword::{KeywordConfig, KeywordIndex};
+use patsearch_manifest::IndexDir;
+use patsearch_record::{PatentRecord, PublicationNumber};
+use patsearch_vectors::{VectorConfig, VectorError, VectorIndex};
+
+pub use error::{EngineError, FETCH_HINT};
+pub use fusion::{Component, Fusion};
+pub use passages::{passage_text, passages, PassageOptions};
+pub use patsearch_vectors::{Passage, PassageKind};
+pub use search::{Hit, KeywordMatch, SearchMode, SearchRequest, SearchResults, SemanticMatch};
+pub use writer::{IndexProgress, Indexer, IndexerOptions};
+
+/// The default number of candidates each retriever contributes to fusion.
+pub const DEFAULT_CANDIDATES: usize = 100;
+
+/// How an [`Engine`] opens and searches.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The embedding model directory, for semantic and hybrid search. Loaded
+    /// only when the index has vectors; it must be the model they were made
+    /// with.
+    pub model_dir: Option<PathBuf>,
+    /// An already loaded model (takes the place of `model_dir`).
+    pub embedder: Option<Arc<Embedder>>,
+    /// How to run the model loaded from `model_dir`.
+    pub embed: EmbedOptions,
+    /// Candidates each retriever fetches for semantic and hybrid search
+    /// (at least the end of the page asked for).
+    pub candidates: usize,
+    pub keyword: KeywordConfig,
+    pub vectors: VectorConfig,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            model_dir: None,
+            embedder: None,
+            embed: EmbedOptions::default(),
+            candidates: DEFAULT_CANDIDATES,
+            keyword: KeywordConfig::default(),
+            vectors: VectorConfig::default(),
+        }
+    }
+}
+
+/// An open index directory, ready to search. Every method takes `&self`,
+/// and the engine may be shared between threads.
+pub struct Engine {
+    dir: IndexDir,
+    keyword: KeywordIndex,
+    vectors: Option<VectorIndex>,
+    embedder: Option<Arc<Embedder>>,
+    candidates: usize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("root", &self.dir.root())
+            .field("keyword", &self.keyword)
+            .field("vectors", &self.vectors)
+            .field("embedder", &self.embedder)
+            .field("candidates", &self.candidates)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Opens an index directory for searching: its keyword index, its vector
+    /// index when it has one (without a model too: [`Engine::similar`] needs
+    /// none), and the model of `options` when the index has vectors. A model
+    /// other than the one the vectors were made with is refused
+    /// ([`VectorError::ModelMismatch`]).
+    pub fn open(root: impl AsRef<Path>, options: EngineOptions) -> Result<Self, EngineError> {
+        let root = root.as_ref();
+        let keyword = KeywordIndex::open(root)?.with_config(options.keyword);
+        let (dir, manifest) = IndexDir::open(root)?;
+        let mut embedder = options.embedder.clone();
+        let vectors = match &manifest.vectors {
+            Some(section) => {
+                if embedder.is_none() {
+                    if let Some(model_dir) = &options.model_dir {
+                        embedder =
+                            Some(Arc::new(Embedder::load(model_dir, options.embed.clone())?));
+                    }
+                }
+                let (model, dimension) = match &embedder {
+                    Some(e) => (e.model_id(), e.dimension()),
+                    None => (section.model.as_str(), section.dimension),
+                };
+                Some(VectorIndex::open(root, model, dimension, options.vectors)?)
+            }
+            None => None,
+        };
+        Ok(Self::from_parts(
+            dir,
+            keyword,
+            vectors,
+            embedder,
+            options.candidates,
+        ))
+    }
+
+    pub(crate) fn from_parts(
+        dir: IndexDir,
+        keyword: KeywordIndex,
+        vectors: Option<VectorIndex>,
+        embedder: Option<Arc<Embedder>>,
+        candidates: usize,
+    ) -> Self {
+        Self {
+            dir,
+            keyword,
+            vectors,
+            embedder,
+            candidates: candidates.max(1),
+        }
+    }
+
+    /// Loads the model that embeds queries (after opening without one).
+    pub fn load_model(&mut self, dir: &Path, options: EmbedOptions) -> Result<(), EngineError> {
+        let embedder = Embedder::load(dir, options)?;
+        self.set_embedder(Arc::new(embedder))
+    }
+
+    /// Uses `embedder` for queries; refused when the index's vectors come
+    /// from another model.
+    pub fn set_embedder(&mut self, embedder: Arc<Embedder>) -> Result<(), EngineError> {
+        if let Some(vectors) = &self.vectors {
+            if vectors.model() != embedder.model_id() || vectors.dimension() != embedder.dimension()
+            {
+                return Err(VectorError::ModelMismatch {
+                    path: self.dir.root().to_path_buf(),
+                    index_model: vectors.model().to_string(),
+                    index_dimension: vectors.dimension(),
+                    model: embedder.model_id().to_string(),
+                    dimension: embedder.dimension(),
+                }
+                .into());
+            }
+        }
+        self.embedder = Some(embedder);
+        Ok(())
+    }
+
+    /// Candidates each retriever contributes in semantic and hybrid search.
+    pub fn set_candidates(&mut self, candidates: usize) {
+        self.candidates = candidates.max(1);
+    }
+
+    pub fn candidates(&self) -> usize {
+        self.candidates
+    }
+
+    /// Changes keyword ranking settings (all-words matching, field boosts).
+    pub fn set_keyword_config(&mut self, config: KeywordConfig) {
+        self.keyword = self.keyword.clone().with_config(config);
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.root()
+    }
+
+    /// Whether the index has a vector index (semantic and hybrid search).
+    pub fn has_vectors(&self) -> bool {
+        self.vectors.is_some()
+    }
+
+    /// The model the index's vectors were made with.
+    pub fn model(&self) -> Option<&str> {
+        self.vectors.as_ref().map(VectorIndex::model)
+    }
+
+    /// The model that embeds queries, when one is loaded.
+    pub fn embedder(&self) -> Option<&Arc<Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// Documents in the keyword index.
+    pub fn num_docs(&self) -> u64 {
+        self.keyword.num_docs()
+    }
+
+    /// Documents and vectors in the vector index.
+    pub fn num_vectors(&self) -> Option<(usize, usize)> {
+        self.vectors.as_ref().map(|v| (v.num_docs(), v.len()))
+    }
+
+    /// The keyword index.
+    pub fn keyword(&self) -> &KeywordIndex {
+        &self.keyword
+    }
+
+    /// The vector index, when there is one.
+    pub fn vectors(&self) -> Option<&VectorIndex> {
+        self.vectors.as_ref()
+    }
+
+    /// The stored record of a publication (any kind when none is given).
+    pub fn get(&self, number: &PublicationNumber) -> Result<Option<PatentRecord>, EngineError> {
+        Ok(self.keyword.get(number)?)
+    }
+
+    fn vectors_or_error(&self) -> Result<&VectorIndex, EngineError> {
+        self.vectors
+            .as_ref()
+            .ok_or_else(|| EngineError::NoVectorIndex {
+                path: self.dir.root().to_path_buf(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_is_shareable_across_threads() {
+        fn assert_sync_send<T: Send + Sync>() {}
+        assert_sync_send::<Engine>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Indexer>();
+    }
+}

@@ -1,0 +1,417 @@
+//! Searching: keyword, semantic and hybrid requests, their results, and
+//! turning ranked numbers into hits with titles, passages and snippets.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use patsearch_keyword::{Facets, KeywordError, Snippet};
+use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_vectors::{Passage, VectorHit};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::fusion::{self, Candidate, Component, Fused, Fusion};
+use crate::passages::{passage_text, truncate};
+use crate::{Engine, EngineError};
+
+/// Which retrievers answer a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// BM25 over the query language (boolean, phrases, fields, ...).
+    Keyword,
+    /// Cosine of the query's embedding with each document's best passage.
+    Semantic,
+    /// Both, fused (see [`Fusion`]).
+    #[default]
+    Hybrid,
+}
+
+impl std::fmt::Display for SearchMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SearchMode::Keyword => "keyword",
+            SearchMode::Semantic => "semantic",
+            SearchMode::Hybrid => "hybrid",
+        })
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchRequest {
+    /// The query: the keyword query language, or natural language (which is
+    /// also valid keyword syntax as long as it has no stray `"`, `(` or
+    /// field names).
+    pub query: String,
+    pub mode: SearchMode,
+    /// Structured filters, applied by both retrievers.
+    pub filters: Filters,
+    /// Hits per page.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// How hybrid search combines the rankings.
+    pub fusion: Fusion,
+    /// Highlighted keyword snippets for the page's hits.
+    pub snippets: bool,
+    /// Facet counts over the keyword matches (keyword and hybrid modes).
+    pub facets: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        Self {
+            query: String::new(),
+            mode: SearchMode::default(),
+            filters: Filters::default(),
+            limit: 10,
+            offset: 0,
+            fusion: Fusion::default(),
+            snippets: true,
+            facets: false,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `query` with every other setting at its default.
+    pub fn new(query: impl Into<String>, mode: SearchMode) -> Self {
+        Self {
+            query: query.into(),
+            mode,
+            ..Self::default()
+        }
+    }
+}
+
+/// How a document placed with the keyword retriever.
+pub type KeywordMatch = Component;
+
+/// How a document placed with the semantic retriever.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SemanticMatch {
+    /// Position in the semantic ranking of the candidate window, from 1.
+    pub rank: usize,
+    /// Cosine similarity of the best passage with the query.
+    pub score: f32,
+    /// The passage that matched best.
+    pub passage: Passage,
+    /// The passage as a person reads it: `title and abstract`, `claim 1`.
+    pub label: String,
+    /// The start of the passage's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub publication_number: String,
+    /// Position in the whole ranking, from 1.
+    pub rank: usize,
+    /// The ranking score: BM25 in keyword mode, cosine in semantic mode,
+    /// the fused score in hybrid mode.
+    pub score: f64,
+    pub title: String,
+    /// Keyword rank and BM25 score, when the keyword retriever found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<KeywordMatch>,
+    /// Semantic rank, cosine and passage, when the semantic retriever found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticMatch>,
+    /// The query's words highlighted in the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub mode: SearchMode,
+    pub hits: Vec<Hit>,
+    /// Keyword mode: every matching document. Semantic and hybrid modes:
+    /// the documents ranked in the candidate window (what paging can reach).
+    pub total: usize,
+    #[serde(rename = "took_ms", serialize_with = "millis")]
+    pub took: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+}
+
+fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1e3)
+}
+
+/// Characters of a matched passage shown with a hit.
+const PASSAGE_CHARS: usize = 300;
+
+impl Engine {
+    /// Runs a search. Keyword mode pages through every match; semantic and
+    /// hybrid modes rank a fixed window of candidates from each retriever
+    /// ([`crate::EngineOptions::candidates`], grown in whole windows for deep
+    /// pages) so that consecutive pages never repeat or skip a document.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+        let started = Instant::now();
+        request
+            .fusion
+            .validate()
+            .map_err(EngineError::InvalidRequest)?;
+        patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
+        let mut results = match request.mode {
+            SearchMode::Keyword => self.keyword_search(request)?,
+            SearchMode::Semantic => self.semantic_search(request)?,
+            SearchMode::Hybrid => self.hybrid_search(request)?,
+        };
+        results.took = started.elapsed();
+        Ok(results)
+    }
+
+    fn keyword_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+        let results = self.keyword.search(&patsearch_keyword::SearchRequest {
+            query: &request.query,
+            filters: &request.filters,
+            limit: request.limit,
+            offset: request.offset,
+            snippets: request.snippets,
+            facets: request.facets,
+        })?;
+        let hits = results
+            .hits
+            .into_iter()
+            .take(request.limit)
+            .map(|h| Hit {
+                keyword: Some(Component {
+                    rank: h.rank,
+                    score: h.score,
+                }),
+                publication_number: h.publication_number,
+                rank: h.rank,
+                score: f64::from(h.score),
+                title: h.title,
+                semantic: None,
+                snippet: h.snippet,
+            })
+            .collect();
+        Ok(SearchResults {
+            mode: SearchMode::Keyword,
+            hits,
+            total: results.total,
+            took: Duration::ZERO,
+            facets: results.facets,
+        })
+    }
+
+    fn semantic_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+        let query = self.query_vector(&request.query)?;
+        let vectors = self.vectors_or_error()?;
+        let window = fusion::window(self.candidates, request.offset, request.limit);
+        let hits = vectors.search(&query, window, &request.filters);
+        let ranked: Vec<Fused> = hits
+            .iter()
+            .map(|h| Fused {
+                number: h.publication_number.to_string(),
+                score: f64::from(h.score),
+                keyword: None,
+                semantic: Some(Component {
+                    rank: h.rank,
+                    score: h.score,
+                }),
+            })
+            .collect();
+        let page = fusion::page(&ranked, request.offset, request.limit);
+        let passages = passages_by_number(&hits);
+        let snippet_query = request.snippets.then_some(request.query.as_str());
+        Ok(SearchResults {
+            mode: SearchMode::Semantic,
+            hits: self.resolve(page, request.offset, &passages, snippet_query)?,
+            total: ranked.len(),
+            took: Duration::ZERO,
+            facets: None,
+        })
+    }
+
+    fn hybrid_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+        // Refuse an index without vectors, or a missing model, before any work.
+        self.semantic_ready()?;
+        let vectors = self.vectors_or_error()?;
+        let window = fusion::window(self.candidates, request.offset, request.limit);
+        let keyword: Vec<Candidate> = self
+            .keyword
+            .candidates(&request.query, &request.filters, window)?
+            .into_iter()
+            .map(|(number, score)| Candidate { number, score })
+            .collect();
+        let facets = if request.facets {
+            self.keyword
+                .search(&patsearch_keyword::SearchRequest {
+                    query: &request.query,
+                    filters: &request.filters,
+                    limit: 1,
+                    offset: 0,
+                    snippets: false,
+                    facets: true,
+                })?
+                .facets
+        } else {
+            None
+        };
+        let query = self.query_vector(&request.query)?;
+        let semantic_hits = vectors.search(&query, window, &request.filters);
+        let semantic: Vec<Candidate> = semantic_hits
+            .iter()
+            .map(|h| Candidate::new(h.publication_number.to_string(), h.score))
+            .collect();
+        let fused = fusion::fuse(&keyword, &semantic, &request.fusion);
+        let page = fusion::page(&fused, request.offset, request.limit);
+        let passages = passages_by_number(&semantic_hits);
+        let snippet_query = request.snippets.then_some(request.query.as_str());
+        Ok(SearchResults {
+            mode: SearchMode::Hybrid,
+            hits: self.resolve(page, request.offset, &passages, snippet_query)?,
+            total: fused.len(),
+            took: Duration::ZERO,
+            facets,
+        })
+    }
+
+    /// Documents like a document of the index: the nearest neighbours of its
+    /// title-and-abstract vector (its first vector when it has none), itself
+    /// excluded, passing `filters`. A number without kind finds the stored
+    /// publication of any kind.
+    pub fn similar(
+        &self,
+        number: &PublicationNumber,
+        limit: usize,
+        filters: &Filters,
+    ) -> Result<SearchResults, EngineError> {
+        let started = Instant::now();
+        patsearch_keyword::validate_filters(filters).map_err(KeywordError::from)?;
+        let vectors = self.vectors_or_error()?;
+        let stored = if vectors.contains(number) {
+            number.clone()
+        } else {
+            match self.keyword.get(number)? {
+                Some(record) if vectors.contains(&record.publication_number) => {
+                    record.publication_number
+                }
+                _ => return Err(EngineError::UnknownDocument(number.clone())),
+            }
+        };
+        let hits = vectors.similar(&stored, limit, filters)?;
+        let ranked: Vec<Fused> = hits
+            .iter()
+            .map(|h| Fused {
+                number: h.publication_number.to_string(),
+                score: f64::from(h.score),
+                keyword: None,
+                semantic: Some(Component {
+                    rank: h.rank,
+                    score: h.score,
+                }),
+            })
+            .collect();
+        let passages = passages_by_number(&hits);
+        Ok(SearchResults {
+            mode: SearchMode::Semantic,
+            hits: self.resolve(&ranked, 0, &passages, None)?,
+            total: ranked.len(),
+            took: started.elapsed(),
+            facets: None,
+        })
+    }
+
+    /// The model that embeds queries, when the index has vectors and a model
+    /// was given.
+    fn semantic_ready(&self) -> Result<&patsearch_embed::Embedder, EngineError> {
+        let vectors = self.vectors_or_error()?;
+        match &self.embedder {
+            Some(embedder) => Ok(embedder),
+            None => Err(EngineError::NoModel {
+                path: self.dir.root().to_path_buf(),
+                model: vectors.model().to_string(),
+            }),
+        }
+    }
+
+    fn query_vector(&self, query: &str) -> Result<Vec<f32>, EngineError> {
+        let embedder = self.semantic_ready()?;
+        if query.trim().is_empty() {
+            return Err(EngineError::InvalidRequest("the query is empty".into()));
+        }
+        Ok(embedder.embed_one(query)?)
+    }
+
+    /// Hits for a page of ranked numbers: titles, matched passages and
+    /// snippets from the stored records. A number whose record is gone (a
+    /// delete that reached the keyword index but not the vector index before
+    /// a crash; see [`crate::Indexer::commit`]) is left out.
+    fn resolve(
+        &self,
+        page: &[Fused],
+        offset: usize,
+        passages: &HashMap<String, Passage>,
+        snippet_query: Option<&str>,
+    ) -> Result<Vec<Hit>, EngineError> {
+        let mut found = Vec::with_capacity(page.len());
+        for (i, fused) in page.iter().enumerate() {
+            let Ok(number) = fused.number.parse::<PublicationNumber>() else {
+                continue;
+            };
+            let Some(record) = self.keyword.get(&number)? else {
+                tracing::warn!(number = %fused.number, "vector hit without a stored record (skipped): re-run the last ingest or delete to bring the indexes in step");
+                continue;
+            };
+            found.push((i, fused, record));
+        }
+        // One snippet generator for the whole page (parsing the query and
+        // weighing its terms once).
+        let mut snippets = match snippet_query {
+            Some(q) => {
+                let records: Vec<&PatentRecord> = found.iter().map(|(_, _, r)| r).collect();
+                match self.keyword.snippets(q, &records) {
+                    Ok(snippets) => snippets,
+                    // A natural-language query need not be valid keyword
+                    // syntax: then there is simply no snippet.
+                    Err(KeywordError::Query(_)) => vec![None; found.len()],
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => vec![None; found.len()],
+        }
+        .into_iter();
+        let mut hits = Vec::with_capacity(found.len());
+        for (i, fused, record) in found {
+            let semantic = fused.semantic.map(|c| {
+                let passage = passages
+                    .get(&fused.number)
+                    .cloned()
+                    .unwrap_or_else(Passage::title_abstract);
+                SemanticMatch {
+                    rank: c.rank,
+                    score: c.score,
+                    label: passage.kind.to_string(),
+                    text: passage_text(&record, passage.kind)
+                        .map(|t| truncate(t.trim(), PASSAGE_CHARS)),
+                    passage,
+                }
+            });
+            hits.push(Hit {
+                publication_number: fused.number.clone(),
+                rank: offset + i + 1,
+                score: fused.score,
+                title: record.title,
+                keyword: fused.keyword,
+                semantic,
+                snippet: snippets.next().flatten(),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+fn passages_by_number(hits: &[VectorHit]) -> HashMap<String, Passage> {
+    hits.iter()
+        .map(|h| (h.publication_number.to_string(), h.passage.clone()))
+        .collect()
+}

@@ -1,0 +1,202 @@
+//! Hybrid search (component scores, fusion), paging, and a reloaded engine
+//! giving the same answers as the one just built.
+
+use std::collections::HashMap;
+
+use patsearch_engine::{
+    Engine, EngineOptions, Fusion, Hit, SearchMode, SearchRequest, SearchResults,
+};
+use patsearch_record::Filters;
+
+use crate::common::{fixture, model_dir, numbers};
+
+const QUERIES: &[&str] = &[
+    "moving a running virtual machine to another host in the cloud",
+    "search box for enterprise applications",
+    "recoil",
+    "wireless network device to device communication",
+];
+
+fn request(query: &str, mode: SearchMode, offset: usize, limit: usize) -> SearchRequest {
+    SearchRequest {
+        offset,
+        limit,
+        ..SearchRequest::new(query, mode)
+    }
+}
+
+#[test]
+fn hybrid_hits_carry_both_component_scores_and_their_rrf_fusion() {
+    let f = fixture();
+    let query = QUERIES[0];
+    let hybrid = f
+        .engine
+        .search(&request(query, SearchMode::Hybrid, 0, 20))
+        .unwrap();
+    assert_eq!(hybrid.mode, SearchMode::Hybrid);
+    assert_eq!(hybrid.hits.len(), 20);
+    let keyword = f
+        .engine
+        .search(&request(query, SearchMode::Keyword, 0, 100))
+        .unwrap();
+    let semantic = f
+        .engine
+        .search(&request(query, SearchMode::Semantic, 0, 100))
+        .unwrap();
+    let by_number = |r: &SearchResults| -> HashMap<String, Hit> {
+        r.hits
+            .iter()
+            .map(|h| (h.publication_number.clone(), h.clone()))
+            .collect()
+    };
+    let (keyword, semantic) = (by_number(&keyword), by_number(&semantic));
+    let mut both = 0;
+    for (i, hit) in hybrid.hits.iter().enumerate() {
+        assert_eq!(hit.rank, i + 1);
+        assert!(hit.keyword.is_some() || hit.semantic.is_some(), "{hit:?}");
+        let mut expected = 0.0;
+        if let Some(k) = &hit.keyword {
+            expected += 1.0 / (60.0 + k.rank as f64);
+            let alone = &keyword[&hit.publication_number];
+            assert_eq!(
+                k.score,
+                alone.keyword.unwrap().score,
+                "the BM25 score of keyword mode"
+            );
+        }
+        if let Some(s) = &hit.semantic {
+            expected += 1.0 / (60.0 + s.rank as f64);
+            let alone = semantic[&hit.publication_number].semantic.clone().unwrap();
+            assert_eq!(s.score, alone.score, "the cosine of semantic mode");
+            assert_eq!(s.rank, alone.rank);
+            assert_eq!(s.passage, alone.passage);
+        }
+        both += usize::from(hit.keyword.is_some() && hit.semantic.is_some());
+        assert!(
+            (hit.score - expected).abs() < 1e-12,
+            "{}: {} vs {expected}",
+            hit.publication_number,
+            hit.score
+        );
+    }
+    assert!(both >= 5, "the retrievers agree on some documents: {both}");
+    for w in hybrid.hits.windows(2) {
+        assert!(
+            w[0].score > w[1].score
+                || (w[0].score == w[1].score && w[0].publication_number < w[1].publication_number),
+            "ordered by score, then number: {w:?}"
+        );
+    }
+    // The top hit is about migrating virtual machines, and shows a snippet.
+    let top = &hybrid.hits[0];
+    assert!(
+        top.title.to_lowercase().contains("virtual machine"),
+        "{top:?}"
+    );
+    assert!(top.snippet.is_some());
+    assert_eq!(hybrid.total, {
+        let mut all: Vec<&String> = keyword.keys().chain(semantic.keys()).collect();
+        all.sort();
+        all.dedup();
+        all.len()
+    });
+
+    // Weights move the ranking toward one side; linear fusion works too.
+    let semantic_only = f
+        .engine
+        .search(&SearchRequest {
+            fusion: Fusion::Rrf {
+                k: 60.0,
+                keyword_weight: 0.0,
+                semantic_weight: 1.0,
+            },
+            ..request(query, SearchMode::Hybrid, 0, 10)
+        })
+        .unwrap();
+    let semantic_top = f
+        .engine
+        .search(&request(query, SearchMode::Semantic, 0, 10))
+        .unwrap();
+    assert_eq!(numbers(&semantic_only), numbers(&semantic_top));
+    let linear = f
+        .engine
+        .search(&SearchRequest {
+            fusion: Fusion::linear(),
+            ..request(query, SearchMode::Hybrid, 0, 10)
+        })
+        .unwrap();
+    assert_eq!(linear.hits.len(), 10);
+    assert!(linear.hits.iter().all(|h| h.score > 0.0 && h.score <= 2.0));
+}
+
+#[test]
+fn pages_neither_repeat_nor_skip() {
+    let f = fixture();
+    for mode in [
+        SearchMode::Semantic,
+        SearchMode::Hybrid,
+        SearchMode::Keyword,
+    ] {
+        for query in QUERIES {
+            let whole = f.engine.search(&request(query, mode, 0, 20)).unwrap();
+            let first = f.engine.search(&request(query, mode, 0, 10)).unwrap();
+            let second = f.engine.search(&request(query, mode, 10, 10)).unwrap();
+            let paged: Vec<Hit> = first.hits.iter().chain(&second.hits).cloned().collect();
+            assert_eq!(whole.hits.len().min(20), paged.len(), "{mode} {query}");
+            assert_eq!(whole.hits, paged, "{mode} {query}");
+            assert_eq!(first.total, whole.total);
+        }
+    }
+    // A page past the window widens it without error.
+    let deep = f
+        .engine
+        .search(&request(QUERIES[1], SearchMode::Semantic, 150, 10))
+        .unwrap();
+    assert_eq!(deep.hits.len(), 10);
+    assert_eq!(deep.hits[0].rank, 151);
+}
+
+#[test]
+fn a_reopened_engine_answers_exactly_like_the_one_just_built() {
+    let f = fixture();
+    let reopened = Engine::open(
+        &f.root,
+        EngineOptions {
+            model_dir: Some(model_dir()),
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(reopened.num_docs(), f.engine.num_docs());
+    assert_eq!(reopened.num_vectors(), f.engine.num_vectors());
+    assert_eq!(reopened.model(), f.engine.model());
+    for query in QUERIES {
+        for mode in [
+            SearchMode::Semantic,
+            SearchMode::Hybrid,
+            SearchMode::Keyword,
+        ] {
+            let req = request(query, mode, 0, 30);
+            let built = f.engine.search(&req).unwrap();
+            let again = reopened.search(&req).unwrap();
+            assert_eq!(built.hits, again.hits, "{mode} {query}");
+            assert_eq!(built.total, again.total);
+        }
+    }
+    let number = "US9511866".parse().unwrap();
+    assert_eq!(
+        f.engine
+            .similar(&number, 10, &Filters::default())
+            .unwrap()
+            .hits,
+        reopened
+            .similar(&number, 10, &Filters::default())
+            .unwrap()
+            .hits
+    );
+    assert_eq!(
+        f.engine.get(&number).unwrap(),
+        reopened.get(&number).unwrap()
+    );
+    assert!(reopened.get(&number).unwrap().is_some());
+}

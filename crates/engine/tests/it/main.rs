@@ -1,0 +1,8 @@
+//! Integration tests of the engine on real data with the real model: one
+//! small index of the benchmark corpus's first documents, shared by the
+//! tests (`common`), and small throwaway indexes for writes and errors.
+
+mod common;
+mod hybrid;
+mod lifecycle;
+mod semantic;

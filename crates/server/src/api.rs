@@ -1,0 +1,465 @@
+//! The wire types of the API: requests (`deny_unknown_fields`, so a typo is
+//! an error rather than a silently ignored setting) and responses, with
+//! their OpenAPI schemas, and the mapping to and from the engine's types.
+//! The engine's own types stay free to change; these are the contract.
+
+use chrono::NaiveDate;
+use patsearch_engine::{Fusion, Hit, PassageKind, SearchMode, SearchResults, SemanticMatch};
+use patsearch_keyword::{FacetCount, Facets, Snippet, SnippetField};
+use patsearch_record::{DateRange, Filters};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+/// `POST /v1/search`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    /// The query: keyword syntax (boolean, phrases, fields, dates) or
+    /// natural language. Hybrid mode reads it both ways.
+    #[schema(example = "wireless charging of a mobile device")]
+    pub query: String,
+    /// Default: `hybrid` when the index has vectors, else `keyword`.
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    #[serde(default)]
+    pub filters: FiltersBody,
+    /// Hits per page (default 10, at most the server's `max_limit`, 100 by default).
+    #[serde(default)]
+    #[schema(minimum = 0, example = 10)]
+    pub limit: Option<usize>,
+    /// Hits to skip (at most the server's `max_offset`, 1000 by default).
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub offset: usize,
+    /// How hybrid search combines the two rankings (default: RRF, k = 60).
+    #[serde(default)]
+    pub fusion: Option<FusionBody>,
+    /// Highlighted keyword snippets (default true).
+    #[serde(default = "yes")]
+    pub highlight: bool,
+    /// Facet counts (CPC subclass, assignee, year) over the keyword
+    /// matches, in keyword and hybrid mode (default false).
+    #[serde(default)]
+    pub facets: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Keyword,
+    Semantic,
+    Hybrid,
+}
+
+impl From<Mode> for SearchMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Keyword => SearchMode::Keyword,
+            Mode::Semantic => SearchMode::Semantic,
+            Mode::Hybrid => SearchMode::Hybrid,
+        }
+    }
+}
+
+impl From<SearchMode> for Mode {
+    fn from(mode: SearchMode) -> Self {
+        match mode {
+            SearchMode::Keyword => Mode::Keyword,
+            SearchMode::Semantic => Mode::Semantic,
+            SearchMode::Hybrid => Mode::Hybrid,
+        }
+    }
+}
+
+/// Structured filters: within a list any value may match, across lists all
+/// must. They narrow every mode without changing the order.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FiltersBody {
+    /// CPC prefixes at any level (`H02J`, `H02J7`, `H02J7/025`).
+    #[serde(default)]
+    pub cpc: Vec<String>,
+    /// IPC prefixes.
+    #[serde(default)]
+    pub ipc: Vec<String>,
+    /// Assignee names (every word of one must appear in an assignee).
+    #[serde(default)]
+    pub assignee: Vec<String>,
+    /// Country codes (`US`, `EP`).
+    #[serde(default)]
+    pub country: Vec<String>,
+    /// Kind codes (`B2`, `A1`).
+    #[serde(default)]
+    pub kind: Vec<String>,
+    #[serde(default)]
+    pub filed: DateRangeBody,
+    #[serde(default)]
+    pub published: DateRangeBody,
+    #[serde(default)]
+    pub priority: DateRangeBody,
+}
+
+/// An inclusive date range (`YYYY-MM-DD`); either end may be left out.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateRangeBody {
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+}
+
+impl From<DateRangeBody> for DateRange {
+    fn from(range: DateRangeBody) -> Self {
+        DateRange {
+            from: range.from,
+            to: range.to,
+        }
+    }
+}
+
+impl From<FiltersBody> for Filters {
+    fn from(f: FiltersBody) -> Self {
+        Filters {
+            cpc: f.cpc,
+            ipc: f.ipc,
+            filed: f.filed.into(),
+            published: f.published.into(),
+            priority: f.priority.into(),
+            assignee: f.assignee,
+            country: f.country,
+            kind: f.kind,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FusionMethod {
+    /// Reciprocal rank fusion: `Σ weight / (k + rank)`.
+    #[default]
+    Rrf,
+    /// Min-max normalised scores onto `[floor, 1]`, weighted and summed.
+    Linear,
+}
+
+/// Fusion settings for hybrid search.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FusionBody {
+    #[serde(default)]
+    pub method: FusionMethod,
+    /// RRF only: the rank constant (default 60).
+    #[serde(default)]
+    pub k: Option<f64>,
+    /// Weight of the keyword ranking (default 1).
+    #[serde(default)]
+    pub keyword_weight: Option<f64>,
+    /// Weight of the semantic ranking (default 1).
+    #[serde(default)]
+    pub semantic_weight: Option<f64>,
+    /// Linear only: what the worst candidate of a list is worth (default 0.1).
+    #[serde(default)]
+    pub floor: Option<f64>,
+}
+
+impl FusionBody {
+    pub fn to_fusion(self) -> Result<Fusion, ApiError> {
+        let keyword_weight = self.keyword_weight.unwrap_or(1.0);
+        let semantic_weight = self.semantic_weight.unwrap_or(1.0);
+        let fusion = match self.method {
+            FusionMethod::Rrf => {
+                if self.floor.is_some() {
+                    return Err(ApiError::bad_request(
+                        "fusion.floor applies to the linear method only",
+                    ));
+                }
+                Fusion::Rrf {
+                    k: self.k.unwrap_or(patsearch_engine::fusion::DEFAULT_RRF_K),
+                    keyword_weight,
+                    semantic_weight,
+                }
+            }
+            FusionMethod::Linear => {
+                if self.k.is_some() {
+                    return Err(ApiError::bad_request(
+                        "fusion.k applies to the rrf method only",
+                    ));
+                }
+                Fusion::Linear {
+                    keyword_weight,
+                    semantic_weight,
+                    floor: self
+                        .floor
+                        .unwrap_or(patsearch_engine::fusion::DEFAULT_LINEAR_FLOOR),
+                }
+            }
+        };
+        fusion.validate().map_err(ApiError::bad_request)?;
+        Ok(fusion)
+    }
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// The mode that ran.
+    pub mode: Mode,
+    pub hits: Vec<HitBody>,
+    /// Keyword mode: every matching document. Semantic and hybrid modes:
+    /// the documents ranked in the candidate window (what paging can reach).
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// Facet counts, when asked for (keyword and hybrid modes).
+    pub facets: Option<FacetsBody>,
+    /// Time the engine took, in milliseconds.
+    pub took_ms: f64,
+}
+
+/// One hit.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HitBody {
+    #[schema(example = "US8752472")]
+    pub publication_number: String,
+    /// Position in the whole ranking, from 1.
+    pub rank: usize,
+    pub title: String,
+    /// The ranking score: BM25 in keyword mode, cosine in semantic mode,
+    /// the fused score in hybrid mode.
+    pub score: f64,
+    /// How the keyword retriever placed it; null when it did not find it.
+    pub keyword: Option<ComponentBody>,
+    /// How the semantic retriever placed it; null when it did not find it.
+    pub semantic: Option<SemanticBody>,
+    /// The query's words highlighted in the best matching field; null when
+    /// highlighting is off or the query's words do not occur.
+    pub snippet: Option<SnippetBody>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComponentBody {
+    /// Rank in this retriever's list, from 1.
+    pub rank: usize,
+    /// BM25 score.
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SemanticBody {
+    /// Rank in the semantic list, from 1.
+    pub rank: usize,
+    /// Cosine similarity of the best passage with the query.
+    pub score: f32,
+    /// The passage that matched best.
+    pub passage: PassageBody,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PassageKindBody {
+    TitleAbstract,
+    Claim,
+    Description,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PassageBody {
+    pub kind: PassageKindBody,
+    /// The claim number, or the description paragraph's index (from 0).
+    pub number: Option<u32>,
+    /// For a person: `title and abstract`, `claim 1`.
+    pub label: String,
+    /// The start of the passage's text.
+    pub text: Option<String>,
+}
+
+/// A stretch of a field with the query's words marked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SnippetBody {
+    /// `title`, `abstract`, `claims` or `description`.
+    pub field: String,
+    /// Plain text.
+    pub text: String,
+    /// Byte ranges `[start, end)` of `text` to highlight (UTF-8 offsets).
+    pub highlights: Vec<[usize; 2]>,
+    /// `text` as HTML: `<b>` around the highlights, everything else escaped.
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetsBody {
+    pub cpc_subclass: Vec<FacetCountBody>,
+    pub assignee: Vec<FacetCountBody>,
+    /// By publication year, most recent first.
+    pub year: Vec<FacetCountBody>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetCountBody {
+    pub value: String,
+    pub count: u64,
+}
+
+impl SearchResponse {
+    pub fn from_results(results: SearchResults, offset: usize, limit: usize) -> Self {
+        Self {
+            mode: results.mode.into(),
+            hits: results.hits.into_iter().map(HitBody::from).collect(),
+            total: results.total,
+            offset,
+            limit,
+            facets: results.facets.map(FacetsBody::from),
+            took_ms: results.took.as_secs_f64() * 1e3,
+        }
+    }
+}
+
+impl From<Hit> for HitBody {
+    fn from(hit: Hit) -> Self {
+        Self {
+            publication_number: hit.publication_number,
+            rank: hit.rank,
+            title: hit.title,
+            score: hit.score,
+            keyword: hit.keyword.map(|c| ComponentBody {
+                rank: c.rank,
+                score: c.score,
+            }),
+            semantic: hit.semantic.map(SemanticBody::from),
+            snippet: hit.snippet.map(SnippetBody::from),
+        }
+    }
+}
+
+impl From<SemanticMatch> for SemanticBody {
+    fn from(m: SemanticMatch) -> Self {
+        let (kind, number) = match m.passage.kind {
+            PassageKind::TitleAbstract => (PassageKindBody::TitleAbstract, None),
+            PassageKind::Claim(n) => (PassageKindBody::Claim, Some(n)),
+            PassageKind::Description(i) => (PassageKindBody::Description, Some(i)),
+        };
+        Self {
+            rank: m.rank,
+            score: m.score,
+            passage: PassageBody {
+                kind,
+                number,
+                label: m.label,
+                text: m.text,
+            },
+        }
+    }
+}
+
+impl From<Snippet> for SnippetBody {
+    fn from(s: Snippet) -> Self {
+        let field = match s.field {
+            SnippetField::Title => "title",
+            SnippetField::Abstract => "abstract",
+            SnippetField::Claims => "claims",
+            SnippetField::Description => "description",
+        };
+        Self {
+            field: field.to_string(),
+            highlights: s.highlights.iter().map(|&(a, b)| [a, b]).collect(),
+            text: s.text,
+            html: s.html,
+        }
+    }
+}
+
+impl From<Facets> for FacetsBody {
+    fn from(f: Facets) -> Self {
+        let counts = |v: Vec<FacetCount>| {
+            v.into_iter()
+                .map(|c| FacetCountBody {
+                    value: c.value,
+                    count: c.count,
+                })
+                .collect()
+        };
+        Self {
+            cpc_subclass: counts(f.cpc_subclass),
+            assignee: counts(f.assignee),
+            year: counts(f.year),
+        }
+    }
+}
+
+/// `GET /v1/patents/{publication_number}/similar` parameters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarParams {
+    /// Neighbours to return (default 10, at most the server's `max_limit`).
+    pub limit: Option<usize>,
+}
+
+/// Nearest neighbours of a patent (itself excluded).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SimilarResponse {
+    /// The stored publication the neighbours are of.
+    pub publication_number: String,
+    pub hits: Vec<HitBody>,
+    pub took_ms: f64,
+}
+
+/// `POST /v1/documents`: canonical records (the JSONL interchange shape,
+/// as `patsearch ingest --dump` writes and `GET /v1/patents/{number}`
+/// returns), either as this object or as a bare array of records.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsBody {
+    #[schema(value_type = Vec<Object>)]
+    pub documents: Vec<patsearch_record::PatentRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DocumentsResponse {
+    /// Documents added or replaced.
+    pub upserted: usize,
+    pub publication_numbers: Vec<String>,
+    /// Documents in the index afterwards.
+    pub documents: u64,
+    pub took_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeleteResponse {
+    /// The number asked for (without a kind: every kind of it was deleted).
+    pub deleted: String,
+    /// Documents in the index afterwards.
+    pub documents: u64,
+    pub took_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HealthResponse {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReadyResponse {
+    /// `ready`, or `not_ready` with a `reason`.
+    pub status: String,
+    pub reason: Option<String>,
+    /// Documents in the index.
+    pub documents: u64,
+    /// Vectors in the vector index; null for a keyword-only index.
+    pub vectors: Option<u64>,
+    /// The embedding model loaded for queries, when the index has vectors.
+    pub model: Option<String>,
+    /// Whether writes are enabled (an API key is configured).
+    pub writes: bool,
+}
+
+/// Hits per page when a request does not say.
+pub const DEFAULT_LIMIT: usize = 10;

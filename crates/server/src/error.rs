@@ -1,0 +1,379 @@
+//! The one error shape on the wire, `{"error": {"code", "message"}}`, and
+//! the one table of codes: each [`ErrorCode`] has its HTTP status and says
+//! whether it is the client's to fix or a failure inside.
+//!
+//! Engine errors are mapped here, once, with exhaustive matches (no
+//! wildcard arm), so a new engine error variant fails to compile until it
+//! gets a code.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use patsearch_engine::EngineError;
+use patsearch_keyword::KeywordError;
+use patsearch_vectors::VectorError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Stable error codes. Clients may match on them; their statuses never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: a parameter is invalid (a bad publication number, fusion
+    /// weights, an empty semantic query, ...).
+    BadRequest,
+    /// 400: the body is not well-formed JSON.
+    InvalidJson,
+    /// 422: the JSON is well-formed but not of the expected shape (a wrong
+    /// type, a missing field).
+    InvalidBody,
+    /// 422: the body or query string has a field the endpoint does not know.
+    UnknownField,
+    /// 400: the keyword query does not parse; `position` says where.
+    InvalidQuery,
+    /// 400: a structured filter is invalid.
+    InvalidFilter,
+    /// 400: `limit` is above the server's maximum.
+    LimitTooLarge,
+    /// 400: `offset` is above the server's maximum.
+    OffsetTooLarge,
+    /// 400: the query is longer than the server accepts.
+    QueryTooLong,
+    /// 400: semantic or hybrid search (or `similar`) on an index built
+    /// without embeddings.
+    SemanticUnavailable,
+    /// 401: the API key is missing or wrong.
+    Unauthorized,
+    /// 403: no API key is configured, so the server accepts no writes.
+    WritesDisabled,
+    /// 404: no such patent, or no such route.
+    NotFound,
+    /// 405: the route exists, not with this method.
+    MethodNotAllowed,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: the body is declared as something other than JSON.
+    UnsupportedMediaType,
+    /// 503: the request took longer than the server's timeout.
+    Timeout,
+    /// 503: the embedding model the request needs is not loaded.
+    ModelUnavailable,
+    /// 503: the server is shutting down.
+    ShuttingDown,
+    /// 500: something broke inside; the message carries a request id that
+    /// the server's log has the details under.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [ErrorCode; 20] = [
+        ErrorCode::BadRequest,
+        ErrorCode::InvalidJson,
+        ErrorCode::InvalidBody,
+        ErrorCode::UnknownField,
+        ErrorCode::InvalidQuery,
+        ErrorCode::InvalidFilter,
+        ErrorCode::LimitTooLarge,
+        ErrorCode::OffsetTooLarge,
+        ErrorCode::QueryTooLong,
+        ErrorCode::SemanticUnavailable,
+        ErrorCode::Unauthorized,
+        ErrorCode::WritesDisabled,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Timeout,
+        ErrorCode::ModelUnavailable,
+        ErrorCode::ShuttingDown,
+        ErrorCode::Internal,
+    ];
+
+    /// The HTTP status of the code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest
+            | ErrorCode::InvalidJson
+            | ErrorCode::InvalidQuery
+            | ErrorCode::InvalidFilter
+            | ErrorCode::LimitTooLarge
+            | ErrorCode::OffsetTooLarge
+            | ErrorCode::QueryTooLong
+            | ErrorCode::SemanticUnavailable => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidBody | ErrorCode::UnknownField => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::WritesDisabled => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::Timeout | ErrorCode::ModelUnavailable | ErrorCode::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Whether the client can fix the request (as opposed to the server
+    /// failing or being unable to serve it now).
+    pub fn is_user_error(self) -> bool {
+        self.status().is_client_error()
+    }
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidFilter => "invalid_filter",
+            ErrorCode::LimitTooLarge => "limit_too_large",
+            ErrorCode::OffsetTooLarge => "offset_too_large",
+            ErrorCode::QueryTooLong => "query_too_long",
+            ErrorCode::SemanticUnavailable => "semantic_unavailable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::WritesDisabled => "writes_disabled",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::ModelUnavailable => "model_unavailable",
+            ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// `invalid_query`: the character (from 0) where the query goes wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// `internal`: the id the server's log has the details under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub position: Option<usize>,
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            position: None,
+            request_id: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    /// An invalid keyword query, with the character (from 0) where it fails.
+    pub fn invalid_query(message: &str, position: usize) -> Self {
+        Self {
+            position: Some(position),
+            ..Self::new(
+                ErrorCode::InvalidQuery,
+                format!("invalid query: {message} (at character {})", position + 1),
+            )
+        }
+    }
+
+    /// A failure inside: logged with its details under a fresh request id;
+    /// the client gets the id and a generic message.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        let id = request_id();
+        tracing::error!(request_id = %id, "internal error: {error}");
+        Self {
+            request_id: Some(id.clone()),
+            ..Self::new(
+                ErrorCode::Internal,
+                format!("internal error; the server log has the details under request id {id}"),
+            )
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+                position: self.position,
+                request_id: self.request_id.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.code.status(), Json(self.body())).into_response();
+        if self.code == ErrorCode::Unauthorized {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+/// A short id, unique within the process and unlikely to repeat across
+/// restarts: seconds since the epoch at start-up and a counter.
+fn request_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    });
+    format!("{start:x}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Keyword(e) => match e {
+                KeywordError::Query(q) => ApiError::invalid_query(&q.message, q.position),
+                KeywordError::Filter(f) => {
+                    ApiError::new(ErrorCode::InvalidFilter, format!("invalid filter: {f}"))
+                }
+                KeywordError::Manifest(_)
+                | KeywordError::SchemaVersion { .. }
+                | KeywordError::NoKeywordIndex { .. }
+                | KeywordError::Tantivy(_)
+                | KeywordError::CorruptRecord(_) => ApiError::internal(&e),
+            },
+            EngineError::Vectors(e) => match e {
+                VectorError::UnknownDocument(number) => {
+                    ApiError::not_found(format!("{number} is not in the index"))
+                }
+                VectorError::NoVectorIndex { .. } => semantic_unavailable(),
+                VectorError::Manifest(_)
+                | VectorError::ModelMismatch { .. }
+                | VectorError::Dimension { .. }
+                | VectorError::NotNormalised { .. }
+                | VectorError::Config(_)
+                | VectorError::Io { .. }
+                | VectorError::Corrupt { .. }
+                | VectorError::Graph(_) => ApiError::internal(&e),
+            },
+            EngineError::Embed(e) => ApiError::internal(&e),
+            EngineError::Manifest(e) => ApiError::internal(&e),
+            EngineError::NoVectorIndex { .. } => semantic_unavailable(),
+            EngineError::NoModel { model, .. } | EngineError::ModelNeededToIndex { model, .. } => {
+                ApiError::new(
+                    ErrorCode::ModelUnavailable,
+                    format!("this needs the embedding model the index was built with ({model}), and the server has not loaded it"),
+                )
+            }
+            e @ EngineError::DocumentsWithoutVectors { .. } => ApiError::internal(&e),
+            EngineError::InvalidRequest(message) => ApiError::bad_request(message),
+            EngineError::UnknownDocument(number) => {
+                ApiError::not_found(format!("{number} is not in the index"))
+            }
+        }
+    }
+}
+
+fn semantic_unavailable() -> ApiError {
+    ApiError::new(
+        ErrorCode::SemanticUnavailable,
+        "this index was built without embeddings: semantic and hybrid search and similar patents need them; search with \"mode\": \"keyword\"",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_keep_their_statuses() {
+        let names: std::collections::HashSet<_> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            // The wire name is the serde name.
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+        }
+        let status = |c: ErrorCode| c.status().as_u16();
+        assert_eq!(status(ErrorCode::InvalidJson), 400);
+        assert_eq!(status(ErrorCode::UnknownField), 422);
+        assert_eq!(status(ErrorCode::InvalidQuery), 400);
+        assert_eq!(status(ErrorCode::LimitTooLarge), 400);
+        assert_eq!(status(ErrorCode::Unauthorized), 401);
+        assert_eq!(status(ErrorCode::WritesDisabled), 403);
+        assert_eq!(status(ErrorCode::NotFound), 404);
+        assert_eq!(status(ErrorCode::PayloadTooLarge), 413);
+        assert_eq!(status(ErrorCode::Timeout), 503);
+        assert_eq!(status(ErrorCode::Internal), 500);
+        assert!(!ErrorCode::Internal.is_user_error());
+        assert!(ErrorCode::UnknownField.is_user_error());
+    }
+
+    #[test]
+    fn internal_errors_hide_their_details() {
+        let e = ApiError::internal(&"disk on fire at /secret/path");
+        let body = serde_json::to_value(e.body()).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("/secret/path"), "{message}");
+        assert!(message.contains(e.request_id.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn query_errors_carry_their_position() {
+        let e: ApiError = EngineError::Keyword(KeywordError::Query(
+            patsearch_keyword::parse_query("battery AND (charg*", false).unwrap_err(),
+        ))
+        .into();
+        assert_eq!(e.code, ErrorCode::InvalidQuery);
+        assert_eq!(e.position, Some(12));
+        assert!(e.message.contains("at character 13"), "{}", e.message);
+    }
+}

@@ -1,0 +1,232 @@
+//! What every handler shares: the settings, the engine being served, the
+//! write lock and the metrics.
+//!
+//! ## Reads during writes
+//!
+//! The served [`Engine`] sits in an [`ArcSwap`]. A request takes a snapshot
+//! (`Arc<Engine>`) when it starts and uses it to the end; an engine never
+//! changes once it is published (its keyword reader is never reloaded and
+//! its vector index lives in its own memory). A write, one at a time under
+//! the write lock, opens the engine's [`Indexer`] on the same directory,
+//! applies every change of the request, commits (keyword index, then
+//! vectors), and publishes the fresh engine the indexer hands over with one
+//! atomic swap. So a search sees the index wholly before or wholly after a
+//! write, never half of it: records and vectors come from the same engine.
+//! A request whose changes fail part-way is dropped before its commit, so
+//! nothing of it becomes visible. Searches that began before the swap
+//! finish on the old engine, which is freed when the last of them ends
+//! (tantivy's files stay readable through their open maps meanwhile).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use patsearch_embed::Embedder;
+use patsearch_engine::{Engine, EngineError, EngineOptions, Indexer, IndexerOptions, FETCH_HINT};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::{IndexGauges, Metrics};
+
+/// Memory for the keyword writer of a write request (tantivy's minimum is
+/// 15 MB per indexing thread); requests are small, the served engine's
+/// memory matters more.
+const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the index {path}: {source}")]
+    Index {
+        path: std::path::PathBuf,
+        #[source]
+        source: EngineError,
+    },
+    #[error("the index {index} holds vectors of model {model}, and the embedding model is not at {dir}: {hint}", hint = FETCH_HINT)]
+    ModelMissing {
+        index: std::path::PathBuf,
+        model: String,
+        dir: std::path::PathBuf,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the index could not be opened: {0}")]
+    Join(String),
+}
+
+/// The shared state of the server (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    engine: ArcSwap<Engine>,
+    /// The query model, also used to embed written documents.
+    embedder: Option<Arc<Embedder>>,
+    /// One write at a time (tantivy allows one writer per index).
+    write_lock: Mutex<()>,
+    metrics: Metrics,
+    draining: AtomicBool,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.0.config)
+            .field("engine", &self.0.engine.load())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens the index of `config` with its model (loaded when the index has
+    /// vectors; a missing model is an error then, with the way to fetch it).
+    /// Blocking: call it off the async runtime.
+    pub fn open(config: Config) -> Result<Self, StartError> {
+        let index_error = |source| StartError::Index {
+            path: config.index.clone(),
+            source,
+        };
+        let model_present = config.model.join("config.json").is_file();
+        let engine = Engine::open(
+            &config.index,
+            EngineOptions {
+                model_dir: model_present.then(|| config.model.clone()),
+                candidates: config.candidates,
+                ..EngineOptions::default()
+            },
+        )
+        .map_err(index_error)?;
+        if engine.has_vectors() && engine.embedder().is_none() {
+            return Err(StartError::ModelMissing {
+                index: config.index.clone(),
+                model: engine.model().unwrap_or_default().to_string(),
+                dir: config.model.clone(),
+            });
+        }
+        Ok(Self::from_engine(config, engine))
+    }
+
+    /// Serves an engine already open (tests).
+    pub fn from_engine(config: Config, engine: Engine) -> Self {
+        let embedder = engine.embedder().cloned();
+        Self(Arc::new(Inner {
+            config,
+            engine: ArcSwap::from_pointee(engine),
+            embedder,
+            write_lock: Mutex::new(()),
+            metrics: Metrics::default(),
+            draining: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The engine to use for the whole of one request.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.0.engine.load_full()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    pub fn index_gauges(&self) -> IndexGauges {
+        let engine = self.0.engine.load();
+        let vectors = engine.num_vectors();
+        IndexGauges {
+            documents: engine.num_docs(),
+            vector_documents: vectors.map(|(d, _)| d as u64),
+            vectors: vectors.map(|(_, v)| v as u64),
+        }
+    }
+
+    /// Marks the server as shutting down (`/readyz` answers 503 from then on).
+    pub fn start_draining(&self) {
+        self.0.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.draining.load(Ordering::SeqCst)
+    }
+
+    /// Whether the server can answer every kind of request: not shutting
+    /// down, and the model loaded when the index has vectors. `Err` says why not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if self.is_draining() {
+            return Err("shutting down".into());
+        }
+        let engine = self.0.engine.load();
+        if engine.has_vectors() && engine.embedder().is_none() {
+            return Err("the embedding model is not loaded".into());
+        }
+        Ok(())
+    }
+
+    /// Runs `change` on an [`Indexer`] of the served index, commits, and
+    /// publishes the resulting engine (see the module docs). One write at a
+    /// time; blocking (embedding runs here), so call it in `spawn_blocking`.
+    /// When `change` fails, nothing is committed and the served engine stays.
+    pub fn write<T>(
+        &self,
+        change: impl FnOnce(&mut Indexer) -> Result<T, ApiError>,
+    ) -> Result<(T, Arc<Engine>), ApiError> {
+        let _guard = self.0.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let root: &Path = &self.0.config.index;
+        let mut indexer = Indexer::open(
+            root,
+            IndexerOptions {
+                embedder: self.0.embedder.clone(),
+                writer_memory_bytes: WRITER_MEMORY_BYTES,
+                ..IndexerOptions::default()
+            },
+        )?;
+        let out = change(&mut indexer)?;
+        let engine = Arc::new(indexer.finish_with(EngineOptions {
+            candidates: self.0.config.candidates,
+            ..EngineOptions::default()
+        })?);
+        self.0.engine.store(engine.clone());
+        Ok((out, engine))
+    }
+
+    /// Whether writes are enabled (an API key is configured).
+    pub fn writes_enabled(&self) -> bool {
+        self.0.config.api_key.is_some()
+    }
+
+    /// Checks a presented key against the configured one (in time that does
+    /// not depend on where they differ).
+    pub fn key_matches(&self, presented: &str) -> bool {
+        match &self.0.config.api_key {
+            Some(key) => constant_time_eq(key.as_bytes(), presented.as_bytes()),
+            None => false,
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_compare_whole() {
+        assert!(super::constant_time_eq(b"secret-key", b"secret-key"));
+        assert!(!super::constant_time_eq(b"secret-key", b"secret-kez"));
+        assert!(!super::constant_time_eq(b"secret-key", b"secret"));
+    }
+}

@@ -1,0 +1,970 @@
+//! End-to-end tests of `patsearch serve`: the real binary on an ephemeral
+//! port over a small index of real documents (the first 120 patents of the
+//! benchmark corpus and four full-text USPTO grants, with claims and CPC),
+//! embedded with the real model, called over HTTP with a blocking client.
+//!
+//! The index is built once per test binary; tests that write serve a copy
+//! of it. Each test starts its own server (killed when the test ends).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const CORPUS_DOCS: usize = 120;
+const KEY: &str = "e2e-secret-key-42";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model_dir() -> PathBuf {
+    let dir = root().join("models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
+        dir.display()
+    );
+    dir
+}
+
+fn data_dir() -> PathBuf {
+    let dir = root().join("../shared/data");
+    assert!(
+        dir.join("corpus/patents-2013.jsonl.zst").is_file() && dir.join("patents").is_dir(),
+        "real patent data not found at {}: the shared data folder (corpus/ and patents/) must sit beside the project root",
+        dir.display()
+    );
+    dir
+}
+
+/// Four 2014/2015 full-text grants (claims, CPC, dates).
+fn full_text_grants() -> Vec<PathBuf> {
+    let p = data_dir().join("patents");
+    vec![
+        p.join("uspto-patentpublicdata-samples/xml2014"),
+        p.join("uspto-patent-parsing-tools-pypi/US08927386-20150106.XML"),
+    ]
+}
+
+fn patsearch() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PATSEARCH_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Writes lines `skip..skip + n` of the benchmark corpus to `path`.
+fn write_corpus_lines(path: &Path, skip: usize, n: usize) {
+    let corpus = data_dir().join("corpus/patents-2013.jsonl.zst");
+    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in BufReader::new(decoder).lines().skip(skip).take(n) {
+        out.write_all(line.unwrap().as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+}
+
+struct Fixture {
+    /// Kept for the life of the test binary.
+    _tmp: tempfile::TempDir,
+    index: PathBuf,
+    /// The canonical records in the index.
+    records: Vec<Value>,
+    /// Canonical records of corpus documents not in the index.
+    extra: Vec<Value>,
+}
+
+/// The index, built once per test binary with `patsearch ingest`.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let model = model_dir();
+        let tmp = tempfile::tempdir().unwrap();
+        let input = tmp.path().join("corpus.jsonl");
+        write_corpus_lines(&input, 0, CORPUS_DOCS);
+        let index = tmp.path().join("index");
+        let dump = tmp.path().join("records.jsonl");
+        let output = patsearch()
+            .args(["ingest", "--quiet", "--index"])
+            .arg(&index)
+            .arg("--model")
+            .arg(&model)
+            .arg("--dump")
+            .arg(&dump)
+            .arg(&input)
+            .args(full_text_grants())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "ingest: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // Canonical records of three corpus documents beyond the index.
+        let extra_input = tmp.path().join("extra.jsonl");
+        write_corpus_lines(&extra_input, CORPUS_DOCS, 3);
+        let extra_dump = tmp.path().join("extra-records.jsonl");
+        let output = patsearch()
+            .args(["ingest", "--quiet", "--dump"])
+            .arg(&extra_dump)
+            .arg(&extra_input)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "dump: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let read = |p: &Path| -> Vec<Value> {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let records = read(&dump);
+        assert_eq!(records.len(), CORPUS_DOCS + 4);
+        Fixture {
+            index,
+            records,
+            extra: read(&extra_dump),
+            _tmp: tmp,
+        }
+    })
+}
+
+/// A copy of the index, for a test that writes.
+fn index_copy(tmp: &Path) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else if entry.file_name() != ".tantivy-writer.lock" {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let to = tmp.join("index-copy");
+    copy(&fixture().index, &to);
+    to
+}
+
+/// A running `patsearch serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    stderr_path: PathBuf,
+    _tmp: tempfile::TempDir,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    fn start(index: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let stderr_path = tmp.path().join("stderr.log");
+        let mut cmd = patsearch();
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--index"])
+            .arg(index)
+            .arg("--model")
+            .arg(model_dir())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("patsearch: listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the server did not say where it listens; stderr:\n{}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                );
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Server {
+            child,
+            base,
+            stderr_path,
+            _tmp: tmp,
+            agent,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[])
+    }
+
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.get(self.url(path));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Reply::from(request.call().unwrap())
+    }
+
+    fn post(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .agent
+            .post(self.url(path))
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Reply::from(request.send(body).unwrap())
+    }
+
+    fn delete(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.delete(self.url(path));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Reply::from(request.call().unwrap())
+    }
+
+    fn search(&self, body: Value) -> Value {
+        let reply = self.post("/v1/search", &body.to_string(), &[]);
+        assert_eq!(reply.status, 200, "search {body}: {}", reply.text);
+        reply.json
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    text: String,
+    json: Value,
+}
+
+impl From<ureq::http::Response<ureq::Body>> for Reply {
+    fn from(mut response: ureq::http::Response<ureq::Body>) -> Self {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type,
+            text,
+            json,
+        }
+    }
+}
+
+fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.json["error"]["code"], code, "{}", reply.text);
+    assert!(
+        reply.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        reply.text
+    );
+}
+
+fn numbers(results: &Value) -> Vec<String> {
+    results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["publication_number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn search_in_each_mode_with_filters_and_paging() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+
+    // Semantic: a paraphrase finds the patent it describes.
+    let semantic = server.search(json!({
+        "query": "gauging how full a tank of super-cold fluid is by warming a glass filament and watching it cool",
+        "mode": "semantic",
+        "limit": 5
+    }));
+    assert_eq!(semantic["mode"], "semantic");
+    assert_eq!(numbers(&semantic)[0], "US9074921", "{semantic}");
+    let top = &semantic["hits"][0];
+    assert!(top["keyword"].is_null());
+    assert!(top["semantic"]["score"].as_f64().unwrap() > 0.3);
+    assert_eq!(top["semantic"]["rank"], 1);
+    assert!(top["semantic"]["passage"]["label"].is_string());
+    assert!(top["semantic"]["passage"]["text"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
+
+    // Keyword: BM25 with highlighted snippets and facets.
+    let keyword = server.search(json!({
+        "query": "encrypted file access",
+        "mode": "keyword",
+        "facets": true
+    }));
+    assert_eq!(keyword["mode"], "keyword");
+    assert_eq!(numbers(&keyword)[0], "US8799651");
+    let hit = &keyword["hits"][0];
+    assert_eq!(hit["keyword"]["rank"], 1);
+    assert!(hit["semantic"].is_null());
+    let snippet = &hit["snippet"];
+    assert!(
+        snippet["html"].as_str().unwrap().contains("<b>"),
+        "{snippet}"
+    );
+    let text = snippet["text"].as_str().unwrap();
+    for range in snippet["highlights"].as_array().unwrap() {
+        let (a, b) = (
+            range[0].as_u64().unwrap() as usize,
+            range[1].as_u64().unwrap() as usize,
+        );
+        let word = text[a..b].to_lowercase();
+        assert!(
+            ["encrypt", "file", "access"]
+                .iter()
+                .any(|w| word.starts_with(&w[..4])),
+            "highlight {word:?}"
+        );
+    }
+    assert!(keyword["facets"]["assignee"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
+    // Highlighting can be turned off.
+    let plain = server
+        .search(json!({"query": "encrypted file access", "mode": "keyword", "highlight": false}));
+    assert!(plain["hits"][0]["snippet"].is_null());
+
+    // Hybrid is the default: both components where both retrievers found it.
+    let hybrid =
+        server.search(json!({"query": "encrypted file access by an authorized application"}));
+    assert_eq!(hybrid["mode"], "hybrid");
+    assert_eq!(numbers(&hybrid)[0], "US8799651");
+    assert!(hybrid["hits"][0]["keyword"]["rank"].is_number());
+    assert!(hybrid["hits"][0]["semantic"]["rank"].is_number());
+    assert!(hybrid["took_ms"].as_f64().is_some());
+    // Linear fusion works too.
+    let linear = server.search(json!({
+        "query": "encrypted file access",
+        "fusion": {"method": "linear", "keyword_weight": 2.0, "floor": 0.2}
+    }));
+    assert_eq!(numbers(&linear)[0], "US8799651");
+
+    // Paging: two pages of 5 are the page of 10, in order, ranks continuing.
+    let query = "a method for processing data in a computer network";
+    let ten = numbers(&server.search(json!({"query": query, "limit": 10})));
+    let first = server.search(json!({"query": query, "limit": 5}));
+    let second = server.search(json!({"query": query, "limit": 5, "offset": 5}));
+    assert_eq!(ten.len(), 10);
+    assert_eq!([numbers(&first), numbers(&second)].concat(), ten);
+    assert_eq!(second["hits"][0]["rank"], 6);
+    assert_eq!(second["offset"], 5);
+
+    // Filters narrow every mode; keyword and semantic rankings keep their
+    // order (hybrid fuses the ranks within the filtered lists).
+    let ibm = "International Business Machines";
+    for mode in ["keyword", "semantic", "hybrid"] {
+        let all = server.search(json!({"query": query, "mode": mode, "limit": 100}));
+        let filtered = server.search(json!({
+            "query": query, "mode": mode, "limit": 100,
+            "filters": {"assignee": [ibm]}
+        }));
+        let kept = numbers(&filtered);
+        assert!(!kept.is_empty(), "{mode}: {filtered}");
+        assert!(
+            filtered["total"].as_u64() < all["total"].as_u64(),
+            "{mode}: the filter did not narrow"
+        );
+        for n in &kept {
+            let record = server.get(&format!("/v1/patents/{n}")).json;
+            let assignees = record["assignees"].to_string().to_lowercase();
+            assert!(assignees.contains(&ibm.to_lowercase()), "{n}: {assignees}");
+        }
+        if mode != "hybrid" {
+            let unfiltered = numbers(&all);
+            let in_both: Vec<&String> = kept.iter().filter(|n| unfiltered.contains(n)).collect();
+            let expected: Vec<&String> = unfiltered.iter().filter(|n| kept.contains(n)).collect();
+            assert_eq!(in_both, expected, "{mode}: a filter reordered the hits");
+        }
+    }
+    // Dates: the corpus documents were filed between 2013-01-01 and 2013-01-08.
+    let early = server.search(json!({
+        "query": query, "mode": "keyword", "limit": 100,
+        "filters": {"filed": {"from": "2013-01-01", "to": "2013-01-02"}}
+    }));
+    assert!(early["total"].as_u64().unwrap() > 0);
+    for n in numbers(&early) {
+        let filed = server.get(&format!("/v1/patents/{n}")).json["application"]["date"].clone();
+        assert!(
+            filed == "2013-01-01" || filed == "2013-01-02",
+            "{n} filed {filed}"
+        );
+    }
+    // CPC: only the full-text grants have classifications.
+    let grant = f
+        .records
+        .iter()
+        .find(|r| r["cpc"].as_array().is_some_and(|c| !c.is_empty()))
+        .expect("a record with CPC");
+    let code = grant["cpc"][0]["code"].as_str().unwrap();
+    let subclass: String = code.chars().take(4).collect();
+    for mode in ["keyword", "hybrid", "semantic"] {
+        let by_cpc = server.search(json!({
+            "query": grant["title"], "mode": mode,
+            "filters": {"cpc": [subclass]}
+        }));
+        let hits = numbers(&by_cpc);
+        assert!(
+            hits.contains(&grant["publication_number"].as_str().unwrap().to_string()),
+            "{mode} {subclass}: {by_cpc}"
+        );
+        assert!(
+            hits.len() <= 4,
+            "{mode}: only the grants have CPC codes: {hits:?}"
+        );
+    }
+    let none = server.search(json!({"query": query, "filters": {"country": ["EP"]}}));
+    assert_eq!(none["total"], 0);
+    assert!(none["hits"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn patents_and_similar_ones() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    // The full canonical record, as ingested.
+    let grant = f
+        .records
+        .iter()
+        .find(|r| r["claims"].as_array().is_some_and(|c| c.len() > 1))
+        .expect("a record with claims");
+    let number = grant["publication_number"].as_str().unwrap();
+    let reply = server.get(&format!("/v1/patents/{number}"));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.content_type.starts_with("application/json"));
+    assert_eq!(&reply.json, grant);
+    // Without kind.
+    let kind = grant["kind"].as_str().expect("a grant has a kind");
+    let base = number.strip_suffix(kind).unwrap();
+    let reply = server.get(&format!("/v1/patents/{base}"));
+    assert_eq!(
+        reply.json["publication_number"], number,
+        "{base}: {}",
+        reply.text
+    );
+
+    let reply = server.get("/v1/patents/US8826599/similar?limit=5");
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["publication_number"], "US8826599");
+    let hits = numbers(&reply.json);
+    assert_eq!(hits.len(), 5);
+    assert!(!hits.contains(&"US8826599".to_string()), "itself: {hits:?}");
+    assert_eq!(hits.iter().collect::<BTreeSet<_>>().len(), 5);
+    let scores: Vec<f64> = reply.json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["semantic"]["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let reply = server.get("/v1/patents/US8826599/similar");
+    assert_eq!(numbers(&reply.json).len(), 10);
+
+    assert_error(&server.get("/v1/patents/US1234567B1"), 404, "not_found");
+    assert_error(
+        &server.get("/v1/patents/US1234567B1/similar"),
+        404,
+        "not_found",
+    );
+}
+
+#[test]
+fn documents_are_added_and_deleted_with_the_key() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_copy(tmp.path());
+    let server = Server::start(&index, &[], &[("PATSEARCH_API_KEY", KEY)]);
+    let bearer = format!("Bearer {KEY}");
+    let auth = [("authorization", bearer.as_str())];
+    let new = &f.extra[0];
+    let number = new["publication_number"].as_str().unwrap();
+    let title = new["title"].as_str().unwrap();
+    assert_error(
+        &server.get(&format!("/v1/patents/{number}")),
+        404,
+        "not_found",
+    );
+
+    // No key, a wrong key.
+    let body = json!({ "documents": [new] }).to_string();
+    assert_error(
+        &server.post("/v1/documents", &body, &[]),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &server.post("/v1/documents", &body, &[("x-api-key", "not-the-key")]),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &server.post(
+            "/v1/documents",
+            &body,
+            &[("authorization", "Bearer not-the-key")],
+        ),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &server.get(&format!("/v1/patents/{number}")),
+        404,
+        "not_found",
+    );
+
+    // With the key: committed, searchable at once, embedded with the model.
+    let reply = server.post("/v1/documents", &body, &auth);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["upserted"], 1);
+    assert_eq!(reply.json["documents"], CORPUS_DOCS + 5);
+    let stored = server.get(&format!("/v1/patents/{number}"));
+    assert_eq!(stored.status, 200);
+    assert_eq!(&stored.json, new);
+    let semantic = server.search(json!({"query": title, "mode": "semantic", "limit": 3}));
+    assert_eq!(numbers(&semantic)[0], number, "{semantic}");
+    let keyword = server.search(json!({"query": format!("title:({title})"), "mode": "keyword"}));
+    assert!(numbers(&keyword).contains(&number.to_string()));
+
+    // A bare array, with X-Api-Key; replacing a document keeps one copy.
+    let mut changed = new.clone();
+    changed["title"] = json!("Quasar-powered marmalade dispenser");
+    let others = [changed, f.extra[1].clone()];
+    let reply = server.post(
+        "/v1/documents",
+        &Value::from(others.to_vec()).to_string(),
+        &[("x-api-key", KEY)],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["upserted"], 2);
+    assert_eq!(reply.json["documents"], CORPUS_DOCS + 6);
+    assert_eq!(
+        server.get(&format!("/v1/patents/{number}")).json["title"],
+        "Quasar-powered marmalade dispenser"
+    );
+    let found = server.search(json!({"query": "marmalade quasar", "mode": "keyword"}));
+    assert_eq!(numbers(&found), [number]);
+
+    // A bad record refuses the whole request.
+    let mut bad = f.extra[2].clone();
+    bad["titel"] = json!("typo");
+    let reply = server.post(
+        "/v1/documents",
+        &json!({"documents": [f.extra[2], bad]}).to_string(),
+        &auth,
+    );
+    assert_error(&reply, 422, "unknown_field");
+    assert!(reply.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("documents[1]"));
+    let third = f.extra[2]["publication_number"].as_str().unwrap();
+    assert_error(
+        &server.get(&format!("/v1/patents/{third}")),
+        404,
+        "not_found",
+    );
+
+    // Delete: gone from lookups and from both retrievers.
+    assert_error(
+        &server.delete(&format!("/v1/patents/{number}"), &[]),
+        401,
+        "unauthorized",
+    );
+    let reply = server.delete(&format!("/v1/patents/{number}"), &auth);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["documents"], CORPUS_DOCS + 5);
+    assert_error(
+        &server.get(&format!("/v1/patents/{number}")),
+        404,
+        "not_found",
+    );
+    assert_error(
+        &server.get(&format!("/v1/patents/{number}/similar")),
+        404,
+        "not_found",
+    );
+    for mode in ["keyword", "semantic", "hybrid"] {
+        let results = server
+            .search(json!({"query": "marmalade quasar dispenser", "mode": mode, "limit": 100}));
+        assert!(!numbers(&results).contains(&number.to_string()), "{mode}");
+    }
+    assert_error(
+        &server.delete(&format!("/v1/patents/{number}"), &auth),
+        404,
+        "not_found",
+    );
+    assert_error(
+        &server.delete("/v1/patents/US1234567B1", &auth),
+        404,
+        "not_found",
+    );
+}
+
+#[test]
+fn bad_inputs_get_the_right_status_and_code() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    let post = |body: &str| server.post("/v1/search", body, &[]);
+    assert_error(&post("{\"query\": \"battery"), 400, "invalid_json");
+    assert_error(&post("not json"), 400, "invalid_json");
+    assert_error(
+        &post(r#"{"query": "battery", "mdoe": "keyword"}"#),
+        422,
+        "unknown_field",
+    );
+    assert_error(
+        &post(r#"{"query": "battery", "filters": {"cpc": ["H01M"], "colour": "red"}}"#),
+        422,
+        "unknown_field",
+    );
+    assert_error(
+        &post(r#"{"query": "battery", "mode": "fuzzy"}"#),
+        422,
+        "invalid_body",
+    );
+    assert_error(
+        &post(r#"{"query": "battery", "limit": 1000}"#),
+        400,
+        "limit_too_large",
+    );
+    assert_error(
+        &post(r#"{"query": "battery", "offset": 100000}"#),
+        400,
+        "offset_too_large",
+    );
+    let long = json!({"query": "battery ".repeat(400)}).to_string();
+    assert_error(&post(&long), 400, "query_too_long");
+    let reply =
+        post(r#"{"query": "battery AND (charg* OR \"power supply\"~3", "mode": "keyword"}"#);
+    assert_error(&reply, 400, "invalid_query");
+    assert_eq!(reply.json["error"]["position"], 12, "{}", reply.text);
+    assert_error(
+        &post(r#"{"query": "title:(wireless", "mode": "hybrid"}"#),
+        400,
+        "invalid_query",
+    );
+    // A bad filter value.
+    assert_error(
+        &post(r#"{"query": "battery", "filters": {"filed": {"from": "2013-02-30"}}}"#),
+        422,
+        "invalid_body",
+    );
+    let huge = json!({"query": "battery", "filters": {"assignee": vec!["x"; 20_000]}}).to_string();
+    assert_error(&post(&huge), 413, "payload_too_large");
+    assert_error(&server.get("/v1/patents/US1234567B1"), 404, "not_found");
+    assert_error(
+        &server.get("/v1/patents/US8826599/similar?limit=101"),
+        400,
+        "limit_too_large",
+    );
+    assert_error(
+        &server.get("/v1/patents/US8826599/similar?count=3"),
+        422,
+        "unknown_field",
+    );
+    assert_error(&server.get("/v1/nowhere"), 404, "not_found");
+    assert_error(&server.get("/v1/search"), 405, "method_not_allowed");
+    // No key configured: writes are disabled, whatever is sent.
+    assert_error(
+        &server.post("/v1/documents", "[]", &[("x-api-key", KEY)]),
+        403,
+        "writes_disabled",
+    );
+    assert_error(
+        &server.delete("/v1/patents/US8826599", &[("authorization", "Bearer x")]),
+        403,
+        "writes_disabled",
+    );
+    assert_eq!(server.get("/v1/patents/US8826599").status, 200);
+}
+
+#[test]
+fn operations_endpoints_and_the_openapi_document() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    let reply = server.get("/healthz");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json["status"], "ok");
+    let reply = server.get("/readyz");
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["status"], "ready");
+    assert_eq!(reply.json["documents"], CORPUS_DOCS + 4);
+    assert!(reply.json["vectors"].as_u64().unwrap() >= (CORPUS_DOCS + 4) as u64);
+    assert!(reply.json["model"]
+        .as_str()
+        .unwrap()
+        .starts_with("all-MiniLM-L6-v2@"));
+    assert_eq!(reply.json["writes"], false);
+
+    server.search(json!({"query": "battery"}));
+    server.get("/v1/patents/US1234567B1");
+    let reply = server.get("/metrics");
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.content_type.starts_with("text/plain"),
+        "{}",
+        reply.content_type
+    );
+    let text = reply.text;
+    for needle in [
+        "patsearch_http_requests_total{route=\"/v1/search\",method=\"POST\",status=\"200\"} 1",
+        "patsearch_http_requests_total{route=\"/v1/patents/{publication_number}\",method=\"GET\",status=\"404\"} 1",
+        "patsearch_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"} 1",
+        "patsearch_http_request_duration_seconds_bucket{route=\"/v1/search\",le=\"+Inf\"} 1",
+        "# TYPE patsearch_http_request_duration_seconds histogram",
+        &format!("patsearch_index_documents {}", CORPUS_DOCS + 4),
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+
+    let reply = server.get("/openapi.json");
+    assert_eq!(reply.status, 200);
+    let doc = reply.json;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for path in [
+        "/v1/search",
+        "/v1/patents/{publication_number}",
+        "/v1/patents/{publication_number}/similar",
+        "/v1/documents",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/",
+    ] {
+        assert!(paths.contains(path), "{path} missing from {paths:?}");
+    }
+    assert!(doc["paths"]["/v1/patents/{publication_number}"]["delete"].is_object());
+    assert!(doc["components"]["schemas"]["SearchBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[test]
+fn the_web_page_is_served_with_its_assets() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+    for id in [
+        "id=\"q\"",
+        "id=\"mode\"",
+        "id=\"search-btn\"",
+        "id=\"results\"",
+        "id=\"patent-title\"",
+        "id=\"claims\"",
+    ] {
+        assert!(page.text.contains(id), "{id}");
+    }
+    assert!(
+        !page.text.contains("http://") && !page.text.contains("https://"),
+        "no external resources"
+    );
+    let patent = server.get("/patent/US8826599");
+    assert_eq!(patent.status, 200);
+    assert_eq!(patent.text, page.text);
+    let js = server.get("/assets/app.js");
+    assert_eq!(js.status, 200);
+    assert!(js.content_type.starts_with("text/javascript"));
+    assert!(
+        !js.text.contains("innerHTML"),
+        "the script never parses data as markup"
+    );
+    let css = server.get("/assets/app.css");
+    assert!(css.content_type.starts_with("text/css"));
+}
+
+#[test]
+fn reads_can_require_the_key_and_settings_layer() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("patsearch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "api_key = \"{KEY}\"\nmax_limit = 5\naddr = \"127.0.0.1:1\"\nmax_query_chars = 10\n"
+        ),
+    )
+    .unwrap();
+    // The file sets the key, max_limit and an address; the environment
+    // overrides max_query_chars; the flags override the address.
+    let server = Server::start(
+        &f.index,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--require-key-for-reads",
+        ],
+        &[("PATSEARCH_MAX_QUERY_CHARS", "50")],
+    );
+    let key = [("x-api-key", KEY)];
+    assert_error(
+        &server.post("/v1/search", r#"{"query": "battery"}"#, &[]),
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &server.post(
+            "/v1/search",
+            r#"{"query": "battery"}"#,
+            &[("x-api-key", "nope")],
+        ),
+        401,
+        "unauthorized",
+    );
+    assert_error(&server.get("/v1/patents/US8826599"), 401, "unauthorized");
+    let reply = server.post("/v1/search", r#"{"query": "battery", "limit": 5}"#, &key);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_error(
+        &server.post("/v1/search", r#"{"query": "battery", "limit": 6}"#, &key),
+        400,
+        "limit_too_large",
+    );
+    assert_eq!(
+        server
+            .post(
+                "/v1/search",
+                r#"{"query": "a battery charger for phones"}"#,
+                &key
+            )
+            .status,
+        200
+    );
+    assert_error(
+        &server.post(
+            "/v1/search",
+            &json!({"query": "b".repeat(51)}).to_string(),
+            &key,
+        ),
+        400,
+        "query_too_long",
+    );
+    assert_eq!(
+        server
+            .get_with(
+                "/v1/patents/US8826599",
+                &[("authorization", &format!("bearer {KEY}"))]
+            )
+            .status,
+        200
+    );
+    assert_eq!(server.get("/healthz").status, 200);
+    assert_eq!(server.get("/readyz").json["writes"], true);
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let f = fixture();
+    let mut server = Server::start(&f.index, &[], &[]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = exited.expect("the server did not stop within 10 s of SIGTERM");
+    assert!(status.success(), "{status}: {}", server.stderr());
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("shutting down") && stderr.contains("stopped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_model_stops_the_server_with_the_fetch_hint() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let output = patsearch()
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(&f.index)
+        .arg("--model")
+        .arg(tmp.path().join("no-model"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("models/fetch.sh"), "{stderr}");
+    let output = patsearch()
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(tmp.path().join("no-index"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}
