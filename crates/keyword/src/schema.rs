@@ -18,7 +18,9 @@ use tantivy::{DateTime, Index, TantivyDocument};
 /// 3: unstemmed companions of the prose fields for wildcards (`title_words`
 /// …), and `assignee_words` (each assignee's words as `name_words` makes
 /// them) for the assignee filter.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: the title is also a fast (columnar) field, so a page of hits reads
+/// titles without decompressing document-store blocks of whole records.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";
@@ -143,8 +145,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         pn: b.add_text_field("pn", STRING | FAST),
         pn_base: b.add_text_field("pn_base", STRING),
-        // Stored so a page of hits shows titles without decoding whole records.
-        title: b.add_text_field("title", text(STEMMED).set_stored()),
+        // A fast column as written, so a page of hits shows titles without
+        // reading the document store (whose blocks hold whole records).
+        title: b.add_text_field("title", text(STEMMED).set_stored().set_fast("raw")),
         abstract_text: b.add_text_field("abstract", text(STEMMED)),
         claims: b.add_text_field("claims", text(STEMMED)),
         description: b.add_text_field("description", text(STEMMED)),

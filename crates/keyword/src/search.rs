@@ -120,15 +120,11 @@ impl KeywordIndex {
                     let snippet = maker.best(&record);
                     (record.publication_number.to_string(), record.title, snippet)
                 }
-                None => {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let title = doc
-                        .get_first(self.fields.title)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string();
-                    (self.number_at(&searcher, address)?, title, None)
-                }
+                None => (
+                    self.number_at(&searcher, address)?,
+                    self.fast_str_at(&searcher, address, "title")?,
+                    None,
+                ),
             };
             hits.push(Hit {
                 publication_number,
@@ -211,10 +207,21 @@ impl KeywordIndex {
     }
 
     fn number_at(&self, searcher: &Searcher, address: DocAddress) -> Result<String, KeywordError> {
+        self.fast_str_at(searcher, address, "pn")
+    }
+
+    /// The value of a string fast field (`pn`, `title`) of one document.
+    fn fast_str_at(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        field: &str,
+    ) -> Result<String, KeywordError> {
         let segment = searcher.segment_reader(address.segment_ord);
-        let column = segment.fast_fields().str("pn")?.ok_or_else(|| {
-            KeywordError::CorruptRecord("no publication numbers in segment".into())
-        })?;
+        let column = segment
+            .fast_fields()
+            .str(field)?
+            .ok_or_else(|| KeywordError::CorruptRecord(format!("no {field} column in segment")))?;
         let mut out = String::new();
         if let Some(ord) = column.term_ords(address.doc_id).next() {
             column
