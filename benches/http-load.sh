@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: `patsearch serve` over the 6,940-patent corpus index,
+# POST /v1/search with the 45 eval/nl natural-language queries in turn
+# (hybrid by default, query embedding included), concurrency 8, with wrk
+# (Debian's `wrk` package). Prints requests/s, latency p50/p90/p99, failed
+# requests, and the server's resident memory (VmRSS, VmHWM) after the run.
+#
+# Usage: bash benches/http-load.sh [INDEX_DIR] (default: index, built by the
+# README's first command). MODE=keyword|semantic|hybrid, DURATION=30s,
+# CONNECTIONS=8 and THREADS=2 change the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+index=${1:-index}
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+[ -d "$index" ] || { echo "no index at $index: build it with the README's first command" >&2; exit 1; }
+cargo build --release --quiet
+port=${PORT:-18080}
+target/release/patsearch serve --index "$index" --addr "127.0.0.1:$port" > /tmp/patsearch-http-load.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+export QUERIES=${QUERIES:-../shared/eval/nl/queries-nl.tsv} MODE=${MODE:-hybrid}
+# Warm-up, then the measured run.
+wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" >/dev/null
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); mode $MODE; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d "${DURATION:-30s}" --latency -s benches/http/queries.lua "http://127.0.0.1:$port" | grep -E "^requests|Non-2xx|Socket errors"
+grep -E "VmRSS|VmHWM" "/proc/$server/status"
