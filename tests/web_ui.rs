@@ -1,0 +1,439 @@
+//! End-to-end test of the web page: the real `patsearch serve` over a small
+//! index of real documents (as in `http_api.rs`), driven in headless
+//! Chromium through chromedriver's W3C WebDriver HTTP API.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` packages
+//! (`apt-get install chromium chromium-driver`, as `.ci/run` does); without
+//! them the test fails and says so.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const CORPUS_DOCS: usize = 120;
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The W3C WebDriver element reference key.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn model_dir() -> PathBuf {
+    let dir = root().join("models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
+        dir.display()
+    );
+    dir
+}
+
+fn data_dir() -> PathBuf {
+    let dir = root().join("../shared/data");
+    assert!(
+        dir.join("corpus/patents-2013.jsonl.zst").is_file() && dir.join("patents").is_dir(),
+        "real patent data not found at {}: the shared data folder (corpus/ and patents/) must sit beside the project root",
+        dir.display()
+    );
+    dir
+}
+
+fn patsearch() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PATSEARCH_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Writes the first `n` lines of the benchmark corpus to `path`.
+fn write_corpus_lines(path: &Path, n: usize) {
+    let corpus = data_dir().join("corpus/patents-2013.jsonl.zst");
+    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in BufReader::new(decoder).lines().take(n) {
+        out.write_all(line.unwrap().as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+}
+
+/// An index of the first corpus documents and four full-text grants, built
+/// with `patsearch ingest`, and its canonical records.
+fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
+    let input = tmp.join("corpus.jsonl");
+    write_corpus_lines(&input, CORPUS_DOCS);
+    let p = data_dir().join("patents");
+    let index = tmp.join("index");
+    let dump = tmp.join("records.jsonl");
+    let output = patsearch()
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .arg("--model")
+        .arg(model_dir())
+        .arg("--dump")
+        .arg(&dump)
+        .arg(&input)
+        .arg(p.join("uspto-patentpublicdata-samples/xml2014"))
+        .arg(p.join("uspto-patent-parsing-tools-pypi/US08927386-20150106.XML"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "ingest: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records: Vec<Value> = std::fs::read_to_string(&dump)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), CORPUS_DOCS + 4);
+    (index, records)
+}
+
+/// Kills a child process when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `patsearch serve`; its base URL.
+fn start_server(index: &Path, tmp: &Path) -> (KillOnDrop, String) {
+    let stderr_path = tmp.join("serve-stderr.log");
+    let mut child = patsearch()
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(index)
+        .arg("--model")
+        .arg(model_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("patsearch: listening on ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(base) => (child, base),
+        Err(_) => panic!(
+            "the server did not say where it listens; stderr:\n{}",
+            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+        ),
+    }
+}
+
+/// A chromedriver process and one browser session, both ended when dropped.
+struct Browser {
+    agent: ureq::Agent,
+    session: String,
+    base: String,
+    _driver: KillOnDrop,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).is_file(),
+                "{path} not found: this test drives the web page in headless Chromium; \
+                 install it with `apt-get install chromium chromium-driver` (as .ci/run does; \
+                 package {package})"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        let driver = KillOnDrop(driver);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = agent
+                .get(format!("{base}/status"))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--window-size=1280,1024",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let reply = send(&agent, "POST", &format!("{base}/session"), Some(&caps));
+        let session = reply["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {reply}"))
+            .to_string();
+        Browser {
+            agent,
+            session,
+            base,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// A WebDriver command of this session; its `value`.
+    fn cmd(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let reply = send(&self.agent, method, &url, body);
+        assert!(
+            reply["value"].get("error").is_none(),
+            "WebDriver {method} {path}: {reply}"
+        );
+        reply["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(&json!({"url": url})));
+    }
+
+    fn find_all(&self, css: &str) -> Vec<String> {
+        let found = self.cmd(
+            "POST",
+            "/elements",
+            Some(&json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("elements {css}: {found}"))
+            .iter()
+            .map(|e| {
+                e[ELEMENT]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("element {css}: {e}"))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = self.find_all(css);
+        assert!(!found.is_empty(), "no element matches {css}");
+        found[0].clone()
+    }
+
+    fn click(&self, element: &str) {
+        self.cmd(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(&json!({})),
+        );
+    }
+
+    fn type_text(&self, element: &str, text: &str) {
+        self.cmd(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(&json!({"text": text})),
+        );
+    }
+
+    fn attribute(&self, element: &str, name: &str) -> Value {
+        self.cmd("GET", &format!("/element/{element}/attribute/{name}"), None)
+    }
+
+    fn text(&self, element: &str) -> String {
+        self.cmd("GET", &format!("/element/{element}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Runs `script` in the page; what it returns.
+    fn eval(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(&json!({"script": script, "args": []})),
+        )
+    }
+
+    /// Polls `check` for up to 20 s until it gives a value.
+    fn wait_for<T>(&self, what: &str, mut check: impl FnMut(&Browser) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(v) = check(self) {
+                return v;
+            }
+            if Instant::now() >= deadline {
+                let page = self.eval(
+                    "return document.getElementById('status').textContent + ' | error: ' \
+                     + document.getElementById('error').textContent",
+                );
+                panic!("timed out waiting for {what}; page status: {page}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Types `query`, picks `mode`, clicks Search and waits for the hits;
+    /// their publication numbers.
+    fn search(&self, query: &str, mode: &str) -> Vec<String> {
+        let q = self.find("#q");
+        self.cmd("POST", &format!("/element/{q}/clear"), Some(&json!({})));
+        self.type_text(&q, query);
+        self.click(&self.find(&format!("#mode option[value=\"{mode}\"]")));
+        assert_eq!(
+            self.eval("return document.getElementById('mode').value"),
+            mode
+        );
+        self.click(&self.find("#search-btn"));
+        // The status line names the mode of the results shown.
+        self.wait_for(&format!("{mode} results"), |b| {
+            let status = b.text(&b.find("#status"));
+            let hits = b.find_all("li.hit");
+            (status.contains(&format!("({mode},")) && !hits.is_empty()).then_some(())
+        });
+        self.find_all("li.hit")
+            .iter()
+            .map(|h| self.attribute(h, "data-pn").as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.agent.delete(url).call();
+    }
+}
+
+/// Sends a WebDriver request; the reply's JSON.
+fn send(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> Value {
+    let reply = match (method, body) {
+        ("POST", Some(body)) => agent.post(url).send_json(body),
+        ("GET", None) => agent.get(url).call(),
+        ("DELETE", None) => agent.delete(url).call(),
+        _ => unreachable!("{method} {url}"),
+    };
+    let mut reply = reply.unwrap_or_else(|e| panic!("WebDriver {method} {url}: {e}"));
+    reply
+        .body_mut()
+        .read_json()
+        .unwrap_or_else(|e| panic!("WebDriver {method} {url}: {e}"))
+}
+
+#[test]
+fn search_and_open_a_patent_in_the_browser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (index, records) = build_index(tmp.path());
+    // A full-text grant (claims) that the search should find by its title.
+    let grant = records
+        .iter()
+        .find(|r| r["claims"].as_array().is_some_and(|c| !c.is_empty()))
+        .expect("a record with claims");
+    let pn = grant["publication_number"].as_str().unwrap();
+    let title = grant["title"].as_str().unwrap();
+    assert!(!title.is_empty(), "{grant}");
+
+    let (_server, base) = start_server(&index, tmp.path());
+    let browser = Browser::start();
+    browser.goto(&format!("{base}/"));
+    assert_eq!(browser.eval("return document.title"), "patsearch");
+
+    // Keyword mode: the title's words find the grant, highlighted.
+    let hits = browser.search(title, "keyword");
+    assert!(
+        hits.iter().take(3).any(|h| h == pn),
+        "keyword search for {title:?}: {pn} not among the first hits {hits:?}"
+    );
+    let marks = browser.find_all(".hit-snippet mark");
+    assert!(
+        !marks.is_empty(),
+        "no highlighted snippet in keyword results"
+    );
+    assert!(!browser.text(&marks[0]).is_empty());
+    let scores = browser.text(&browser.find("li.hit .hit-scores"));
+    assert!(scores.contains("keyword #"), "scores: {scores:?}");
+
+    // Semantic mode: new results, with cosine scores.
+    let hits = browser.search(title, "semantic");
+    assert!(
+        hits.iter().take(3).any(|h| h == pn),
+        "semantic search for {title:?}: {pn} not among the first hits {hits:?}"
+    );
+    let scores = browser.text(&browser.find("li.hit .hit-scores"));
+    assert!(scores.contains("semantic #"), "scores: {scores:?}");
+
+    // The first hit's page: its title, abstract and claims.
+    let first = &hits[0];
+    let expected_title = records
+        .iter()
+        .find(|r| r["publication_number"] == first.as_str())
+        .and_then(|r| r["title"].as_str())
+        .unwrap_or_else(|| panic!("{first} is not in the index"))
+        .to_string();
+    browser.click(&browser.find("li.hit a.hit-title"));
+    browser.wait_for("the patent page", |b| {
+        let t = b.text(&b.find("#patent-title"));
+        (t == expected_title).then_some(())
+    });
+    let number = browser.text(&browser.find("#patent-number"));
+    assert_eq!(&number, first);
+    let path = browser.eval("return location.pathname");
+    assert_eq!(path, format!("/patent/{first}"));
+    let abstract_text = browser.text(&browser.find("#abstract"));
+    let claims = browser.find_all("#claims li");
+    assert!(
+        !abstract_text.is_empty() || !claims.is_empty(),
+        "{first}: neither abstract nor claims shown"
+    );
+    if first == pn {
+        assert!(!claims.is_empty(), "{pn}: its claims are not shown");
+        assert!(!browser.text(&claims[0]).is_empty());
+    }
+}
