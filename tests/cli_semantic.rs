@@ -3,49 +3,15 @@
 //! `patsearch search --mode semantic --json`, the default hybrid mode,
 //! deletes, and the messages for a missing model or a keyword-only index.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
+use std::process::Output;
 
-fn model_dir() -> PathBuf {
-    let dir = root().join("models/all-MiniLM-L6-v2");
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
-        dir.display()
-    );
-    dir
-}
-
-fn patsearch() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
-    cmd.env_remove("PATSEARCH_MODEL");
-    cmd
-}
+use common::{model_dir, patsearch, write_corpus_lines};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Writes the first `n` lines of the benchmark corpus to `path`.
-fn write_corpus_prefix(path: &Path, n: usize) {
-    let corpus = root().join("../shared/data/corpus/patents-2013.jsonl.zst");
-    assert!(
-        corpus.is_file(),
-        "benchmark corpus not found at {}: the shared data folder must sit beside the project root",
-        corpus.display()
-    );
-    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for line in BufReader::new(decoder).lines().take(n) {
-        out.write_all(line.unwrap().as_bytes()).unwrap();
-        out.write_all(b"\n").unwrap();
-    }
-    out.flush().unwrap();
 }
 
 fn search(index: &Path, query: &str, extra: &[&str]) -> Output {
@@ -104,7 +70,7 @@ const PARAPHRASES: &[(&str, &str)] = &[
 fn ingest_embeds_and_semantic_search_finds_paraphrases() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("corpus-40.jsonl");
-    write_corpus_prefix(&input, 40);
+    write_corpus_lines(&input, 0, 40);
     let index = tmp.path().join("idx");
     let output = patsearch()
         .args(["ingest", "--quiet", "--index"])
@@ -228,7 +194,7 @@ fn ingest_embeds_and_semantic_search_finds_paraphrases() {
 fn a_missing_model_or_a_keyword_only_index_is_explained() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("corpus-5.jsonl");
-    write_corpus_prefix(&input, 5);
+    write_corpus_lines(&input, 0, 5);
     let index = tmp.path().join("idx");
 
     // No model where the default says (run from a directory without models/).

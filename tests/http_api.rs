@@ -6,73 +6,22 @@
 //! The index is built once per test binary; tests that write serve a copy
 //! of it. Each test starts its own server (killed when the test ends).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use common::{
+    full_text_grants, model_dir, patsearch, spawn_server, write_corpus_lines, KillOnDrop,
+};
 
 use serde_json::{json, Value};
 
 const CORPUS_DOCS: usize = 120;
 const KEY: &str = "e2e-secret-key-42";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn model_dir() -> PathBuf {
-    let dir = root().join("models/all-MiniLM-L6-v2");
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
-        dir.display()
-    );
-    dir
-}
-
-fn data_dir() -> PathBuf {
-    let dir = root().join("../shared/data");
-    assert!(
-        dir.join("corpus/patents-2013.jsonl.zst").is_file() && dir.join("patents").is_dir(),
-        "real patent data not found at {}: the shared data folder (corpus/ and patents/) must sit beside the project root",
-        dir.display()
-    );
-    dir
-}
-
-/// Four 2014/2015 full-text grants (claims, CPC, dates).
-fn full_text_grants() -> Vec<PathBuf> {
-    let p = data_dir().join("patents");
-    vec![
-        p.join("uspto-patentpublicdata-samples/xml2014"),
-        p.join("uspto-patent-parsing-tools-pypi/US08927386-20150106.XML"),
-    ]
-}
-
-fn patsearch() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("PATSEARCH_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-/// Writes lines `skip..skip + n` of the benchmark corpus to `path`.
-fn write_corpus_lines(path: &Path, skip: usize, n: usize) {
-    let corpus = data_dir().join("corpus/patents-2013.jsonl.zst");
-    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for line in BufReader::new(decoder).lines().skip(skip).take(n) {
-        out.write_all(line.unwrap().as_bytes()).unwrap();
-        out.write_all(b"\n").unwrap();
-    }
-    out.flush().unwrap();
-}
 
 struct Fixture {
     /// Kept for the life of the test binary.
@@ -164,7 +113,7 @@ fn index_copy(tmp: &Path) -> PathBuf {
 
 /// A running `patsearch serve`, killed when dropped.
 struct Server {
-    child: Child,
+    child: KillOnDrop,
     base: String,
     stderr_path: PathBuf,
     _tmp: tempfile::TempDir,
@@ -175,38 +124,7 @@ impl Server {
     fn start(index: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let tmp = tempfile::tempdir().unwrap();
         let stderr_path = tmp.path().join("stderr.log");
-        let mut cmd = patsearch();
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--index"])
-            .arg(index)
-            .arg("--model")
-            .arg(model_dir())
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_path).unwrap());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(url) = line.strip_prefix("patsearch: listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(base) => base,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "the server did not say where it listens; stderr:\n{}",
-                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
-                );
-            }
-        };
+        let (child, base) = spawn_server(index, args, env, &stderr_path);
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
@@ -264,13 +182,6 @@ impl Server {
         let reply = self.post("/v1/search", &body.to_string(), &[]);
         assert_eq!(reply.status, 200, "search {body}: {}", reply.text);
         reply.json
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -926,13 +837,13 @@ fn sigterm_stops_the_server_gracefully() {
     let mut server = Server::start(&f.index, &[], &[]);
     assert_eq!(server.get("/healthz").status, 200);
     let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
+        .args(["-TERM", &server.child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let mut exited = None;
     for _ in 0..100 {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.child.0.try_wait().unwrap() {
             exited = Some(status);
             break;
         }

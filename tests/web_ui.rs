@@ -6,11 +6,15 @@
 //! (`apt-get install chromium chromium-driver`, as `.ci/run` does); without
 //! them the test fails and says so.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{
+    full_text_grants, model_dir, patsearch, spawn_server, write_corpus_lines, KillOnDrop,
+};
 
 use serde_json::{json, Value};
 
@@ -20,58 +24,11 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The W3C WebDriver element reference key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn model_dir() -> PathBuf {
-    let dir = root().join("models/all-MiniLM-L6-v2");
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
-        dir.display()
-    );
-    dir
-}
-
-fn data_dir() -> PathBuf {
-    let dir = root().join("../shared/data");
-    assert!(
-        dir.join("corpus/patents-2013.jsonl.zst").is_file() && dir.join("patents").is_dir(),
-        "real patent data not found at {}: the shared data folder (corpus/ and patents/) must sit beside the project root",
-        dir.display()
-    );
-    dir
-}
-
-fn patsearch() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("PATSEARCH_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-/// Writes the first `n` lines of the benchmark corpus to `path`.
-fn write_corpus_lines(path: &Path, n: usize) {
-    let corpus = data_dir().join("corpus/patents-2013.jsonl.zst");
-    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    for line in BufReader::new(decoder).lines().take(n) {
-        out.write_all(line.unwrap().as_bytes()).unwrap();
-        out.write_all(b"\n").unwrap();
-    }
-    out.flush().unwrap();
-}
-
 /// An index of the first corpus documents and four full-text grants, built
 /// with `patsearch ingest`, and its canonical records.
 fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
     let input = tmp.join("corpus.jsonl");
-    write_corpus_lines(&input, CORPUS_DOCS);
-    let p = data_dir().join("patents");
+    write_corpus_lines(&input, 0, CORPUS_DOCS);
     let index = tmp.join("index");
     let dump = tmp.join("records.jsonl");
     let output = patsearch()
@@ -82,8 +39,7 @@ fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
         .arg("--dump")
         .arg(&dump)
         .arg(&input)
-        .arg(p.join("uspto-patentpublicdata-samples/xml2014"))
-        .arg(p.join("uspto-patent-parsing-tools-pypi/US08927386-20150106.XML"))
+        .args(full_text_grants())
         .output()
         .unwrap();
     assert!(
@@ -100,47 +56,9 @@ fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
     (index, records)
 }
 
-/// Kills a child process when dropped.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A running `patsearch serve`; its base URL.
 fn start_server(index: &Path, tmp: &Path) -> (KillOnDrop, String) {
-    let stderr_path = tmp.join("serve-stderr.log");
-    let mut child = patsearch()
-        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
-        .arg(index)
-        .arg("--model")
-        .arg(model_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let child = KillOnDrop(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("patsearch: listening on ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(base) => (child, base),
-        Err(_) => panic!(
-            "the server did not say where it listens; stderr:\n{}",
-            std::fs::read_to_string(&stderr_path).unwrap_or_default()
-        ),
-    }
+    spawn_server(index, &[], &[], &tmp.join("serve-stderr.log"))
 }
 
 /// A chromedriver process and one browser session, both ended when dropped.

@@ -207,18 +207,7 @@ impl Engine {
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let hits = vectors.search(&query, window, &request.filters);
-        let ranked: Vec<Fused> = hits
-            .iter()
-            .map(|h| Fused {
-                number: h.publication_number.to_string(),
-                score: f64::from(h.score),
-                keyword: None,
-                semantic: Some(Component {
-                    rank: h.rank,
-                    score: h.score,
-                }),
-            })
-            .collect();
+        let ranked = semantic_ranking(&hits);
         let page = fusion::page(&ranked, request.offset, request.limit);
         let passages = passages_by_number(&hits);
         let snippet_query = request.snippets.then_some(request.query.as_str());
@@ -299,18 +288,7 @@ impl Engine {
             }
         };
         let hits = vectors.similar(&stored, limit, filters)?;
-        let ranked: Vec<Fused> = hits
-            .iter()
-            .map(|h| Fused {
-                number: h.publication_number.to_string(),
-                score: f64::from(h.score),
-                keyword: None,
-                semantic: Some(Component {
-                    rank: h.rank,
-                    score: h.score,
-                }),
-            })
-            .collect();
+        let ranked = semantic_ranking(&hits);
         let passages = passages_by_number(&hits);
         Ok(SearchResults {
             mode: SearchMode::Semantic,
@@ -408,6 +386,22 @@ impl Engine {
         }
         Ok(hits)
     }
+}
+
+/// Vector hits as a ranked list of their own (semantic mode, similar patents):
+/// the cosine is the score.
+fn semantic_ranking(hits: &[VectorHit]) -> Vec<Fused> {
+    hits.iter()
+        .map(|h| Fused {
+            number: h.publication_number.to_string(),
+            score: f64::from(h.score),
+            keyword: None,
+            semantic: Some(Component {
+                rank: h.rank,
+                score: h.score,
+            }),
+        })
+        .collect()
 }
 
 fn passages_by_number(hits: &[VectorHit]) -> HashMap<String, Passage> {

@@ -1,0 +1,117 @@
+//! Helpers shared by the end-to-end tests that run the `patsearch` binary over
+//! real data and the real model: where things are, a clean command, a corpus
+//! slice, and a running `patsearch serve`.
+#![allow(dead_code)] // each test binary uses a part of this
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn model_dir() -> PathBuf {
+    let dir = root().join("models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "the embedding model is missing at {}: run `bash models/fetch.sh` from the project root",
+        dir.display()
+    );
+    dir
+}
+
+pub fn data_dir() -> PathBuf {
+    let dir = root().join("../shared/data");
+    assert!(
+        dir.join("corpus/patents-2013.jsonl.zst").is_file() && dir.join("patents").is_dir(),
+        "real patent data not found at {}: the shared data folder (corpus/ and patents/) must sit beside the project root",
+        dir.display()
+    );
+    dir
+}
+
+/// Four 2014/2015 full-text grants (claims, CPC, dates).
+pub fn full_text_grants() -> Vec<PathBuf> {
+    let p = data_dir().join("patents");
+    vec![
+        p.join("uspto-patentpublicdata-samples/xml2014"),
+        p.join("uspto-patent-parsing-tools-pypi/US08927386-20150106.XML"),
+    ]
+}
+
+/// The binary, with no `PATSEARCH_*` setting inherited from the environment.
+pub fn patsearch() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patsearch"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PATSEARCH_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Writes lines `skip..skip + n` of the benchmark corpus to `path`.
+pub fn write_corpus_lines(path: &Path, skip: usize, n: usize) {
+    let corpus = data_dir().join("corpus/patents-2013.jsonl.zst");
+    let decoder = zstd::stream::read::Decoder::new(std::fs::File::open(corpus).unwrap()).unwrap();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in BufReader::new(decoder).lines().skip(skip).take(n) {
+        out.write_all(line.unwrap().as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+}
+
+/// Kills a child process when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `patsearch serve` on an ephemeral port over `index` with the real
+/// model (plus `args` and `env`), its stderr in `stderr_path`; returns the
+/// process and the base URL it says it listens on.
+pub fn spawn_server(
+    index: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stderr_path: &Path,
+) -> (KillOnDrop, String) {
+    let mut child = patsearch()
+        .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+        .arg(index)
+        .arg("--model")
+        .arg(model_dir())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = KillOnDrop(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("patsearch: listening on ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(base) => (child, base),
+        Err(_) => panic!(
+            "the server did not say where it listens; stderr:\n{}",
+            std::fs::read_to_string(stderr_path).unwrap_or_default()
+        ),
+    }
+}
