@@ -123,24 +123,65 @@ pub(crate) fn matmul(
         }
         return;
     }
-    let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
     // SAFETY: the three views were checked to lie inside their slices
     // (`check_extent`), `dst` is borrowed mutably so it aliases neither operand,
-    // and the dimensions were checked to agree above. `gemm` computes
-    // dst = alpha * dst + beta * lhs * rhs, reading dst only when `read_dst`.
+    // and the dimensions were checked to agree above.
     unsafe {
-        gemm::gemm(
+        raw_gemm(
+            dst.data.as_mut_ptr(),
             dst.rows,
             dst.cols,
+            dst.row_stride,
+            dst.col_stride,
+            accumulate,
+            lhs,
+            rhs.data.as_ptr(),
+            rhs,
+            scale,
+            parallelism,
+        );
+    }
+}
+
+/// `gemm::gemm` for `dst (rows x cols) [+]= scale * lhs * rhs`, where `rhs`
+/// gives the strides and `rhs_data` where its first column starts (a column
+/// block of `rhs`). `gemm` computes dst = alpha * dst + beta * lhs * rhs,
+/// reading dst only when `read_dst`.
+///
+/// # Safety
+/// `dst` with those strides must be valid for writes of every element of a
+/// `rows x cols` matrix that nothing else reads or writes meanwhile;
+/// `rhs_data` with `rhs`'s strides must be valid for reads of a
+/// `lhs.cols x cols` matrix.
+#[allow(clippy::too_many_arguments)]
+unsafe fn raw_gemm(
+    dst: *mut f32,
+    rows: usize,
+    cols: usize,
+    dst_row_stride: usize,
+    dst_col_stride: usize,
+    accumulate: bool,
+    lhs: MatRef<'_>,
+    rhs_data: *const f32,
+    rhs: MatRef<'_>,
+    scale: f32,
+    parallelism: Parallelism,
+) {
+    let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
+    // SAFETY: the caller's contract above; `lhs` is a checked view.
+    unsafe {
+        gemm::gemm(
+            rows,
+            cols,
             lhs.cols,
-            dst.data.as_mut_ptr(),
-            stride(dst.col_stride),
-            stride(dst.row_stride),
+            dst,
+            stride(dst_col_stride),
+            stride(dst_row_stride),
             accumulate,
             lhs.data.as_ptr(),
             stride(lhs.col_stride),
             stride(lhs.row_stride),
-            rhs.data.as_ptr(),
+            rhs_data,
             stride(rhs.col_stride),
             stride(rhs.row_stride),
             1.0,
@@ -181,7 +222,6 @@ pub(crate) fn matmul_split_columns(
     if threads <= 1 || dst.cols <= block || dst.rows == 0 || lhs.cols == 0 {
         return matmul(dst, lhs, rhs, accumulate, scale, Parallelism::None);
     }
-    let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
     let base = SendPtr(dst.data.as_mut_ptr());
     rayon::scope(|scope| {
         for start in (0..dst.cols).step_by(block) {
@@ -199,25 +239,17 @@ pub(crate) fn matmul_split_columns(
                 // views checked at construction; the rhs block starts at
                 // column `start` of a view that has at least start + width columns.
                 unsafe {
-                    gemm::gemm(
+                    raw_gemm(
+                        base.0.add(start * dst_cs),
                         dst_rows,
                         width,
-                        lhs.cols,
-                        base.0.add(start * dst_cs),
-                        stride(dst_cs),
-                        stride(dst_rs),
+                        dst_rs,
+                        dst_cs,
                         accumulate,
-                        lhs.data.as_ptr(),
-                        stride(lhs.col_stride),
-                        stride(lhs.row_stride),
+                        lhs,
                         rhs.data.as_ptr().add(start * rhs.col_stride),
-                        stride(rhs.col_stride),
-                        stride(rhs.row_stride),
-                        1.0,
+                        rhs,
                         scale,
-                        false,
-                        false,
-                        false,
                         Parallelism::None,
                     );
                 }
