@@ -24,7 +24,8 @@
 //! `cargo bench --bench vectors`; it prints the corpus embedding rate too.
 //!
 //! Run: `bash models/fetch.sh && cargo bench --bench embed`
-//! (`EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
+//! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads;
+//! `EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
 //! on one core).
 
 mod common;
@@ -308,6 +309,21 @@ fn main() {
         embedder.model_id()
     );
     let query_tokens = embedder.tokenize(QUERY).unwrap().len();
+    if std::env::var("EMBED_BENCH_ONLY").as_deref() == Ok("query") {
+        for threads in [1, 2] {
+            let e = load(EmbedOptions {
+                threads,
+                ..EmbedOptions::default()
+            });
+            let (p50, p99) = query_latency(&e, 1000);
+            println!(
+                "query latency ({query_tokens} tokens, {threads} threads): p50 {:.3} ms, p99 {:.3} ms",
+                ms(p50),
+                ms(p99)
+            );
+        }
+        return;
+    }
 
     let t = throughput(&embedder, &texts, 2);
     println!(

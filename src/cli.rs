@@ -53,6 +53,23 @@ pub enum Command {
     /// without one. Stops on Ctrl-C or SIGTERM after finishing requests in
     /// flight.
     Serve(ServeArgs),
+    /// Measure ranking quality on judged topics: nDCG@10, R@10, R@100,
+    /// MRR@10 and MAP, one column per search mode.
+    ///
+    /// Each topic of --queries (`topic<TAB>query text` a line) is searched
+    /// as the API searches (the top --depth hits, offset 0, no snippets or
+    /// facets) and the ranking is scored against --qrels (TREC qrels
+    /// `topic 0 docid grade`: 0 not relevant, 1 partially, 2 highly
+    /// relevant; unjudged documents count as not relevant). Means are over
+    /// the topics with at least one relevant judgment; one that has no query,
+    /// or whose search fails, scores 0. With --task similar each topic is a
+    /// publication number of the index and its ranking the patents most
+    /// similar to it, itself excluded. The same index and files give the
+    /// same numbers and run files every time.
+    ///
+    /// Exit status: 0, 2 when an input file or an argument is wrong, 1 on a
+    /// fatal error.
+    Eval(EvalArgs),
 }
 
 /// Structured filters, shared by every command that searches.
@@ -145,6 +162,41 @@ pub enum FusionArg {
     Linear,
 }
 
+/// How hybrid search fuses its rankings, shared by every command that
+/// searches.
+#[derive(Debug, Args)]
+pub struct FusionArgs {
+    /// How hybrid search fuses the keyword and semantic rankings.
+    #[arg(long, value_enum, default_value_t = FusionArg::Rrf)]
+    pub fusion: FusionArg,
+    /// The RRF constant k.
+    #[arg(long, default_value_t = patsearch_engine::fusion::DEFAULT_RRF_K, value_name = "K")]
+    pub rrf_k: f64,
+    /// Weight of the keyword ranking in hybrid search.
+    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    pub keyword_weight: f64,
+    /// Weight of the semantic ranking in hybrid search.
+    #[arg(long, default_value_t = 1.0, value_name = "W")]
+    pub semantic_weight: f64,
+}
+
+impl FusionArgs {
+    pub fn fusion(&self) -> Fusion {
+        match self.fusion {
+            FusionArg::Rrf => Fusion::Rrf {
+                k: self.rrf_k,
+                keyword_weight: self.keyword_weight,
+                semantic_weight: self.semantic_weight,
+            },
+            FusionArg::Linear => Fusion::Linear {
+                keyword_weight: self.keyword_weight,
+                semantic_weight: self.semantic_weight,
+                floor: patsearch_engine::fusion::DEFAULT_LINEAR_FLOOR,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The index directory.
@@ -160,18 +212,8 @@ pub struct SearchArgs {
     /// [default: models/all-MiniLM-L6-v2].
     #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
     pub model: Option<PathBuf>,
-    /// How hybrid search fuses the keyword and semantic rankings.
-    #[arg(long, value_enum, default_value_t = FusionArg::Rrf)]
-    pub fusion: FusionArg,
-    /// The RRF constant k.
-    #[arg(long, default_value_t = patsearch_engine::fusion::DEFAULT_RRF_K, value_name = "K")]
-    pub rrf_k: f64,
-    /// Weight of the keyword ranking in hybrid search.
-    #[arg(long, default_value_t = 1.0, value_name = "W")]
-    pub keyword_weight: f64,
-    /// Weight of the semantic ranking in hybrid search.
-    #[arg(long, default_value_t = 1.0, value_name = "W")]
-    pub semantic_weight: f64,
+    #[command(flatten)]
+    pub ranking: FusionArgs,
     /// Candidates each retriever contributes in semantic and hybrid search.
     #[arg(long, default_value_t = patsearch_engine::DEFAULT_CANDIDATES, value_name = "N")]
     pub candidates: usize,
@@ -196,19 +238,77 @@ pub struct SearchArgs {
 
 impl SearchArgs {
     pub fn fusion(&self) -> Fusion {
-        match self.fusion {
-            FusionArg::Rrf => Fusion::Rrf {
-                k: self.rrf_k,
-                keyword_weight: self.keyword_weight,
-                semantic_weight: self.semantic_weight,
-            },
-            FusionArg::Linear => Fusion::Linear {
-                keyword_weight: self.keyword_weight,
-                semantic_weight: self.semantic_weight,
-                floor: patsearch_engine::fusion::DEFAULT_LINEAR_FLOOR,
-            },
-        }
+        self.ranking.fusion()
     }
+}
+
+/// `patsearch eval --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalModeArg {
+    Keyword,
+    Semantic,
+    Hybrid,
+    /// Every mode the index and the task support, side by side.
+    All,
+}
+
+/// `patsearch eval --task`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalTaskArg {
+    /// Each topic is a query, searched with `--mode`.
+    Search,
+    /// Each topic is a publication number of the index; its ranking is the
+    /// patents most similar to it (vector neighbours, as the API's
+    /// /v1/patents/{number}/similar), itself excluded.
+    Similar,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// The topics: `topic<TAB>query text` a line. Optional with --task
+    /// similar, where each topic id of the qrels is the publication number
+    /// to start from (a file given maps topic ids to numbers).
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Relevance judgments in TREC qrels format: `topic 0 docid grade` a
+    /// line, whitespace separated.
+    #[arg(long, value_name = "FILE")]
+    pub qrels: PathBuf,
+    /// keyword, semantic, hybrid, or all: every mode the index and the task
+    /// support (keyword only on an index without vectors; similar patents
+    /// are ranked by vectors only, so semantic only for --task similar).
+    #[arg(long, value_enum, default_value_t = EvalModeArg::All)]
+    pub mode: EvalModeArg,
+    /// What a topic asks: a search, or patents similar to a patent.
+    #[arg(long, value_enum, default_value_t = EvalTaskArg::Search)]
+    pub task: EvalTaskArg,
+    /// Write the rankings as a TREC run file (`topic Q0 docid rank score
+    /// tag`, tag patsearch-MODE). With --mode all, one file per mode, the
+    /// mode inserted before the extension: run.txt -> run.keyword.txt,
+    /// run.semantic.txt, run.hybrid.txt.
+    #[arg(long, value_name = "FILE")]
+    pub run_out: Option<PathBuf>,
+    /// The embedding model directory, for semantic and hybrid search
+    /// [default: models/all-MiniLM-L6-v2].
+    #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Hits ranked per topic (R@100 and MAP see only these).
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub depth: u32,
+    #[command(flatten)]
+    pub ranking: FusionArgs,
+    /// Candidates each retriever contributes in semantic and hybrid search
+    /// (grown to cover --depth).
+    #[arg(long, default_value_t = patsearch_engine::DEFAULT_CANDIDATES, value_name = "N")]
+    pub candidates: usize,
+    /// Print the table in Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 /// `patsearch serve`. No flag reads the environment itself: the server's
@@ -359,6 +459,71 @@ mod tests {
         assert!(!args.require_key_for_reads);
         // Everything may come from the environment or the file instead.
         assert!(Cli::try_parse_from(["patsearch", "serve"]).is_ok());
+    }
+
+    #[test]
+    fn eval_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "eval",
+            "--index",
+            "idx",
+            "--queries",
+            "q.tsv",
+            "--qrels",
+            "qrels.tsv",
+        ])
+        .unwrap();
+        let Command::Eval(args) = cli.command else {
+            panic!("eval")
+        };
+        assert_eq!(args.index, PathBuf::from("idx"));
+        assert_eq!(args.queries, Some(PathBuf::from("q.tsv")));
+        assert_eq!(args.qrels, PathBuf::from("qrels.tsv"));
+        assert_eq!(args.mode, EvalModeArg::All);
+        assert_eq!(args.task, EvalTaskArg::Search);
+        assert_eq!(args.depth, 100);
+        assert_eq!(args.run_out, None);
+        assert_eq!(args.ranking.fusion(), Fusion::default());
+        assert!(!args.markdown);
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "eval",
+            "--index",
+            "idx",
+            "--qrels",
+            "qrels.tsv",
+            "--task",
+            "similar",
+            "--mode",
+            "semantic",
+            "--run-out",
+            "run.txt",
+            "--depth",
+            "50",
+            "--cpc",
+            "G06F",
+        ])
+        .unwrap();
+        let Command::Eval(args) = cli.command else {
+            panic!("eval")
+        };
+        assert_eq!(args.task, EvalTaskArg::Similar);
+        assert_eq!(args.mode, EvalModeArg::Semantic);
+        assert_eq!(args.queries, None);
+        assert_eq!(args.run_out, Some(PathBuf::from("run.txt")));
+        assert_eq!(args.depth, 50);
+        assert_eq!(args.filters.to_filters().cpc, ["G06F"]);
+        for bad in [
+            &["--depth", "0"][..],
+            &["--mode", "dense"],
+            &["--task", "classify"],
+        ] {
+            let mut argv = vec!["patsearch", "eval", "--index", "i", "--qrels", "q"];
+            argv.extend_from_slice(bad);
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+        assert!(Cli::try_parse_from(["patsearch", "eval", "--index", "i"]).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `patsearch` command line: a thin layer that parses arguments and calls the library crates.
 
 mod cli;
+mod eval_cmd;
 mod ingest_cmd;
 mod search_cmd;
 mod serve_cmd;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Search(args) => search_cmd::search(args),
         cli::Command::Delete(args) => search_cmd::delete(args),
         cli::Command::Serve(args) => serve_cmd::run(args),
+        cli::Command::Eval(args) => eval_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,

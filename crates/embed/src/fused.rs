@@ -27,24 +27,46 @@ use candle_transformers::models::bert::{Config, HiddenAct};
 
 use crate::kernels::{self, Activation};
 use crate::matmul::{matmul, matmul_split_columns, MatMut, MatRef, Parallelism};
+use crate::skinny;
 
 /// Rows per chunk of the feed-forward block: 256 x 1536 floats (1.5 MiB for
 /// MiniLM) of intermediate activations, about what a core's L2 cache holds.
 const FEED_FORWARD_ROWS: usize = 256;
 
+/// A linear layer's weight, `inputs x outputs` row-major (input-major) for
+/// `gemm`, and packed again for the few-rows kernel of short texts.
+struct Linear {
+    inputs: usize,
+    outputs: usize,
+    weight: Vec<f32>,
+    panels: skinny::Panels,
+}
+
+impl Linear {
+    fn new(weight: Vec<f32>, inputs: usize, outputs: usize) -> Self {
+        let panels = skinny::Panels::new(&weight, inputs, outputs);
+        Self {
+            inputs,
+            outputs,
+            weight,
+            panels,
+        }
+    }
+}
+
 struct Layer {
-    /// `[hidden, 3 * hidden]`: query | key | value weights, input-major.
-    qkv_weight: Vec<f32>,
+    /// `[hidden, 3 * hidden]`: query | key | value weights.
+    qkv_weight: Linear,
     qkv_bias: Vec<f32>,
-    /// `[hidden, hidden]`, input-major.
-    attention_out_weight: Vec<f32>,
+    /// `[hidden, hidden]`.
+    attention_out_weight: Linear,
     attention_out_bias: Vec<f32>,
     attention_norm: (Vec<f32>, Vec<f32>),
-    /// `[hidden, intermediate]`, input-major.
-    up_weight: Vec<f32>,
+    /// `[hidden, intermediate]`.
+    up_weight: Linear,
     up_bias: Vec<f32>,
-    /// `[intermediate, hidden]`, input-major.
-    down_weight: Vec<f32>,
+    /// `[intermediate, hidden]`.
+    down_weight: Linear,
     down_bias: Vec<f32>,
     output_norm: (Vec<f32>, Vec<f32>),
 }
@@ -184,18 +206,26 @@ impl FusedBert {
             qkv_bias.extend(w.vector(&format!("{p}.attention.self.key.bias"), h)?);
             qkv_bias.extend(w.vector(&format!("{p}.attention.self.value.bias"), h)?);
             layers.push(Layer {
-                qkv_weight,
+                qkv_weight: Linear::new(qkv_weight, h, 3 * h),
                 qkv_bias,
-                attention_out_weight: w.linear_weight(
-                    &format!("{p}.attention.output.dense.weight"),
+                attention_out_weight: Linear::new(
+                    w.linear_weight(&format!("{p}.attention.output.dense.weight"), h, h)?,
                     h,
                     h,
-                )?,
+                ),
                 attention_out_bias: w.vector(&format!("{p}.attention.output.dense.bias"), h)?,
                 attention_norm: w.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
-                up_weight: w.linear_weight(&format!("{p}.intermediate.dense.weight"), h, inter)?,
+                up_weight: Linear::new(
+                    w.linear_weight(&format!("{p}.intermediate.dense.weight"), h, inter)?,
+                    h,
+                    inter,
+                ),
                 up_bias: w.vector(&format!("{p}.intermediate.dense.bias"), inter)?,
-                down_weight: w.linear_weight(&format!("{p}.output.dense.weight"), inter, h)?,
+                down_weight: Linear::new(
+                    w.linear_weight(&format!("{p}.output.dense.weight"), inter, h)?,
+                    inter,
+                    h,
+                ),
                 down_bias: w.vector(&format!("{p}.output.dense.bias"), h)?,
                 output_norm: w.norm(&format!("{p}.output.LayerNorm"), h)?,
             });
@@ -231,11 +261,29 @@ impl FusedBert {
     /// `threads` > 1 splits each linear layer's output columns between that
     /// many threads of the current rayon pool (for a lone short text).
     pub(crate) fn forward(&self, sequences: &[&[u32]], threads: usize) -> Vec<f32> {
-        let linear = |dst: MatMut<'_>, lhs: MatRef<'_>, rhs: MatRef<'_>| {
-            if threads > 1 {
-                matmul_split_columns(dst, lhs, rhs, true, 1.0, threads);
+        // `dst (rows x outputs) += x (rows x inputs) * weight`, row-major.
+        let linear = |dst: &mut [f32], x: &[f32], w: &Linear, rows: usize| {
+            let (k, n) = (w.inputs, w.outputs);
+            if rows <= skinny::MAX_ROWS {
+                skinny::matmul_accumulate(dst, x, &w.panels, rows, threads);
+            } else if threads > 1 {
+                matmul_split_columns(
+                    MatMut::row_major(dst, rows, n),
+                    MatRef::row_major(x, rows, k),
+                    MatRef::row_major(&w.weight, k, n),
+                    true,
+                    1.0,
+                    threads,
+                );
             } else {
-                matmul(dst, lhs, rhs, true, 1.0, Parallelism::None);
+                matmul(
+                    MatMut::row_major(dst, rows, n),
+                    MatRef::row_major(x, rows, k),
+                    MatRef::row_major(&w.weight, k, n),
+                    true,
+                    1.0,
+                    Parallelism::None,
+                );
             }
         };
         let h = self.hidden;
@@ -279,11 +327,7 @@ impl FusedBert {
 
         for layer in &self.layers {
             kernels::fill_rows(&mut qkv, &layer.qkv_bias);
-            linear(
-                MatMut::row_major(&mut qkv, total, 3 * h),
-                MatRef::row_major(&x, total, h),
-                MatRef::row_major(&layer.qkv_weight, h, 3 * h),
-            );
+            linear(&mut qkv, &x, &layer.qkv_weight, total);
 
             let mut start = 0;
             for seq in sequences {
@@ -322,11 +366,7 @@ impl FusedBert {
             }
 
             kernels::add_bias_into(&mut residual, &x, &layer.attention_out_bias);
-            linear(
-                MatMut::row_major(&mut residual, total, h),
-                MatRef::row_major(&context, total, h),
-                MatRef::row_major(&layer.attention_out_weight, h, h),
-            );
+            linear(&mut residual, &context, &layer.attention_out_weight, total);
             let (gamma, beta) = &layer.attention_norm;
             kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps);
             std::mem::swap(&mut x, &mut residual);
@@ -342,17 +382,9 @@ impl FusedBert {
                 let rows = rows_x.len() / h;
                 let up = &mut up[..rows * inter];
                 kernels::fill_rows(up, &layer.up_bias);
-                linear(
-                    MatMut::row_major(up, rows, inter),
-                    MatRef::row_major(rows_x, rows, h),
-                    MatRef::row_major(&layer.up_weight, h, inter),
-                );
+                linear(up, rows_x, &layer.up_weight, rows);
                 kernels::activate(up, self.activation);
-                linear(
-                    MatMut::row_major(rows_out, rows, h),
-                    MatRef::row_major(up, rows, inter),
-                    MatRef::row_major(&layer.down_weight, inter, h),
-                );
+                linear(rows_out, up, &layer.down_weight, rows);
             }
             let (gamma, beta) = &layer.output_norm;
             kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps);

@@ -34,6 +34,7 @@ mod fused;
 mod kernels;
 mod matmul;
 mod pooling;
+mod skinny;
 
 use std::path::Path;
 use std::time::Instant;

@@ -1,0 +1,422 @@
+//! Key facts as the patent states them: the technical problem, the solution,
+//! the first independent claim.
+//!
+//! Both facts are verbatim sentences of the description with their sources;
+//! nothing is paraphrased. They come from the parts of the description
+//! ([`crate::section`]): found by headings where the record has them, by cue
+//! phrases where it has none (the benchmark corpus), and [`KeyFact::detection`]
+//! says which.
+//!
+//! * **Problem:** a section that states the problem itself (`PROBLEMS TO BE
+//!   SOLVED BY THE INVENTION`) gives its highest-scoring sentences; else the
+//!   background's sentences scored by problem cues (`problem`, `drawback`,
+//!   `disadvantage`, `need`, `difficult` count 2; `however`, `needed`,
+//!   `limited`, `cannot`, `expensive` ... count 1; `not limited to` counts
+//!   nothing), at
+//!   least 2 points; else the summary's first `An object of the invention is
+//!   ...` sentence, which states the problem as an aim. At most two sentences,
+//!   the best first when choosing, returned in document order.
+//! * **Solution:** among the summary's first twelve sentences, the first two
+//!   with a solution cue (`provides`, `there is provided`, `is disclosed`,
+//!   `according to`, `aspect`, `in accordance with`, `directed to`); else the
+//!   first two stating an objective (`An object of the invention is to provide
+//!   ...`, which says what the invention provides when nothing else does);
+//!   else its first sentence.
+//!
+//! Both are `None` when the description has no such part.
+
+use std::sync::LazyLock;
+
+use patsearch_record::{Claim, PatentRecord};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::candidates::{is_boilerplate, record_sentences, SourceSentence};
+use crate::section::{description_parts, Detection, Part};
+
+/// At most this many sentences per fact.
+pub const MAX_FACT_SENTENCES: usize = 2;
+/// How many of the summary's first sentences the solution is looked for in.
+const SOLUTION_WINDOW: usize = 12;
+/// Sentences shorter than this (in words) are never facts.
+const MIN_WORDS: usize = 6;
+/// The background score a sentence needs to be called the problem.
+const MIN_PROBLEM_SCORE: u32 = 2;
+
+/// A fact stated by the description, in its own sentences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFact {
+    /// One or two verbatim sentences, in document order.
+    pub sentences: Vec<SourceSentence>,
+    /// Whether the section they come from was found by its heading or by cues.
+    pub detection: Detection,
+}
+
+/// The technical problem, the solution and the first independent claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyFacts<'a> {
+    pub problem: Option<KeyFact>,
+    pub solution: Option<KeyFact>,
+    pub first_claim: Option<&'a Claim>,
+}
+
+/// All three key facts, reading the description's parts once.
+pub fn key_facts(record: &PatentRecord) -> KeyFacts<'_> {
+    let sentences = FactSentences::of(record);
+    KeyFacts {
+        problem: sentences.problem(),
+        solution: sentences.solution(),
+        first_claim: first_independent_claim(record),
+    }
+}
+
+/// The technical problem as the description states it (see the module
+/// documentation); `None` when it has no background, problem or summary part,
+/// or none of their sentences states a problem.
+pub fn technical_problem(record: &PatentRecord) -> Option<KeyFact> {
+    FactSentences::of(record).problem()
+}
+
+/// The solution as the summary states it (see the module documentation);
+/// `None` when the description has no summary part.
+pub fn solution(record: &PatentRecord) -> Option<KeyFact> {
+    FactSentences::of(record).solution()
+}
+
+/// The first claim that is independent (no `depends_on`, and no `claim N`
+/// reference in its opening words for sources that lack the links), not
+/// cancelled (`(canceled)`, `1-5. (Cancelled)`) and not empty.
+pub fn first_independent_claim(record: &PatentRecord) -> Option<&Claim> {
+    independent_claims(record).next().map(|(_, c)| c)
+}
+
+/// The independent claims with their index in `record.claims` (see
+/// [`first_independent_claim`]).
+pub(crate) fn independent_claims(record: &PatentRecord) -> impl Iterator<Item = (usize, &Claim)> {
+    record
+        .claims
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_independent() && !is_cancelled(&c.text) && !refers_to_claim(&c.text))
+}
+
+static CLAIM_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bclaims?\s+\d|\b(?:any|one) of the (?:preceding|previous|foregoing) claims")
+        .unwrap()
+});
+
+fn refers_to_claim(text: &str) -> bool {
+    let head: String = text.chars().take(200).collect();
+    CLAIM_REF.is_match(&head)
+}
+
+fn is_cancelled(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    let words = lower.split_whitespace().count();
+    words < 3
+        || lower.contains("(canceled)")
+        || lower.contains("(cancelled)")
+        || lower.contains("(deleted)")
+        || lower.starts_with("canceled")
+        || lower.starts_with("cancelled")
+}
+
+/// The description's sentences with their parts.
+struct FactSentences {
+    sentences: Vec<SourceSentence>,
+    detection: Option<Detection>,
+}
+
+impl FactSentences {
+    fn of(record: &PatentRecord) -> Self {
+        let parts = description_parts(&record.description);
+        let sentences = record_sentences(record, &parts, false)
+            .into_iter()
+            .filter(|s| {
+                s.part.is_some()
+                    && s.text.split_whitespace().count() >= MIN_WORDS
+                    && !is_boilerplate(&s.text)
+            })
+            .collect();
+        Self {
+            sentences,
+            detection: parts.detection,
+        }
+    }
+
+    fn in_part(&self, part: Part) -> impl Iterator<Item = &SourceSentence> {
+        self.sentences.iter().filter(move |s| s.part == Some(part))
+    }
+
+    fn fact(&self, mut sentences: Vec<SourceSentence>) -> Option<KeyFact> {
+        if sentences.is_empty() {
+            return None;
+        }
+        sentences.sort_by_key(|s| s.position);
+        Some(KeyFact {
+            sentences,
+            detection: self.detection.unwrap_or(Detection::Headings),
+        })
+    }
+
+    fn problem(&self) -> Option<KeyFact> {
+        let stated: Vec<&SourceSentence> = self.in_part(Part::Problem).collect();
+        if !stated.is_empty() {
+            return self.fact(best_by(&stated, problem_score, 0));
+        }
+        let background: Vec<&SourceSentence> = self.in_part(Part::Background).collect();
+        let best = best_by(&background, problem_score, MIN_PROBLEM_SCORE);
+        if !best.is_empty() {
+            return self.fact(best);
+        }
+        let aim = self
+            .in_part(Part::Summary)
+            .find(|s| states_objective(&s.text))
+            .cloned();
+        self.fact(aim.into_iter().collect())
+    }
+
+    fn solution(&self) -> Option<KeyFact> {
+        let summary: Vec<&SourceSentence> =
+            self.in_part(Part::Summary).take(SOLUTION_WINDOW).collect();
+        for cue in [has_solution_cue, states_objective] {
+            let cued: Vec<SourceSentence> = summary
+                .iter()
+                .filter(|s| cue(&s.text))
+                .take(MAX_FACT_SENTENCES)
+                .map(|s| (*s).clone())
+                .collect();
+            if !cued.is_empty() {
+                return self.fact(cued);
+            }
+        }
+        self.fact(summary.first().map(|s| (*s).clone()).into_iter().collect())
+    }
+}
+
+/// The [`MAX_FACT_SENTENCES`] best sentences by `score` (at least `min`),
+/// earlier first among equals.
+fn best_by(sentences: &[&SourceSentence], score: fn(&str) -> u32, min: u32) -> Vec<SourceSentence> {
+    let mut scored: Vec<(u32, &SourceSentence)> = sentences
+        .iter()
+        .map(|s| (score(&s.text), *s))
+        .filter(|(sc, _)| *sc >= min)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.position.cmp(&b.1.position)));
+    scored
+        .into_iter()
+        .take(MAX_FACT_SENTENCES)
+        .map(|(_, s)| s.clone())
+        .collect()
+}
+
+/// Problem cues: a trailing `*` matches any word starting so.
+#[rustfmt::skip]
+const STRONG_PROBLEM_CUES: &[&str] = &[
+    "problem*", "drawback*", "disadvantage*", "shortcoming*", "deficien*", "difficult*", "need",
+    "needs", "challeng*", "limitation*", "inconvenien*", "defect*", "bottleneck*", "obstacle*",
+];
+#[rustfmt::skip]
+const WEAK_PROBLEM_CUES: &[&str] = &[
+    "however", "needed", "limited", "cannot", "unable", "fail*", "suffer*", "expensive", "costly",
+    "complex", "complicated", "inefficien*", "insufficien*", "undesirabl*", "lack*", "inaccura*",
+    "unreliab*", "burdensome", "cumbersome", "impossible", "prone", "tedious",
+];
+
+/// 2 points per strong problem cue, 1 per weak one (see the module docs).
+pub fn problem_score(sentence: &str) -> u32 {
+    let lower = sentence
+        .to_lowercase()
+        .replace("not limited to", "")
+        .replace("not be limited", "");
+    let mut score = 0;
+    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        if STRONG_PROBLEM_CUES.iter().any(|c| cue_matches(c, word)) {
+            score += 2;
+        } else if WEAK_PROBLEM_CUES.iter().any(|c| cue_matches(c, word)) {
+            score += 1;
+        }
+    }
+    score
+}
+
+fn cue_matches(cue: &str, word: &str) -> bool {
+    match cue.strip_suffix('*') {
+        Some(prefix) => word.starts_with(prefix),
+        None => word == cue,
+    }
+}
+
+fn states_objective(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    [
+        "object of",
+        "objects of",
+        "objective of",
+        "aim of",
+        "purpose of",
+    ]
+    .iter()
+    .any(|c| lower.contains(c))
+}
+
+fn has_solution_cue(sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    [
+        "provides",
+        "there is provided",
+        "are provided",
+        "is provided a",
+        " is provided.",
+        "is disclosed",
+        "are disclosed",
+        "according to",
+        "aspect",
+        "in accordance with",
+        "directed to",
+    ]
+    .iter()
+    .any(|c| lower.contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patsearch_record::Paragraph;
+
+    fn record(paragraphs: &[(Option<&str>, &str)]) -> PatentRecord {
+        let mut r = PatentRecord::new("US1234567B2".parse().unwrap());
+        r.description = paragraphs
+            .iter()
+            .enumerate()
+            .map(|(i, (h, t))| Paragraph {
+                number: Some(format!("{:04}", i + 1)),
+                heading: h.map(str::to_string),
+                text: t.to_string(),
+            })
+            .collect();
+        r
+    }
+
+    fn texts(f: &KeyFact) -> Vec<&str> {
+        f.sentences.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn problem_and_solution_from_headings() {
+        let r = record(&[
+            (Some("BACKGROUND OF THE INVENTION"), "Gear pumps are widely used to move liquids in plants. However, gear pumps shear viscous fluids, which is a serious drawback for polymer melts. Pumps are made in many sizes for many uses."),
+            (Some("BACKGROUND OF THE INVENTION"), "There is therefore a need for a pump that moves viscous fluids gently."),
+            (Some("SUMMARY OF THE INVENTION"), "This Summary is provided to introduce a selection of concepts in a simplified form. The present invention provides a pump with a helical rotor. The rotor is driven by a motor at low speed. According to another aspect, a method of pumping is provided."),
+            (Some("DETAILED DESCRIPTION"), "The rotor is made of hardened steel in one embodiment."),
+        ]);
+        let p = technical_problem(&r).unwrap();
+        assert_eq!(p.detection, Detection::Headings);
+        assert_eq!(
+            texts(&p),
+            vec![
+                "However, gear pumps shear viscous fluids, which is a serious drawback for polymer melts.",
+                "There is therefore a need for a pump that moves viscous fluids gently."
+            ]
+        );
+        assert_eq!(p.sentences[1].paragraph, "0002");
+        let s = solution(&r).unwrap();
+        assert_eq!(
+            texts(&s),
+            vec![
+                "The present invention provides a pump with a helical rotor.",
+                "According to another aspect, a method of pumping is provided."
+            ]
+        );
+        let facts = key_facts(&r);
+        assert_eq!(facts.problem, Some(p));
+        assert_eq!(facts.solution, Some(s));
+    }
+
+    #[test]
+    fn problem_section_wins() {
+        let r = record(&[
+            (Some("BACKGROUND ART"), "Known screws loosen under vibration, which is a problem."),
+            (Some("PROBLEMS TO BE SOLVED BY THE INVENTION"), "An object of the invention is to provide a screw that stays tight under vibration."),
+            (Some("MEANS FOR SOLVING THE PROBLEMS"), "The screw according to the invention has a locking coating on its shank."),
+        ]);
+        assert_eq!(
+            texts(&technical_problem(&r).unwrap()),
+            vec!["An object of the invention is to provide a screw that stays tight under vibration."]
+        );
+        assert_eq!(
+            texts(&solution(&r).unwrap()),
+            vec!["The screw according to the invention has a locking coating on its shank."]
+        );
+    }
+
+    #[test]
+    fn absent_sections_give_none() {
+        let r = record(&[
+            (None, "The pump has a rotor made of hardened steel."),
+            (None, "The rotor turns at a low speed in operation."),
+        ]);
+        assert_eq!(technical_problem(&r), None);
+        assert_eq!(solution(&r), None);
+        assert_eq!(technical_problem(&record(&[])), None);
+    }
+
+    #[test]
+    fn background_without_problem_cues_falls_back_to_objective() {
+        let r = record(&[
+            (Some("BACKGROUND"), "Pumps are made in many sizes for many uses in plants."),
+            (Some("SUMMARY"), "It is an object of the invention to move viscous fluids gently. The invention provides a helical pump for this purpose."),
+        ]);
+        assert_eq!(
+            texts(&technical_problem(&r).unwrap()),
+            vec!["It is an object of the invention to move viscous fluids gently."]
+        );
+    }
+
+    #[test]
+    fn scores() {
+        assert_eq!(problem_score("The pump is red and shiny."), 0);
+        assert_eq!(problem_score("A drawback is the cost."), 2);
+        assert_eq!(problem_score("However, it is expensive."), 2);
+        assert_eq!(
+            problem_score("Examples include, but are not limited to, pumps."),
+            0
+        );
+        assert_eq!(problem_score("The needle is thin."), 0);
+    }
+
+    #[test]
+    fn first_independent_claim_skips_cancelled_and_dependent() {
+        let mut r = record(&[]);
+        let claim = |n: u32, t: &str, d: Vec<u32>| Claim {
+            number: n,
+            text: t.into(),
+            depends_on: d,
+        };
+        r.claims = vec![
+            claim(1, "(Cancelled)", vec![]),
+            claim(2, "1-2. (canceled)", vec![]),
+            claim(
+                3,
+                "The heater of claim 19, wherein the substrate is inorganic.",
+                vec![],
+            ),
+            claim(
+                4,
+                "The heater of claim 4, wherein the ink is silver.",
+                vec![3],
+            ),
+            claim(
+                19,
+                "A flexible heater suitable for embedding in a wearable, comprising: a substrate.",
+                vec![],
+            ),
+        ];
+        assert_eq!(first_independent_claim(&r).unwrap().number, 19);
+        r.claims.truncate(2);
+        assert_eq!(first_independent_claim(&r), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The text algorithms of grounded summaries and prior-art claim charts.
+//!
+//! This crate owns the parts of a summary or a claim chart that are about
+//! patent *text*, and none that are about models: every sentence it hands
+//! out is a verbatim slice of the record with its source (section, paragraph,
+//! byte range), so whatever the engine shows can be quoted and checked.
+//!
+//! * [`sentence`]: sentence splitting tuned for patent prose (`U.S. Pat. No.
+//!   7,928,248`, `FIG. 3`, `e.g.`, claim numbers), as byte ranges.
+//! * [`section`]: which part of a description a paragraph belongs to
+//!   (background, summary, drawings, ...), by headings or, where a source has
+//!   none, by cue phrases.
+//! * [`candidates`]: the sentences of a record a summary may quote, without
+//!   boilerplate, within a count and token budget for embedding.
+//! * [`facts`]: key facts as the description states them: the technical
+//!   problem, the solution, the first independent claim.
+//! * [`mod@mmr`]: Maximal Marginal Relevance selection over sentence vectors
+//!   the caller computed (L2-normalised `&[Vec<f32>]`).
+//! * [`claim`]: claim elements (preamble and limitations) for claim charts,
+//!   and how per-element similarities make one document score.
+//!
+//! Not for: embedding (the engine embeds the candidates with
+//! `patsearch-embed` and passes the vectors in), retrieval, or rendering.
+
+pub mod candidates;
+pub mod claim;
+pub mod facts;
+pub mod mmr;
+pub mod section;
+pub mod sentence;
+
+pub use candidates::{
+    estimate_tokens, is_boilerplate, summary_candidates, CandidateOptions, Section, SourceSentence,
+};
+pub use claim::{claim_elements, combine_element_scores, compare_coverage, Element, ElementKind};
+pub use facts::{
+    first_independent_claim, key_facts, solution, technical_problem, KeyFact, KeyFacts,
+};
+pub use mmr::{mmr_select, DEFAULT_LAMBDA};
+pub use section::{description_parts, DescriptionParts, Detection, Part};
+pub use sentence::{split_sentences, Span};
