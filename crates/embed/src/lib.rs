@@ -107,6 +107,8 @@ pub struct Embedder {
     model_id: String,
     options: EmbedOptions,
     pool: Option<rayon::ThreadPool>,
+    /// Calls of [`Embedder::embed_one`] running now.
+    queries_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 enum Model {
@@ -244,6 +246,7 @@ impl Embedder {
             model_id,
             options,
             pool,
+            queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
         };
         tracing::info!(
             model = %embedder.model_id,
@@ -295,10 +298,23 @@ impl Embedder {
     }
 
     /// Embeds one text (a query): a unit-length vector of [`Embedder::dimension`] floats.
+    ///
+    /// A lone query splits its matrix products between the embedder's threads.
+    /// While other queries are being embedded (a busy server), it runs on the
+    /// calling thread alone: the queries already keep the cores busy, and
+    /// splitting each would only add hand-offs between threads.
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        use std::sync::atomic::Ordering;
         let ids = self.tokenize(text)?;
-        let threads = self.threads();
-        let mut vectors = self.run(|| self.forward(&[&ids], threads))?;
+        let others = self.queries_in_flight.fetch_add(1, Ordering::Relaxed);
+        let result = if others == 0 {
+            let threads = self.threads();
+            self.run(|| self.forward(&[&ids], threads))
+        } else {
+            self.forward(&[&ids], 1)
+        };
+        self.queries_in_flight.fetch_sub(1, Ordering::Relaxed);
+        let mut vectors = result?;
         Ok(vectors.pop().expect("one vector per text"))
     }
 

@@ -262,7 +262,7 @@ pub(crate) fn matmul_split_columns(
 /// cache (no effect past the end of `data`, or off x86-64). A hint only: it
 /// reads nothing and cannot fault.
 #[inline(always)]
-pub(crate) fn prefetch_l2(data: &[f32], index: usize) {
+pub(crate) fn prefetch_l2<T>(data: &[T], index: usize) {
     #[cfg(target_arch = "x86_64")]
     if index < data.len() {
         // SAFETY: the address lies inside `data`; a prefetch has no effect on

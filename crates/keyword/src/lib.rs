@@ -13,6 +13,7 @@
 
 mod compile;
 mod facets;
+mod probes;
 mod query;
 mod schema;
 mod search;

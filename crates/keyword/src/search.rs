@@ -1,5 +1,6 @@
 //! Searching: ranked hits with highlighted snippets, facet counts, lookups.
 
+use crate::probes::StemProbes;
 use std::collections::HashMap;
 
 use patsearch_record::{Filters, PatentRecord, PublicationNumber};
@@ -339,6 +340,8 @@ struct ParagraphRanker {
     stemmer: TextAnalyzer,
     /// Words already seen: the index in `stems` of their stem, if any.
     known: HashMap<String, Option<usize>>,
+    /// Rules paragraphs out without tokenising them.
+    probes: StemProbes,
 }
 
 /// Words `ParagraphRanker` remembers at most; past that it starts afresh
@@ -355,6 +358,7 @@ impl ParagraphRanker {
             }
         }
         Self {
+            probes: StemProbes::new(&stems),
             stems,
             initials,
             words,
@@ -364,24 +368,43 @@ impl ParagraphRanker {
     }
 
     /// The paragraphs with the most distinct stems, first ones first on ties.
+    ///
+    /// Paragraphs are visited by a cheap upper bound on their count (the
+    /// stems' probes in their text, see `probes`), best first, and only
+    /// tokenised while they could still place: the result is the same as
+    /// counting every paragraph, at a fraction of the stemming.
     fn best(&mut self, record: &PatentRecord) -> Vec<String> {
         if self.stems.is_empty() {
             return Vec::new();
         }
+        let mut bounded: Vec<(usize, usize)> = record
+            .description
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (self.probes.upper_bound(&p.text), i))
+            .filter(|(bound, _)| *bound > 0)
+            .collect();
+        let best_first = |a: &(usize, usize), b: &(usize, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        bounded.sort_by(best_first);
         let mut seen = vec![false; self.stems.len()];
         let mut scored: Vec<(usize, usize)> = Vec::new();
-        for (i, paragraph) in record.description.iter().enumerate() {
+        for (bound, i) in bounded {
+            if scored.len() == DESCRIPTION_PARAGRAPHS
+                && bound < scored[DESCRIPTION_PARAGRAPHS - 1].0
+            {
+                break;
+            }
             seen.fill(false);
-            self.mark_stems(&paragraph.text, &mut seen);
+            self.mark_stems(&record.description[i].text, &mut seen);
             let hits = seen.iter().filter(|s| **s).count();
             if hits > 0 {
                 scored.push((hits, i));
+                scored.sort_by(best_first);
+                scored.truncate(DESCRIPTION_PARAGRAPHS);
             }
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         scored
             .into_iter()
-            .take(DESCRIPTION_PARAGRAPHS)
             .map(|(_, i)| record.description[i].text.clone())
             .collect()
     }
@@ -397,6 +420,7 @@ impl ParagraphRanker {
             words,
             stemmer,
             known,
+            ..
         } = self;
         let mut stream = words.token_stream(text);
         while stream.advance() {
@@ -571,6 +595,67 @@ mod tests {
             .flat_map(|w| tokens(&mut stemmer, w))
             .collect();
         assert_eq!(via_words, tokens(&mut stemmed, text));
+    }
+
+    /// Pruning by probes picks exactly the paragraphs that counting every
+    /// paragraph picks, on real descriptions.
+    #[test]
+    fn pruned_paragraph_ranking_equals_counting_every_paragraph() {
+        use std::io::{BufRead, BufReader};
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/corpus/patents-2013.jsonl.zst");
+        let file = std::fs::File::open(&corpus).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (the shared data folder must sit beside the project root)",
+                corpus.display()
+            )
+        });
+        let records: Vec<PatentRecord> = BufReader::new(zstd::Decoder::new(file).expect("zstd"))
+            .lines()
+            .take(40)
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(&l.expect("line")).expect("json");
+                let mut r = PatentRecord::new("US1234567B2".parse().expect("a number"));
+                for p in v["description"].as_str().unwrap_or_default().split("\n\n") {
+                    r.description.push(patsearch_record::Paragraph {
+                        text: p.into(),
+                        ..Default::default()
+                    });
+                }
+                r
+            })
+            .collect();
+        assert!(records.iter().map(|r| r.description.len()).sum::<usize>() > 400);
+        for query in [
+            "battery charging of a mobile device",
+            "a method and system for the use of data",
+            "image sensor pixel array",
+            "the user interface displays the time",
+        ] {
+            let (words, mut stemmed) = analyzers();
+            let mut stems = tokens(&mut stemmed, query);
+            stems.sort();
+            stems.dedup();
+            let mut ranker = ParagraphRanker::new(stems.clone(), words);
+            for record in &records {
+                let mut all: Vec<(usize, usize)> = Vec::new();
+                for (i, p) in record.description.iter().enumerate() {
+                    let mut seen = vec![false; stems.len()];
+                    ranker.mark_stems(&p.text, &mut seen);
+                    let hits = seen.iter().filter(|s| **s).count();
+                    if hits > 0 {
+                        all.push((hits, i));
+                    }
+                }
+                all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let expected: Vec<String> = all
+                    .iter()
+                    .take(DESCRIPTION_PARAGRAPHS)
+                    .map(|(_, i)| record.description[*i].text.clone())
+                    .collect();
+                assert_eq!(ranker.best(record), expected, "{query}");
+            }
+        }
     }
 
     #[test]
