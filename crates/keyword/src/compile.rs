@@ -14,8 +14,8 @@ use tantivy::query::doc_predicate_query::{
 };
 use tantivy::query::{
     intersect_scorers, AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer,
-    EnableScoring, Explanation, Occur as TOccur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    Scorer, TermQuery, Weight,
+    DisjunctionMaxQuery, EnableScoring, Explanation, Occur as TOccur, PhraseQuery, Query,
+    RangeQuery, RegexQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::tokenizer::TokenizerManager;
@@ -24,9 +24,13 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField};
 use crate::schema::{code_steps, date_value, Fields, STEMMED, WORDS};
 
-/// How much each text field counts when a term has no field prefix. Title
-/// above abstract above claims above description: a match in a short,
-/// deliberate field says more than one in a long one.
+/// How much each text field counts when a term has no field prefix (0: not
+/// searched). Equal by default: BM25 already weighs a match by its field's
+/// length (a word of a 10-word title counts for more than one of a 10,000-word
+/// description); on the judged topics of `../shared/eval/nl` the old
+/// boosts (title 3, abstract 2, claims 1.5) ranked far worse, every boost of
+/// the title above 1 ranked worse, and other weightings made no clear
+/// difference (benches/README.md, "Relevance tuning").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldBoosts {
@@ -40,9 +44,9 @@ pub struct FieldBoosts {
 impl Default for FieldBoosts {
     fn default() -> Self {
         Self {
-            title: 3.0,
-            abstract_text: 2.0,
-            claims: 1.5,
+            title: 1.0,
+            abstract_text: 1.0,
+            claims: 1.0,
             description: 1.0,
         }
     }
@@ -52,6 +56,9 @@ pub(crate) struct Compiler<'a> {
     pub(crate) fields: &'a Fields,
     pub(crate) tokenizers: &'a TokenizerManager,
     pub(crate) boosts: FieldBoosts,
+    /// What the other fields a word matches in add to its best field's
+    /// score (see [`crate::KeywordConfig::tie_breaker`]).
+    pub(crate) tie_breaker: f32,
 }
 
 impl Compiler<'_> {
@@ -189,9 +196,10 @@ impl Compiler<'_> {
     }
 
     /// A word or phrase: analysed per target field, one token becoming a term
-    /// query and several a phrase, each boosted, any field matching.
+    /// query and several a phrase, each boosted, any field matching, the
+    /// best field counting (see [`Compiler::best_field`]).
     fn words(&self, field: Option<TextField>, text: &str, slop: u32) -> Option<Box<dyn Query>> {
-        let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for (target, boost) in self.targets(field) {
             let (f, analyzer) = self.text_field(target);
             let tokens = self.analyze(analyzer, text);
@@ -210,12 +218,30 @@ impl Compiler<'_> {
                     Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
                 }
             };
-            per_field.push((TOccur::Should, boosted(q, boost)));
+            per_field.push(boosted(q, boost));
         }
+        self.best_field(per_field)
+    }
+
+    /// One word's (or phrase's, or wildcard's) queries in each field as one
+    /// clause: the best field's score plus `tie_breaker` times each other
+    /// matching field's, so that a word found in the title, the abstract and
+    /// the description is not counted three times over a word found in one.
+    ///
+    /// A tie breaker of 1 is the plain sum, built as a boolean query: the
+    /// same scores, and tantivy can then skip documents that cannot reach
+    /// the top hits (block-max WAND), which it cannot do under a maximum.
+    fn best_field(&self, mut per_field: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
         match per_field.len() {
             0 => None,
-            1 => per_field.pop().map(|(_, q)| q),
-            _ => Some(Box::new(BooleanQuery::new(per_field))),
+            1 => per_field.pop(),
+            _ if (self.tie_breaker - 1.0).abs() < f32::EPSILON => Some(Box::new(
+                BooleanQuery::new(per_field.into_iter().map(|q| (TOccur::Should, q)).collect()),
+            )),
+            _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                per_field,
+                self.tie_breaker,
+            ))),
         }
     }
 
@@ -252,16 +278,19 @@ impl Compiler<'_> {
                 c => pattern.push_str(&regex_escape(c)),
             }
         }
-        let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for (target, boost) in self.targets(field) {
             let f = self.wildcard_field(target);
             let q = RegexQuery::from_pattern(&pattern, f).map_err(|e| QueryError {
                 position,
                 message: format!("bad wildcard `{text}`: {e}"),
             })?;
-            per_field.push((TOccur::Should, boosted(Box::new(q), boost)));
+            per_field.push(boosted(Box::new(q), boost));
         }
-        Ok(Box::new(BooleanQuery::new(per_field)))
+        // No field to search (every boost 0): matches nothing.
+        Ok(self
+            .best_field(per_field)
+            .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new()))))
     }
 }
 

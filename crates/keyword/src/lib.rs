@@ -64,6 +64,16 @@ pub struct KeywordConfig {
     /// Whether juxtaposed words must all match (`true`) or any may (`false`,
     /// ranked by BM25: the right default for descriptive queries).
     pub default_and: bool,
+    /// How a word without a field prefix scores when it matches in several
+    /// fields: its best field's (boosted) BM25 plus `tie_breaker` (0 to 1)
+    /// times each other field's. 0 (the default): the best field alone, so a
+    /// document is ranked by how many of the query's words it has, and how
+    /// well, rather than by how many fields repeat one of them; 1: the sum
+    /// over the fields. On the judged topics 0 ranked short queries better than
+    /// the sum and long ones as well, alone and fused with semantic search
+    /// (benches/README.md, "Relevance tuning"); it costs some speed, since
+    /// tantivy cannot skip documents under a maximum as it does under a sum.
+    pub tie_breaker: f32,
 }
 
 /// An open keyword index: readable, and writable through [`KeywordIndex::writer`].

@@ -87,6 +87,7 @@ impl KeywordIndex {
             fields: &self.fields,
             tokenizers: self.index.tokenizers(),
             boosts: self.config.boosts,
+            tie_breaker: self.config.tie_breaker,
         };
         let compiled = compiler.compile(&ast)?.ok_or_else(|| QueryError {
             position: 0,

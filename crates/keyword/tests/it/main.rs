@@ -6,5 +6,6 @@ mod errors;
 mod filters;
 mod fixtures;
 mod index;
+mod ranking;
 mod results;
 mod syntax;
