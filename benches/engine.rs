@@ -29,8 +29,12 @@ fn root() -> PathBuf {
 }
 
 fn topics(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the eval sets live in ../shared/eval)", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the eval sets live in ../shared/eval)",
+            path.display()
+        )
+    });
     text.lines()
         .filter_map(|l| l.split_once('\t').map(|(_, q)| q.trim().to_string()))
         .filter(|q| !q.is_empty())
@@ -41,8 +45,8 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let index = std::env::var_os("ENGINE_BENCH_INDEX")
-        .map_or_else(|| root().join("index"), PathBuf::from);
+    let index =
+        std::env::var_os("ENGINE_BENCH_INDEX").map_or_else(|| root().join("index"), PathBuf::from);
     assert!(
         index.join("manifest.json").exists(),
         "no index at {}: build it with the README's first command or set ENGINE_BENCH_INDEX",
@@ -66,11 +70,17 @@ fn main() {
         index.display(),
         engine.num_docs(),
         engine.has_vectors(),
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     println!("form              mode      snippets  p50 ms  p99 ms  queries");
     for (form, queries) in &forms {
-        for mode in [SearchMode::Keyword, SearchMode::Semantic, SearchMode::Hybrid] {
+        for mode in [
+            SearchMode::Keyword,
+            SearchMode::Semantic,
+            SearchMode::Hybrid,
+        ] {
             if mode != SearchMode::Keyword && !engine.has_vectors() {
                 continue;
             }
