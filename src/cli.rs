@@ -70,6 +70,126 @@ pub enum Command {
     /// Exit status: 0, 2 when an input file or an argument is wrong, 1 on a
     /// fatal error.
     Eval(EvalArgs),
+    /// A grounded summary of a patent of an index: sentences of its own
+    /// abstract, description and claims, each with its source (section,
+    /// paragraph, byte range), and the key facts (technical problem,
+    /// solution, first independent claim, classification).
+    ///
+    /// The sentences are the most central ones (embedding centrality with
+    /// redundancy removed), in reading order; with --query, the most relevant
+    /// to the query first. Without the model, the lead sentences.
+    Summarize(SummarizeArgs),
+    /// Prior art for a claim, an invention description or a patent of the
+    /// index, with an element-by-element chart per document.
+    ///
+    /// A claim is split into its preamble and limitations (other text into
+    /// sentences), each is searched semantically, and documents are ranked
+    /// by how many elements they cover, then by their mean similarity. With
+    /// --patent, its first independent claim is searched, cut off at its
+    /// earliest priority or filing date, itself excluded.
+    ///
+    /// Exit status: 0, 2 when an argument is wrong, 1 on a fatal error.
+    PriorArt(PriorArtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// The publication number (`US8799651`; any stored kind).
+    pub number: String,
+    /// Put the sentences most relevant to this first.
+    #[arg(long, value_name = "TEXT")]
+    pub query: Option<String>,
+    /// Sentences in the summary.
+    #[arg(short = 'n', long = "sentences", default_value_t = patsearch_engine::DEFAULT_SUMMARY_SENTENCES, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=patsearch_engine::MAX_SUMMARY_SENTENCES as u64))]
+    pub sentences: usize,
+    /// The embedding model directory [default: models/all-MiniLM-L6-v2].
+    #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--date-field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DateFieldArg {
+    /// The earliest priority date, else the filing date.
+    #[default]
+    Priority,
+    Filed,
+    Published,
+}
+
+impl From<DateFieldArg> for patsearch_engine::DateField {
+    fn from(d: DateFieldArg) -> Self {
+        match d {
+            DateFieldArg::Priority => Self::Priority,
+            DateFieldArg::Filed => Self::Filed,
+            DateFieldArg::Published => Self::Published,
+        }
+    }
+}
+
+/// `--split`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SplitArg {
+    /// As a claim when the text reads as one, else into sentences.
+    #[default]
+    Auto,
+    Claim,
+    Sentences,
+}
+
+impl From<SplitArg> for patsearch_engine::SplitMode {
+    fn from(s: SplitArg) -> Self {
+        match s {
+            SplitArg::Auto => Self::Auto,
+            SplitArg::Claim => Self::Claim,
+            SplitArg::Sentences => Self::Sentences,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "file", "patent"])))]
+pub struct PriorArtArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// A claim or a description of the invention.
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Read the claim or description from this file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A patent of the index: its first independent claim, cut off at its
+    /// earliest priority or filing date.
+    #[arg(long, value_name = "NUMBER")]
+    pub patent: Option<String>,
+    /// Only documents dated strictly before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<chrono::NaiveDate>,
+    /// The date --before tests.
+    #[arg(long, value_enum, default_value_t = DateFieldArg::Priority)]
+    pub date_field: DateFieldArg,
+    /// How the text is cut into elements.
+    #[arg(long, value_enum, default_value_t = SplitArg::Auto)]
+    pub split: SplitArg,
+    /// Documents to show.
+    #[arg(long, default_value_t = patsearch_engine::DEFAULT_PRIOR_ART_LIMIT)]
+    pub limit: usize,
+    /// The embedding model directory [default: models/all-MiniLM-L6-v2].
+    #[arg(long, value_name = "DIR", env = "PATSEARCH_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 /// Structured filters, shared by every command that searches.
@@ -524,6 +644,101 @@ mod tests {
             assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
         }
         assert!(Cli::try_parse_from(["patsearch", "eval", "--index", "i"]).is_err());
+    }
+
+    #[test]
+    fn summarize_and_prior_art_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "summarize",
+            "--index",
+            "idx",
+            "US8799651",
+            "--query",
+            "virus",
+            "-n",
+            "3",
+            "--json",
+        ])
+        .unwrap();
+        let Command::Summarize(args) = cli.command else {
+            panic!("summarize")
+        };
+        assert_eq!(args.number, "US8799651");
+        assert_eq!(args.query.as_deref(), Some("virus"));
+        assert_eq!(args.sentences, 3);
+        assert!(args.json);
+        let cli = Cli::try_parse_from(["patsearch", "summarize", "--index", "idx", "US1"]).unwrap();
+        let Command::Summarize(args) = cli.command else {
+            panic!("summarize")
+        };
+        assert_eq!(args.sentences, 5);
+        for bad in ["0", "51", "x"] {
+            assert!(Cli::try_parse_from([
+                "patsearch",
+                "summarize",
+                "--index",
+                "i",
+                "US1",
+                "-n",
+                bad
+            ])
+            .is_err());
+        }
+
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "prior-art",
+            "--index",
+            "idx",
+            "--text",
+            "A cup comprising: a wall; and a base.",
+            "--before",
+            "2013-01-09",
+            "--date-field",
+            "filed",
+            "--cpc",
+            "A47G",
+        ])
+        .unwrap();
+        let Command::PriorArt(args) = cli.command else {
+            panic!("prior-art")
+        };
+        assert_eq!(
+            args.text.as_deref(),
+            Some("A cup comprising: a wall; and a base.")
+        );
+        assert_eq!(args.before, chrono::NaiveDate::from_ymd_opt(2013, 1, 9));
+        assert_eq!(args.date_field, DateFieldArg::Filed);
+        assert_eq!(args.split, SplitArg::Auto);
+        assert_eq!(args.limit, 10);
+        assert_eq!(args.filters.to_filters().cpc, ["A47G"]);
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "prior-art",
+            "--index",
+            "idx",
+            "--patent",
+            "US9326099",
+        ])
+        .unwrap();
+        let Command::PriorArt(args) = cli.command else {
+            panic!("prior-art")
+        };
+        assert_eq!(args.patent.as_deref(), Some("US9326099"));
+        // Exactly one input.
+        assert!(Cli::try_parse_from(["patsearch", "prior-art", "--index", "i"]).is_err());
+        assert!(Cli::try_parse_from([
+            "patsearch",
+            "prior-art",
+            "--index",
+            "i",
+            "--text",
+            "a",
+            "--patent",
+            "US1"
+        ])
+        .is_err());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 mod cli;
 mod eval_cmd;
 mod ingest_cmd;
+mod prior_art_cmd;
 mod search_cmd;
 mod serve_cmd;
+mod summarize_cmd;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
         cli::Command::Delete(args) => search_cmd::delete(args),
         cli::Command::Serve(args) => serve_cmd::run(args),
         cli::Command::Eval(args) => eval_cmd::run(args),
+        cli::Command::Summarize(args) => summarize_cmd::run(args),
+        cli::Command::PriorArt(args) => prior_art_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,

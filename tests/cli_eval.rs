@@ -9,18 +9,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{model_dir, patsearch, write_corpus_lines};
+use common::{model_dir, patsearch, stderr, stdout, write_corpus_lines};
 
 const MODES: [&str; 3] = ["keyword", "semantic", "hybrid"];
 const METRICS: [&str; 5] = ["nDCG@10", "R@10", "R@100", "MRR@10", "MAP"];
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn eval(index: &Path, args: &[&str]) -> Output {
     patsearch()

@@ -8,11 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{model_dir, patsearch, write_corpus_lines};
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{model_dir, patsearch, stderr, write_corpus_lines};
 
 fn search(index: &Path, query: &str, extra: &[&str]) -> Output {
     patsearch()

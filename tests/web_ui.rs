@@ -354,4 +354,98 @@ fn search_and_open_a_patent_in_the_browser() {
         assert!(!claims.is_empty(), "{pn}: its claims are not shown");
         assert!(!browser.text(&claims[0]).is_empty());
     }
+
+    // The patent page's summary: sentences of the record itself, each with
+    // a label of its source; following a label marks the sentence there.
+    let record = records
+        .iter()
+        .find(|r| r["publication_number"] == first.as_str())
+        .unwrap();
+    let sentences = browser.wait_for("the summary", |b| {
+        let found = b.eval(
+            "return Array.from(document.querySelectorAll('li.summary-sentence')).map((li) => \
+             [li.querySelector('.sentence-text').textContent, li.dataset.section, \
+              li.querySelector('.source-label').textContent])",
+        );
+        found.as_array().filter(|a| !a.is_empty()).cloned()
+    });
+    for s in &sentences {
+        let (text, section) = (s[0].as_str().unwrap(), s[1].as_str().unwrap());
+        let source: Vec<&str> = match section {
+            "abstract" => vec![record["abstract"].as_str().unwrap()],
+            "description" => record["description"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["text"].as_str().unwrap())
+                .collect(),
+            "claims" => record["claims"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["text"].as_str().unwrap())
+                .collect(),
+            other => panic!("section {other}"),
+        };
+        assert!(
+            source.iter().any(|p| p.contains(text)),
+            "summary sentence not in the {section}: {text:?}"
+        );
+        assert!(!s[2].as_str().unwrap().is_empty(), "{s}");
+    }
+    let facts = browser.text(&browser.find("#key-facts"));
+    for label in [
+        "Problem",
+        "Solution",
+        "First independent claim",
+        "Classification",
+    ] {
+        assert!(facts.contains(label), "key facts: {facts:?}");
+    }
+    browser.click(&browser.find("li.summary-sentence .source-label"));
+    let first_sentence = sentences[0][0].as_str().unwrap().to_string();
+    browser.wait_for("the quoted sentence marked in its source", |b| {
+        let marked = b.eval(
+            "const m = document.querySelector('.source-text.marked mark'); return m ? m.textContent : null",
+        );
+        (marked.as_str() == Some(first_sentence.as_str())).then_some(())
+    });
+    let link = browser.attribute(&browser.find("#patent-prior-art"), "href");
+    assert_eq!(link, format!("/prior-art?patent={first}"));
+
+    // The prior-art page: a claim paraphrasing US8849561 (locating a traffic
+    // incident from where navigation devices left their routes) finds it
+    // first, with a chart row per element.
+    browser.click(&browser.find("#prior-art-link"));
+    browser.wait_for("the prior-art page", |b| {
+        (b.eval("return location.pathname") == "/prior-art").then_some(())
+    });
+    let text = browser.find("#pa-text");
+    self_clear(&browser, &text);
+    browser.type_text(
+        &text,
+        "A method for pinpointing where a traffic incident occurred, the method comprising: receiving, by a computer, data sent by a number of satellite navigation units; determining a section of a planned path between a start point and an end point of a navigation unit; detecting that the navigation unit left the planned path along that section; finding that two or more such sections overlap in a shared stretch; and reporting the shared stretch as the place of the incident.",
+    );
+    browser.click(&browser.find("#pa-button"));
+    let hits = browser.wait_for("prior-art results", |b| {
+        let hits = b.find_all("li.pa-hit");
+        (!hits.is_empty()).then_some(hits)
+    });
+    assert_eq!(browser.attribute(&hits[0], "data-pn"), "US8849561");
+    let elements = browser.find_all("#pa-elements li");
+    assert_eq!(elements.len(), 6);
+    let rows = browser.eval(
+        "return document.querySelector('li.pa-hit table.chart').querySelectorAll('tbody tr').length",
+    );
+    assert_eq!(rows, 6);
+    let status = browser.text(&browser.find("#pa-status"));
+    assert!(status.contains("documents ranked"), "{status}");
+}
+
+fn self_clear(browser: &Browser, element: &str) {
+    browser.cmd(
+        "POST",
+        &format!("/element/{element}/clear"),
+        Some(&json!({})),
+    );
 }

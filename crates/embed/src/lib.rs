@@ -333,7 +333,10 @@ impl Embedder {
     pub fn embed_token_ids(&self, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
-        let batches: Vec<&[usize]> = order.chunks(self.options.batch_size).collect();
+        let batches: Vec<&[usize]> = match self.model {
+            Model::Fused(_) => fused_batches(&order, ids, self.options.batch_size, self.threads()),
+            Model::Candle(_) => order.chunks(self.options.batch_size).collect(),
+        };
         let embed_batch = |chunk: &[usize], threads: usize| {
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
             self.forward(&batch, threads)
@@ -503,4 +506,105 @@ fn load_tokenizer(dir: &Path, max_seq_length: usize) -> Result<Tokenizer, EmbedE
         }))
         .map_err(|e| invalid(e.to_string()))?;
     Ok(tokenizer)
+}
+
+/// Cuts texts sorted by length into the fused backend's batches, one thread
+/// each. A batch is at most `batch_size` texts; when the texts make fewer
+/// batches than there are threads (the two dozen sentences of a summary, a
+/// claim's elements), they are cut into one batch per thread of about equal
+/// token counts instead, so no core idles. The fused pass concatenates a
+/// batch's tokens without padding, so smaller batches cost nothing extra, and
+/// the cut depends only on the token counts: results stay deterministic.
+fn fused_batches<'a>(
+    order: &'a [usize],
+    ids: &[Vec<u32>],
+    batch_size: usize,
+    threads: usize,
+) -> Vec<&'a [usize]> {
+    let batch_size = batch_size.max(1);
+    if order.len().div_ceil(batch_size) >= threads || order.len() < 2 {
+        return order.chunks(batch_size).collect();
+    }
+    let parts = threads.min(order.len());
+    let total: usize = order.iter().map(|&i| ids[i].len()).sum();
+    let mut batches = Vec::with_capacity(parts);
+    let mut start = 0;
+    let mut seen = 0;
+    for (k, &i) in order.iter().enumerate() {
+        let len = ids[i].len();
+        // The batch being filled closes at its share of the tokens (before
+        // this text when that is nearer the share than after it), or when
+        // the texts left are just enough to give each batch to come one.
+        let closing = batches.len() + 1;
+        let share = total * closing;
+        let left = order.len() - k;
+        if closing < parts && k > start && left >= parts - closing {
+            let after = (seen + len) * parts;
+            if after > share && share - (seen * parts).min(share) < after - share {
+                batches.push(&order[start..k]);
+                start = k;
+            }
+        }
+        seen += len;
+        let closing = batches.len() + 1;
+        let rest = left - 1;
+        if closing < parts
+            && rest >= parts - closing
+            && (seen * parts >= total * closing || rest == parts - closing)
+        {
+            batches.push(&order[start..=k]);
+            start = k + 1;
+        }
+    }
+    batches.push(&order[start..]);
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fused_batches;
+
+    fn cut(lengths: &[usize], batch_size: usize, threads: usize) -> Vec<Vec<usize>> {
+        let ids: Vec<Vec<u32>> = lengths.iter().map(|&n| vec![0; n]).collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        fused_batches(&order, &ids, batch_size, threads)
+            .into_iter()
+            .map(<[usize]>::to_vec)
+            .collect()
+    }
+
+    #[test]
+    fn many_texts_make_full_batches() {
+        let batches = cut(&[5; 70], 32, 2);
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            [32, 32, 6]
+        );
+    }
+
+    #[test]
+    fn few_texts_make_one_batch_per_thread_of_similar_tokens() {
+        // Sorted: eight of 10 tokens, then 40, 50: 170 tokens, 85 a batch.
+        let lengths = [40, 10, 10, 50, 10, 10, 10, 10, 10, 10];
+        let batches = cut(&lengths, 32, 2);
+        assert_eq!(batches.len(), 2);
+        let tokens: Vec<usize> = batches
+            .iter()
+            .map(|b| b.iter().map(|&i| lengths[i]).sum())
+            .collect();
+        assert_eq!(tokens, [80, 90]);
+        let mut all: Vec<usize> = batches.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..lengths.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_thread_gets_a_text_when_there_are_enough() {
+        let batches = cut(&[1, 1, 1, 100], 32, 4);
+        assert_eq!(batches.len(), 4);
+        assert!(batches.iter().all(|b| b.len() == 1));
+        assert_eq!(cut(&[7], 32, 4), [vec![0]]);
+        assert_eq!(cut(&[3, 4], 32, 8).len(), 2);
+    }
 }

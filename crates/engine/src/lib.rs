@@ -15,7 +15,16 @@
 //!   and score, the matched passage and a keyword snippet;
 //!   [`Engine::similar`] and [`Engine::get`];
 //! - rank fusion (`fusion`): reciprocal rank fusion and normalised linear
-//!   fusion, deterministic down to ties.
+//!   fusion, deterministic down to ties;
+//! - grounded summaries (`summarize`): [`Engine::summarize`] picks verbatim
+//!   sentences of a patent (abstract, description, claims) by embedding
+//!   centrality or relevance to a query with MMR, each with its source, and
+//!   the key facts (problem, solution, first claim, classification);
+//! - prior-art search (`prior_art`): [`Engine::prior_art`] splits a claim
+//!   into its elements, searches each, ranks documents by the elements they
+//!   cover and charts each element to its best passage and sentence;
+//!   [`Engine::prior_art_of`] does it for a patent of the index, cut off at
+//!   its priority date.
 //!
 //! Not for: parsing patent files (`patsearch-ingest`), the index formats
 //! themselves (the keyword and vector crates), HTTP or the command line.
@@ -44,7 +53,9 @@
 mod error;
 pub mod fusion;
 mod passages;
+mod prior_art;
 mod search;
+mod summarize;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -59,8 +70,22 @@ use patsearch_vectors::{VectorConfig, VectorError, VectorIndex};
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
 pub use passages::{passage_text, passages, PassageOptions};
+pub use patsearch_summary::{
+    estimate_tokens, summary_candidates, CandidateOptions, Detection, ElementKind, KeyFact, Part,
+    Section, SourceSentence, Span,
+};
 pub use patsearch_vectors::{Passage, PassageKind};
+pub use prior_art::{
+    split_text, Cutoff, DateField, ElementMatch, PriorArtHit, PriorArtRequest, PriorArtResults,
+    PriorArtSource, QueryElement, Quote, Split, SplitMode, DEFAULT_COVERAGE_THRESHOLD,
+    DEFAULT_ELEMENT_CANDIDATES, DEFAULT_PRIOR_ART_LIMIT, DEFAULT_REFINE, MAX_CLAIM_ELEMENTS,
+    MAX_SENTENCE_ELEMENTS,
+};
 pub use search::{Hit, KeywordMatch, SearchMode, SearchRequest, SearchResults, SemanticMatch};
+pub use summarize::{
+    summarize_record, Summary, SummaryFacts, SummaryMethod, SummaryRequest, SummarySentence,
+    DEFAULT_SUMMARY_SENTENCES, MAX_SUMMARY_SENTENCES,
+};
 pub use writer::{IndexProgress, Indexer, IndexerOptions};
 
 /// The default number of candidates each retriever contributes to fusion.

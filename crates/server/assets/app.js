@@ -240,6 +240,7 @@
     current = s;
     fillForm(s);
     $("patent-view").hidden = true;
+    $("prior-art-view").hidden = true;
     $("search-view").hidden = false;
     document.title = s.q ? s.q + " - patsearch" : "patsearch";
     clearError();
@@ -298,12 +299,16 @@
   async function showPatent(pn) {
     generation++;
     $("search-view").hidden = true;
+    $("prior-art-view").hidden = true;
     $("patent-view").hidden = false;
     clearError();
     const last = sessionStorage.getItem(LAST_SEARCH);
     $("back-link").setAttribute("href", last ? "/" + last : "/");
     for (const id of ["patent-title", "patent-number", "abstract", "claims-summary"]) $(id).textContent = "";
-    for (const id of ["patent-meta", "claims", "description", "similar"]) $(id).replaceChildren();
+    for (const id of ["patent-meta", "claims", "description", "similar", "summary", "key-facts"]) $(id).replaceChildren();
+    $("summary-status").textContent = "";
+    $("summary-note").textContent = "";
+    $("summary-query").value = "";
     $("similar-section").hidden = true;
     $("patent-title").textContent = "Loading " + pn + "…";
     let r;
@@ -325,7 +330,10 @@
     metaRow(meta, "Inventors", (r.inventors || []).map((p) => p.name));
     metaRow(meta, "CPC", (r.cpc || []).map((c) => c.code));
     metaRow(meta, "IPC", (r.ipc || []).map((c) => c.code));
-    $("abstract").textContent = r.abstract || "(no abstract)";
+    $("abstract").replaceChildren(el("span", { class: "source-text", text: r.abstract || "(no abstract)" }));
+    $("patent-prior-art").setAttribute("href", "/prior-art?patent=" + encodeURIComponent(r.publication_number));
+    currentPatent = r.publication_number;
+    loadSummary(r.publication_number, "");
 
     const claims = r.claims || [];
     const independent = claims.filter((c) => !c.depends_on || !c.depends_on.length).length;
@@ -343,22 +351,22 @@
         class: "claim-badge",
         text: isIndependent ? "Independent" : "Depends on " + c.depends_on.map((n) => "claim " + n).join(", "),
       }));
-      li.append(el("p", { class: "claim-text", text: c.text }));
+      li.append(el("p", { class: "claim-text" }, [el("span", { class: "source-text", text: c.text })]));
       return li;
     }));
 
     const desc = $("description");
     let heading = null;
-    for (const p of r.description || []) {
+    (r.description || []).forEach((p, i) => {
       if (p.heading && p.heading !== heading) {
         heading = p.heading;
         desc.append(el("h3", { text: heading }));
       }
-      desc.append(el("p", {}, [
+      desc.append(el("p", { id: "para-" + i }, [
         p.number ? el("span", { class: "para-number", text: "[" + p.number + "] " }) : null,
-        p.text,
+        el("span", { class: "source-text", text: p.text }),
       ]));
-    }
+    });
     if (!desc.childElementCount) desc.append(el("p", { class: "muted", text: "(no description)" }));
 
     const mine = generation;
@@ -374,12 +382,213 @@
       .catch(() => { /* a keyword-only index has no similar patents */ });
   }
 
+  // --- summary ------------------------------------------------------------------
+
+  let currentPatent = null;
+
+  // Where a quoted sentence lives on the patent page.
+  function sourceTarget(s) {
+    if (s.section === "abstract") return "abstract";
+    if (s.section === "claims") return "claim-" + s.paragraph;
+    return "para-" + s.index;
+  }
+
+  // A link to the sentence's source that, when followed, marks the
+  // sentence there (from its byte range).
+  function sourceLink(s) {
+    const label = s.section === "abstract" ? "abstract"
+      : s.section === "claims" ? "claim " + s.paragraph
+      : "¶" + s.paragraph + (s.part ? " · " + s.part : "");
+    const target = sourceTarget(s);
+    const a = el("a", { href: "#" + target, class: "source-label", text: label, dataset: { section: s.section } });
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const holder = document.getElementById(target);
+      const span = holder && holder.querySelector(".source-text");
+      if (!span) return;
+      for (const old of document.querySelectorAll(".source-text.marked")) {
+        old.replaceChildren(old.textContent);
+        old.classList.remove("marked");
+      }
+      const text = span.textContent;
+      span.replaceChildren(highlighted(text, [s.range]));
+      span.classList.add("marked");
+      holder.scrollIntoView({ block: "center" });
+    });
+    return a;
+  }
+
+  function quoted(s) {
+    return el("span", { class: "quoted" }, [el("span", { class: "sentence-text", text: s.text }), " ", sourceLink(s)]);
+  }
+
+  function factRow(dl, label, content, testid) {
+    dl.append(el("dt", { text: label }), el("dd", { dataset: { testid: testid } }, content));
+  }
+
+  async function loadSummary(pn, query) {
+    const mine = generation;
+    const params = new URLSearchParams();
+    if (query) params.set("query", query);
+    $("summary-status").textContent = "Summarizing…";
+    let data;
+    try {
+      data = await api("/v1/patents/" + encodeURIComponent(pn) + "/summary" + (query ? "?" + params.toString() : ""));
+    } catch (err) {
+      if (mine !== generation) return;
+      $("summary-status").textContent = "No summary: " + err.message;
+      return;
+    }
+    if (mine !== generation) return;
+    $("summary-status").textContent = "";
+    $("summary-note").textContent = data.method === "lead"
+      ? "(first sentences: the server has no embedding model)"
+      : data.query
+        ? "(most relevant to your focus first; " + data.sentences.length + " of " + data.candidates + " candidate sentences)"
+        : "(most central sentences, in reading order; " + data.sentences.length + " of " + data.candidates + " candidate sentences)";
+    $("summary").replaceChildren(...data.sentences.map((s) => el("li", {
+      class: "summary-sentence",
+      dataset: { testid: "summary-sentence", section: s.section, paragraph: s.paragraph, start: String(s.range[0]), end: String(s.range[1]) },
+    }, [quoted(s)])));
+    const facts = data.key_facts;
+    const dl = $("key-facts");
+    dl.replaceChildren();
+    const fact = (f) => f && f.sentences.length
+      ? [el("span", {}, f.sentences.map((s) => quoted(s))),
+         f.detection === "cues" ? el("span", { class: "muted", text: " (section found by cue phrases)" }) : null]
+      : [el("span", { class: "muted", text: "not stated in a background or summary section" })];
+    factRow(dl, "Problem", fact(facts.problem), "fact-problem");
+    factRow(dl, "Solution", fact(facts.solution), "fact-solution");
+    factRow(dl, "First independent claim", facts.first_claim
+      ? [el("a", { href: "#claim-" + facts.first_claim.number, text: "claim " + facts.first_claim.number + ": " }), facts.first_claim.text]
+      : [el("span", { class: "muted", text: "none in the record" })], "fact-claim");
+    const codes = [].concat(
+      facts.cpc.length ? ["CPC " + facts.cpc.join(", ")] : [],
+      facts.ipc.length ? ["IPC " + facts.ipc.join(", ")] : []);
+    factRow(dl, "Classification", [codes.length ? codes.join(" · ") : el("span", { class: "muted", text: "none in the record" })], "fact-classification");
+  }
+
+  // --- prior art -----------------------------------------------------------------
+
+  function priorArtFromQueryString(qs) {
+    const p = new URLSearchParams(qs);
+    return {
+      text: p.get("text") || "",
+      patent: p.get("patent") || "",
+      before: p.get("before") || "",
+      date_field: ["priority", "filed", "published"].includes(p.get("date")) ? p.get("date") : "priority",
+    };
+  }
+
+  function renderPriorArtHit(hit, elements) {
+    const li = el("li", { class: "hit pa-hit", dataset: { pn: hit.publication_number, testid: "prior-art-hit" } });
+    li.append(el("div", { class: "hit-head" }, [
+      patentLink(hit.publication_number, hit.title || "(untitled)", "hit-title"),
+      el("span", { class: "hit-pn", text: hit.publication_number }),
+    ]));
+    const dates = [["priority", hit.priority_date], ["filed", hit.filing_date], ["published", hit.publication_date]]
+      .filter((d) => d[1]).map((d) => d[0] + " " + d[1]);
+    li.append(el("p", { class: "hit-scores" }, [
+      el("span", { class: "score", text: "covers " + hit.covered + " of " + elements.length + " elements" }),
+      el("span", { text: "mean similarity " + fmt(hit.score, 3) }),
+      dates.length ? el("span", { text: dates.join(" · ") }) : null,
+    ]));
+    const table = el("table", { class: "chart", dataset: { testid: "claim-chart" } });
+    table.append(el("thead", {}, [el("tr", {}, [
+      el("th", { scope: "col", text: "Element" }),
+      el("th", { scope: "col", text: "Similarity" }),
+      el("th", { scope: "col", text: "Best matching passage" }),
+    ])]));
+    const body = el("tbody");
+    const shown = new Set();
+    for (const m of hit.mapping) {
+      const e = elements[m.element];
+      let evidence;
+      if (m.quote) {
+        evidence = [el("span", { class: "field-label", text: m.passage.label + ": " }), el("q", { text: m.quote.text })];
+      } else if (m.text && !shown.has(m.passage.label)) {
+        shown.add(m.passage.label);
+        evidence = [el("span", { class: "field-label", text: m.passage.label + ": " }), m.text];
+      } else {
+        evidence = [el("span", { class: "field-label", text: m.passage.label })];
+      }
+      body.append(el("tr", { class: m.covered ? "covered" : "not-covered", dataset: { testid: "chart-row" } }, [
+        el("th", { scope: "row" }, [el("span", { class: "element-label", text: e.label }), " " + e.text]),
+        el("td", { class: "similarity" }, [
+          fmt(m.similarity, 2) + (m.covered ? " ✓" : ""),
+          m.quote ? el("span", { class: "quote-similarity", title: "similarity of the element with the quoted sentence", text: "sentence " + fmt(m.quote.similarity, 2) }) : null,
+        ]),
+        el("td", {}, evidence),
+      ]));
+    }
+    table.append(body);
+    li.append(el("div", { class: "chart-wrap" }, [table]));
+    return li;
+  }
+
+  async function showPriorArt(qs) {
+    generation++;
+    const mine = generation;
+    $("search-view").hidden = true;
+    $("patent-view").hidden = true;
+    $("prior-art-view").hidden = false;
+    clearError();
+    document.title = "Prior art - patsearch";
+    const s = priorArtFromQueryString(qs);
+    $("pa-before").value = s.before;
+    $("pa-date-field").value = s.date_field;
+    if (s.text) $("pa-text").value = s.text;
+    $("pa-results").replaceChildren();
+    $("pa-elements").replaceChildren();
+    $("pa-status").textContent = "";
+    if (!s.text && !s.patent) return;
+    $("pa-status").textContent = "Searching…";
+    $("pa-button").disabled = true;
+    let data;
+    try {
+      if (s.patent) {
+        const p = new URLSearchParams();
+        if (s.before) { p.set("before", s.before); p.set("date_field", s.date_field); }
+        const q = p.toString();
+        data = await api("/v1/patents/" + encodeURIComponent(s.patent) + "/prior-art" + (q ? "?" + q : ""));
+      } else {
+        const body = { text: s.text, date_field: s.date_field };
+        if (s.before) body.before = s.before;
+        data = await api("/v1/prior-art", body);
+      }
+    } catch (err) {
+      if (mine !== generation) return;
+      $("pa-status").textContent = "";
+      showError(err);
+      return;
+    } finally {
+      if (mine === generation) $("pa-button").disabled = false;
+    }
+    if (mine !== generation) return;
+    if (data.source && !s.text) $("pa-text").value = data.source.text;
+    const parts = [];
+    if (data.source) parts.push("Prior art for " + data.source.basis.label + " of " + data.source.publication_number + " (itself excluded)");
+    parts.push(data.total + " documents ranked (" + fmt(data.took_ms, 0) + " ms)");
+    parts.push(data.cutoff ? data.cutoff.date_field + " date before " + data.cutoff.before : "no date cut-off");
+    $("pa-status").textContent = parts.join(" · ");
+    const list = el("ol", { class: "element-list", dataset: { testid: "prior-art-elements" } },
+      data.elements.map((e) => el("li", {}, [el("span", { class: "element-label", text: e.label }), " " + e.text])));
+    $("pa-elements").replaceChildren(
+      el("h2", { text: (data.split === "claim" ? "Claim elements" : "Sentences") + " searched (" + data.elements.length + ")" }),
+      list,
+      data.elements_dropped ? el("p", { class: "muted", text: data.elements_dropped + " more not searched." }) : "",
+      el("p", { class: "muted", text: "An element counts as disclosed (✓) at similarity " + fmt(data.threshold, 2) + " or more." }));
+    $("pa-results").replaceChildren(...data.hits.map((h) => renderPriorArtHit(h, data.elements)));
+  }
+
   // --- routing -----------------------------------------------------------------
 
   function route() {
     const m = location.pathname.match(/^\/patent\/(.+)$/);
     if (m) {
       showPatent(decodeURIComponent(m[1]));
+    } else if (location.pathname === "/prior-art") {
+      showPriorArt(location.search);
     } else {
       runSearch(fromQueryString(location.search));
     }
@@ -418,6 +627,28 @@
       $("key-box").hidden = true;
       route();
     });
+    $("summary-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (currentPatent) loadSummary(currentPatent, $("summary-query").value.trim());
+    });
+    $("prior-art-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const text = $("pa-text").value.trim();
+      if (!text) { $("pa-text").focus(); return; }
+      const p = new URLSearchParams();
+      p.set("text", text);
+      if ($("pa-before").value) { p.set("before", $("pa-before").value); p.set("date", $("pa-date-field").value); }
+      history.pushState(null, "", "/prior-art?" + p.toString());
+      showPriorArt(location.search);
+    });
+    for (const id of ["prior-art-link", "patent-prior-art"]) {
+      $(id).addEventListener("click", (ev) => {
+        if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+        ev.preventDefault();
+        history.pushState(null, "", $(id).getAttribute("href"));
+        route();
+      });
+    }
     window.addEventListener("popstate", route);
     route();
   });

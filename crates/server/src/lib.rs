@@ -3,11 +3,15 @@
 //! Serves one index directory through the engine (`patsearch-engine`):
 //!
 //! - the JSON API under `/v1`: `POST /v1/search`, `GET /v1/patents/{number}`,
-//!   `GET /v1/patents/{number}/similar`, and behind the API key
+//!   `GET /v1/patents/{number}/similar`, `GET /v1/patents/{number}/summary`
+//!   (grounded summaries), `POST /v1/prior-art` and
+//!   `GET /v1/patents/{number}/prior-art` (prior art with claim charts), and
+//!   behind the API key
 //!   `POST /v1/documents` and `DELETE /v1/patents/{number}`;
 //! - operations: `/healthz`, `/readyz`, `/metrics` (Prometheus text),
 //!   `/openapi.json` (generated from the handlers with utoipa);
-//! - the web page at `/` (and `/patent/{number}`), embedded in the binary.
+//! - the web page at `/` (and `/patent/{number}`, `/prior-art`), embedded in
+//!   the binary.
 //!
 //! Every error is `{"error": {"code", "message"}}` with a stable code
 //! ([`ErrorCode`]). Engine work (searching, embedding, writing) runs in
@@ -26,8 +30,10 @@ mod extract;
 mod metrics;
 mod ops;
 mod patents;
+mod prior_art;
 mod search;
 pub mod state;
+mod summary;
 mod web;
 
 use std::future::{Future, IntoFuture};
@@ -59,8 +65,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
         description = "Self-hostable semantic patent search: keyword (BM25), semantic (sentence embeddings) and hybrid search over one index directory. Every error is `{\"error\": {\"code\", \"message\"}}` with a stable code (see the `ErrorCode` schema)."
     ),
     tags(
-        (name = "search", description = "Keyword, semantic and hybrid search"),
-        (name = "patents", description = "Records and similar patents"),
+        (name = "search", description = "Keyword, semantic and hybrid search; prior-art search"),
+        (name = "patents", description = "Records, similar patents, summaries and a patent's prior art"),
         (name = "write", description = "Adding, replacing and deleting records (API key)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
         (name = "web", description = "The web page"),
@@ -133,6 +139,9 @@ pub fn app_with_openapi(state: AppState) -> (Router, OpenApiDoc) {
         .routes(read(routes!(search::search)))
         .routes(read(routes!(patents::get_patent)))
         .routes(read(routes!(search::similar)))
+        .routes(read(routes!(summary::summary)))
+        .routes(read(routes!(prior_art::prior_art)))
+        .routes(read(routes!(prior_art::prior_art_of)))
         .routes(write(routes!(patents::upsert_documents)))
         .routes(write(routes!(patents::delete_patent)))
         .routes(open(routes!(ops::healthz)))
@@ -141,6 +150,7 @@ pub fn app_with_openapi(state: AppState) -> (Router, OpenApiDoc) {
         .routes(open(routes!(ops::openapi_json)))
         .routes(open(routes!(web::index)))
         .routes(open(routes!(web::patent_page)))
+        .routes(open(routes!(web::prior_art_page)))
         .routes(open(routes!(web::app_js)))
         .routes(open(routes!(web::app_css)))
         .split_for_parts();

@@ -182,6 +182,9 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
         ("GET", "/v1/patents/{publication_number}"),
         ("DELETE", "/v1/patents/{publication_number}"),
         ("GET", "/v1/patents/{publication_number}/similar"),
+        ("GET", "/v1/patents/{publication_number}/summary"),
+        ("GET", "/v1/patents/{publication_number}/prior-art"),
+        ("POST", "/v1/prior-art"),
         ("POST", "/v1/documents"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
@@ -189,6 +192,7 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
         ("GET", "/openapi.json"),
         ("GET", "/"),
         ("GET", "/patent/{publication_number}"),
+        ("GET", "/prior-art"),
         ("GET", "/assets/app.js"),
         ("GET", "/assets/app.css"),
     ]
@@ -584,4 +588,155 @@ async fn searches_during_writes_see_whole_versions() {
     let reply = call(&f.router, get("/v1/patents/US1000020B2")).await;
     assert_eq!(reply.body["title"], "Quokka feeder version6");
     assert!(!seen.is_empty() || f.state.engine().num_docs() == 4);
+}
+
+/// Summaries on an index without a model: the lead sentences, verbatim,
+/// each with its source; the key facts beside them.
+#[tokio::test]
+async fn summaries_without_a_model_are_lead_sentences_with_sources() {
+    let f = fixture(None, false);
+    let r = &f.router;
+    let reply = call(r, get("/v1/patents/US1000001/summary?sentences=3")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let body = &reply.body;
+    assert_eq!(body["publication_number"], "US1000001B2");
+    assert_eq!(body["method"], "lead");
+    let sentences = body["sentences"].as_array().unwrap();
+    assert_eq!(sentences.len(), 2, "{}", reply.text);
+    assert_eq!(sentences[0]["text"], "A pad charges a phone by induction.");
+    assert_eq!(sentences[0]["section"], "abstract");
+    assert_eq!(sentences[0]["paragraph"], "abstract");
+    assert_eq!(sentences[0]["range"], json!([0, 35]));
+    assert!(sentences[0]["relevance"].is_null());
+    assert_eq!(sentences[1]["section"], "claims");
+    assert_eq!(sentences[1]["paragraph"], "1");
+    assert_eq!(sentences[1]["text"], "A device for Wireless charging pad.");
+    let facts = &body["key_facts"];
+    assert_eq!(facts["first_claim"]["number"], 1);
+    assert!(facts["problem"].is_null() && facts["solution"].is_null());
+    assert_eq!(facts["cpc"], json!([]));
+    assert!(body["took_ms"].is_number());
+
+    // A query needs the model, which an index without vectors has not.
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/summary?query=coil")).await,
+        400,
+        "bad_request",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/summary?sentences=0")).await,
+        400,
+        "bad_request",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/summary?sentences=51")).await,
+        400,
+        "limit_too_large",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/summary?n=3")).await,
+        422,
+        "unknown_field",
+    );
+    let long = format!("/v1/patents/US1000001/summary?query={}", "a".repeat(2001));
+    assert_error(&call(r, get(&long)).await, 400, "query_too_long");
+    assert_error(
+        &call(r, get("/v1/patents/US9999999/summary")).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/nope/summary")).await,
+        400,
+        "bad_request",
+    );
+}
+
+/// Prior-art requests are checked before any search; an index without
+/// vectors cannot answer them.
+#[tokio::test]
+async fn prior_art_requests_are_checked() {
+    let f = fixture(None, false);
+    let r = &f.router;
+    let claim = r#"{"text": "A pad comprising: a coil under the surface; and a driver energising the coil."}"#;
+    assert_error(
+        &call(r, post("/v1/prior-art", claim)).await,
+        400,
+        "semantic_unavailable",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/prior-art")).await,
+        400,
+        "semantic_unavailable",
+    );
+    assert_error(
+        &call(r, post("/v1/prior-art", r#"{"text": "  "}"#)).await,
+        400,
+        "bad_request",
+    );
+    assert_error(
+        &call(
+            r,
+            post(
+                "/v1/prior-art",
+                r#"{"text": "a coil", "befor": "2013-01-01"}"#,
+            ),
+        )
+        .await,
+        422,
+        "unknown_field",
+    );
+    assert_error(
+        &call(
+            r,
+            post(
+                "/v1/prior-art",
+                r#"{"text": "a coil", "before": "2013-02-30"}"#,
+            ),
+        )
+        .await,
+        422,
+        "invalid_body",
+    );
+    assert_error(
+        &call(
+            r,
+            post(
+                "/v1/prior-art",
+                r#"{"text": "a coil", "date_field": "granted"}"#,
+            ),
+        )
+        .await,
+        422,
+        "invalid_body",
+    );
+    assert_error(
+        &call(
+            r,
+            post("/v1/prior-art", r#"{"text": "a coil", "limit": 101}"#),
+        )
+        .await,
+        400,
+        "limit_too_large",
+    );
+    let long = json!({ "text": "coil ".repeat(4001) }).to_string();
+    assert_error(
+        &call(r, post("/v1/prior-art", long)).await,
+        400,
+        "query_too_long",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/prior-art?limit=500")).await,
+        400,
+        "limit_too_large",
+    );
+    assert_error(
+        &call(r, get("/v1/patents/US1000001/prior-art?claim=2")).await,
+        422,
+        "unknown_field",
+    );
+    // The page is served.
+    let reply = call(r, get("/prior-art")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.text.contains("prior-art-view"));
 }

@@ -1,7 +1,8 @@
 //! The web page: one HTML page with its script and style sheet, embedded in
-//! the binary (`assets/`), no build step. `/` is the search page and
-//! `/patent/{publication_number}` a patent's page; the script tells them
-//! apart by the path and talks to the JSON API.
+//! the binary (`assets/`), no build step. `/` is the search page,
+//! `/patent/{publication_number}` a patent's page (with its summary and key
+//! facts) and `/prior-art` the prior-art search; the script tells them apart
+//! by the path and talks to the JSON API.
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -37,7 +38,8 @@ pub async fn index() -> Response {
     page()
 }
 
-/// A patent's page (abstract, claims, description, similar patents).
+/// A patent's page (summary and key facts, abstract, claims, description,
+/// similar patents, prior art).
 #[utoipa::path(
     get,
     path = "/patent/{publication_number}",
@@ -46,6 +48,18 @@ pub async fn index() -> Response {
     responses((status = 200, description = "The patent page (filled in by the script from `/v1/patents/{publication_number}`)", content_type = "text/html", body = String)),
 )]
 pub async fn patent_page(ApiPath(_number): ApiPath<String>) -> Response {
+    page()
+}
+
+/// The prior-art search page (a claim or description in, documents with
+/// their element-by-element charts out).
+#[utoipa::path(
+    get,
+    path = "/prior-art",
+    tag = "web",
+    responses((status = 200, description = "The prior-art page (filled in by the script from `POST /v1/prior-art`)", content_type = "text/html", body = String)),
+)]
+pub async fn prior_art_page() -> Response {
     page()
 }
 

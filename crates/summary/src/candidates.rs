@@ -11,18 +11,23 @@
 //! # The budget
 //!
 //! The caller embeds every candidate, so their number bounds the latency of a
-//! summary. The embedder of this workspace measured 3,000 – 3,200 tokens/s on
-//! two busy cores (ARCHITECTURE.md, `crates/engine`), so a 100 ms budget is
-//! about 320 word-piece tokens: some ten sentences. 400 sentences of a
-//! 50,000-character description (about 12,000 tokens) would take some 4 s.
+//! summary. On summary sentences (some 33 word pieces each) the embedder of
+//! this workspace does about 4,000 tokens/s per core, 7,500 – 8,000 on two
+//! cores when the sentences are spread over both (`cargo bench --bench
+//! summary`). The default of `max_tokens: 1000` estimated tokens (some 25
+//! sentences; on the benchmark corpus the estimate runs about 20 % above the
+//! real word-piece count, so some 820 real tokens) is therefore about 105 ms
+//! of embedding, which keeps a summary of a 50,000-character description
+//! under 200 ms with the rest of the work and some load on the machine
+//! (measured p50 110 ms on an otherwise idle two-core machine). 400 sentences
+//! of such a description (about 12,000 tokens) would take some 1.5 s.
 //! Finding the candidates is cheap next to that: 1.9 ms for a
 //! 50,000-character description of the benchmark corpus in a release build
 //! (splitting alone 0.2 ms), measured on the two-core development machine.
-//! [`CandidateOptions::default`] therefore keeps the 100 ms goal with
-//! `max_tokens: 320` and caps the count at 400 for callers that raise the
-//! token budget (a summary computed once at index time, or with cached sentence
-//! vectors, can afford 12,000). Tokens are estimated, not counted (no
-//! tokenizer here): [`estimate_tokens`].
+//! The count is capped at 400 for callers that raise the token budget (a
+//! summary computed once at index time, or with cached sentence vectors, can
+//! afford 12,000). Tokens are estimated, not counted (no tokenizer here):
+//! [`estimate_tokens`].
 //!
 //! # Which sentences are kept first
 //!
@@ -100,13 +105,13 @@ pub struct CandidateOptions {
 }
 
 impl Default for CandidateOptions {
-    /// 400 sentences, 320 tokens (about 100 ms of embedding on two cores, see
-    /// the module documentation), at least 6 words, at most 600 characters,
-    /// independent claims included.
+    /// 400 sentences, 1,000 estimated tokens (about 105 ms of embedding on
+    /// two cores, see the module documentation), at least 6 words, at most
+    /// 600 characters, independent claims included.
     fn default() -> Self {
         Self {
             max_sentences: 400,
-            max_tokens: 320,
+            max_tokens: 1000,
             min_words: 6,
             max_chars: 600,
             claims: true,

@@ -18,7 +18,9 @@
 //!   the best first when choosing, returned in document order.
 //! * **Solution:** among the summary's first twelve sentences, the first two
 //!   with a solution cue (`provides`, `there is provided`, `is disclosed`,
-//!   `according to`, `aspect`, `in accordance with`, `directed to`); else the
+//!   `according to` or `in accordance with` the invention, an aspect, an
+//!   embodiment ... (not `according to Openwave Inc.`), `aspect`, `directed
+//!   to`); else the
 //!   first two stating an objective (`An object of the invention is to provide
 //!   ...`, which says what the invention provides when nothing else does);
 //!   else its first sentence.
@@ -263,7 +265,18 @@ fn states_objective(sentence: &str) -> bool {
     .any(|c| lower.contains(c))
 }
 
+/// `according to` / `in accordance with` and, within the next six words,
+/// what the invention is called: `according to the present invention`,
+/// `in accordance with one embodiment`, but not `according to Openwave Inc.`
+/// or `according to the standard`.
+static ACCORDING_TO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:according to|in accordance with)(?:\W+\w+){0,5}?\W+(?:invention|disclosure|aspects?|embodiments?|examples?|implementations?)\b").unwrap()
+});
+
 fn has_solution_cue(sentence: &str) -> bool {
+    if ACCORDING_TO.is_match(sentence) {
+        return true;
+    }
     let lower = sentence.to_lowercase();
     [
         "provides",
@@ -273,9 +286,7 @@ fn has_solution_cue(sentence: &str) -> bool {
         " is provided.",
         "is disclosed",
         "are disclosed",
-        "according to",
         "aspect",
-        "in accordance with",
         "directed to",
     ]
     .iter()
@@ -374,6 +385,25 @@ mod tests {
             texts(&technical_problem(&r).unwrap()),
             vec!["It is an object of the invention to move viscous fluids gently."]
         );
+    }
+
+    #[test]
+    fn solution_cues() {
+        assert!(has_solution_cue(
+            "The screw according to the invention has a locking coating."
+        ));
+        assert!(has_solution_cue(
+            "In accordance with one embodiment of the present disclosure, a pump moves slurry."
+        ));
+        assert!(has_solution_cue(
+            "According to a first aspect there is a pump."
+        ));
+        assert!(!has_solution_cue(
+            "According to Openwave Inc. the network based system has an accuracy of 50 to 200 meters."
+        ));
+        assert!(!has_solution_cue(
+            "The frames are sent in accordance with the standard."
+        ));
     }
 
     #[test]
