@@ -164,6 +164,7 @@ impl FusedBert {
         config: &Config,
         activation: Activation,
     ) -> Result<FusedBert, LoadError> {
+        let linear = Linear::new;
         let prefix = if tensors.contains_key("embeddings.word_embeddings.weight") {
             ""
         } else {
@@ -206,22 +207,22 @@ impl FusedBert {
             qkv_bias.extend(w.vector(&format!("{p}.attention.self.key.bias"), h)?);
             qkv_bias.extend(w.vector(&format!("{p}.attention.self.value.bias"), h)?);
             layers.push(Layer {
-                qkv_weight: Linear::new(qkv_weight, h, 3 * h),
+                qkv_weight: linear(qkv_weight, h, 3 * h),
                 qkv_bias,
-                attention_out_weight: Linear::new(
+                attention_out_weight: linear(
                     w.linear_weight(&format!("{p}.attention.output.dense.weight"), h, h)?,
                     h,
                     h,
                 ),
                 attention_out_bias: w.vector(&format!("{p}.attention.output.dense.bias"), h)?,
                 attention_norm: w.norm(&format!("{p}.attention.output.LayerNorm"), h)?,
-                up_weight: Linear::new(
+                up_weight: linear(
                     w.linear_weight(&format!("{p}.intermediate.dense.weight"), h, inter)?,
                     h,
                     inter,
                 ),
                 up_bias: w.vector(&format!("{p}.intermediate.dense.bias"), inter)?,
-                down_weight: Linear::new(
+                down_weight: linear(
                     w.linear_weight(&format!("{p}.output.dense.weight"), inter, h)?,
                     inter,
                     h,
@@ -261,11 +262,41 @@ impl FusedBert {
     /// `threads` > 1 splits each linear layer's output columns between that
     /// many threads of the current rayon pool (for a lone short text).
     pub(crate) fn forward(&self, sequences: &[&[u32]], threads: usize) -> Vec<f32> {
+        let total: usize = sequences.iter().map(|s| s.len()).sum();
+        if threads < 2 || total == 0 || total > skinny::MAX_ROWS {
+            return self.pass(sequences, threads, None);
+        }
+        // A short text: its products are shared with helpers started once for
+        // the whole pass (see `skinny::Team`), two column chunks per thread
+        // so that a late helper costs little.
+        let team = skinny::Team::new(4 * threads);
+        let mut hidden = Vec::new();
+        rayon::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(|_| team.help());
+            }
+            let _finish = team.finish_on_drop();
+            hidden = self.pass(sequences, threads, Some(&team));
+        });
+        hidden
+    }
+
+    /// The forward pass; the products of short texts go through `team` when
+    /// there is one.
+    fn pass<'w>(
+        &'w self,
+        sequences: &[&[u32]],
+        threads: usize,
+        team: Option<&skinny::Team<'w>>,
+    ) -> Vec<f32> {
         // `dst (rows x outputs) += x (rows x inputs) * weight`, row-major.
-        let linear = |dst: &mut [f32], x: &[f32], w: &Linear, rows: usize| {
+        let linear = |dst: &mut [f32], x: &[f32], w: &'w Linear, rows: usize| {
             let (k, n) = (w.inputs, w.outputs);
             if rows <= skinny::MAX_ROWS {
-                skinny::matmul_accumulate(dst, x, &w.panels, rows, threads);
+                match team {
+                    Some(team) => team.product(dst, x, &w.panels, rows),
+                    None => skinny::matmul_accumulate(dst, x, &w.panels, rows, threads),
+                }
             } else if threads > 1 {
                 matmul_split_columns(
                     MatMut::row_major(dst, rows, n),

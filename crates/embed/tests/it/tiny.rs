@@ -271,6 +271,37 @@ fn thread_and_gelu_options() {
     }
 }
 
+/// A short text's pass shares its products between threads (helpers that
+/// take column chunks): whichever thread computes a chunk, and whether a
+/// helper starts at all, the vector is the one-thread vector, bit for bit.
+#[test]
+fn a_short_text_gets_the_same_vector_on_any_number_of_threads() {
+    let dir = tiny_dir();
+    let with = |threads| {
+        Embedder::load(
+            dir.path(),
+            EmbedOptions {
+                threads,
+                ..EmbedOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let one = with(1);
+    for threads in [2, 3, 4] {
+        let many = with(threads);
+        for _ in 0..20 {
+            for text in TEXTS {
+                assert_eq!(
+                    one.embed_one(text).unwrap(),
+                    many.embed_one(text).unwrap(),
+                    "{text:?} on {threads} threads"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn several_pooling_modes_concatenate() {
     let dir = tempfile::tempdir().unwrap();
