@@ -35,6 +35,7 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | x
   echo
   echo "- Machine: $machine; $(rustc --version)."
   echo "- Corpus: \`../shared/data/corpus/patents-2013.jsonl.zst\` (6,940 US patents with full descriptions) unless a section says otherwise."
+  if [ "$quick" = 1 ]; then echo "- Quick run (\`QUICK=1\`): the structured vector set has $large vectors instead of 1,000,000, and each HTTP load run lasts $duration."; fi
   echo "- Each section gives the command and what the benchmark printed. Each benchmark's source file says at its top what it measures and on what data."
   echo
 } > "$results"
