@@ -10,12 +10,16 @@
 //! letters is folded by the analyzer (`Köhler` -> `kohler`) and is never ruled
 //! out. A test holds the probes to the stemmer on the corpus's vocabulary.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// The probes of a set of stems.
 pub(crate) struct StemProbes {
     /// Matches every probe, ASCII case-insensitively; `None` when some stem
-    /// is not ASCII (nothing can then be ruled out).
+    /// is not ASCII (nothing can then be ruled out). A DFA: the overlapping
+    /// search runs over every description of a page of hits, and with the
+    /// default (NFA) it was 11% of a hybrid request's CPU time under load;
+    /// the DFA took natural-language keyword search with snippets from 28.2
+    /// to 24.5 ms p50 (`cargo bench --bench engine`, one run each).
     matcher: Option<AhoCorasick>,
     /// For each probe (pattern), the stems it stands for.
     stems_of_probe: Vec<Vec<usize>>,
@@ -54,6 +58,7 @@ impl StemProbes {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&probes)
                     .ok()
             })
