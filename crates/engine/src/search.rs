@@ -225,12 +225,26 @@ impl Engine {
         self.semantic_ready()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
-        let keyword: Vec<Candidate> = self
-            .keyword
-            .candidates(&request.query, &request.filters, window)?
+        // The keyword candidates and the query's embedding do not depend on
+        // each other: the keyword side runs on a thread of its own while this
+        // one embeds, so a lone query waits for the slower of the two, not
+        // their sum.
+        let (keyword, query) = std::thread::scope(|scope| {
+            let keyword = scope.spawn(|| {
+                self.keyword
+                    .candidates(&request.query, &request.filters, window)
+            });
+            let query = self.query_vector(&request.query);
+            let keyword = keyword
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (keyword, query)
+        });
+        let keyword: Vec<Candidate> = keyword?
             .into_iter()
             .map(|(number, score)| Candidate { number, score })
             .collect();
+        let query = query?;
         let facets = if request.facets {
             self.keyword
                 .search(&patsearch_keyword::SearchRequest {
@@ -245,7 +259,6 @@ impl Engine {
         } else {
             None
         };
-        let query = self.query_vector(&request.query)?;
         let semantic_hits = vectors.search(&query, window, &request.filters);
         let semantic: Vec<Candidate> = semantic_hits
             .iter()
