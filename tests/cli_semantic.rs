@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{model_dir, patsearch, stderr, write_corpus_lines};
+use common::{hit_numbers, model_dir, patsearch, stderr, write_corpus_lines};
 
 fn search(index: &Path, query: &str, extra: &[&str]) -> Output {
     patsearch()
@@ -33,15 +33,6 @@ fn search_json(index: &Path, query: &str, extra: &[&str]) -> serde_json::Value {
         stderr(&output)
     );
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn hit_numbers(results: &serde_json::Value) -> Vec<String> {
-    results["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["publication_number"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Paraphrases of three of the first 40 corpus patents (insulating gasket

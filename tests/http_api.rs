@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{
-    full_text_grants, model_dir, patsearch, spawn_server, write_corpus_lines, KillOnDrop,
+    hit_numbers, ingest_corpus_and_grants, patsearch, read_json_lines, spawn_server,
+    write_corpus_lines, KillOnDrop,
 };
 
 use serde_json::{json, Value};
@@ -37,28 +38,8 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let model = model_dir();
         let tmp = tempfile::tempdir().unwrap();
-        let input = tmp.path().join("corpus.jsonl");
-        write_corpus_lines(&input, 0, CORPUS_DOCS);
-        let index = tmp.path().join("index");
-        let dump = tmp.path().join("records.jsonl");
-        let output = patsearch()
-            .args(["ingest", "--quiet", "--index"])
-            .arg(&index)
-            .arg("--model")
-            .arg(&model)
-            .arg("--dump")
-            .arg(&dump)
-            .arg(&input)
-            .args(full_text_grants())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "ingest: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let (index, records) = ingest_corpus_and_grants(tmp.path(), CORPUS_DOCS);
         // Canonical records of three corpus documents beyond the index.
         let extra_input = tmp.path().join("extra.jsonl");
         write_corpus_lines(&extra_input, CORPUS_DOCS, 3);
@@ -74,19 +55,11 @@ fn fixture() -> &'static Fixture {
             "dump: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let read = |p: &Path| -> Vec<Value> {
-            std::fs::read_to_string(p)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect()
-        };
-        let records = read(&dump);
         assert_eq!(records.len(), CORPUS_DOCS + 4);
         Fixture {
             index,
             records,
-            extra: read(&extra_dump),
+            extra: read_json_lines(&extra_dump),
             _tmp: tmp,
         }
     })
@@ -229,15 +202,6 @@ fn assert_error(reply: &Reply, status: u16, code: &str) {
     );
 }
 
-fn numbers(results: &Value) -> Vec<String> {
-    results["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["publication_number"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn search_in_each_mode_with_filters_and_paging() {
     let f = fixture();
@@ -250,7 +214,7 @@ fn search_in_each_mode_with_filters_and_paging() {
         "limit": 5
     }));
     assert_eq!(semantic["mode"], "semantic");
-    assert_eq!(numbers(&semantic)[0], "US9074921", "{semantic}");
+    assert_eq!(hit_numbers(&semantic)[0], "US9074921", "{semantic}");
     let top = &semantic["hits"][0];
     assert!(top["keyword"].is_null());
     assert!(top["semantic"]["score"].as_f64().unwrap() > 0.3);
@@ -267,7 +231,7 @@ fn search_in_each_mode_with_filters_and_paging() {
         "facets": true
     }));
     assert_eq!(keyword["mode"], "keyword");
-    assert_eq!(numbers(&keyword)[0], "US8799651");
+    assert_eq!(hit_numbers(&keyword)[0], "US8799651");
     let hit = &keyword["hits"][0];
     assert_eq!(hit["keyword"]["rank"], 1);
     assert!(hit["semantic"].is_null());
@@ -302,7 +266,7 @@ fn search_in_each_mode_with_filters_and_paging() {
     let hybrid =
         server.search(json!({"query": "encrypted file access by an authorized application"}));
     assert_eq!(hybrid["mode"], "hybrid");
-    assert_eq!(numbers(&hybrid)[0], "US8799651");
+    assert_eq!(hit_numbers(&hybrid)[0], "US8799651");
     assert!(hybrid["hits"][0]["keyword"]["rank"].is_number());
     assert!(hybrid["hits"][0]["semantic"]["rank"].is_number());
     assert!(hybrid["took_ms"].as_f64().is_some());
@@ -311,15 +275,15 @@ fn search_in_each_mode_with_filters_and_paging() {
         "query": "encrypted file access",
         "fusion": {"method": "linear", "keyword_weight": 2.0, "floor": 0.2}
     }));
-    assert_eq!(numbers(&linear)[0], "US8799651");
+    assert_eq!(hit_numbers(&linear)[0], "US8799651");
 
     // Paging: two pages of 5 are the page of 10, in order, ranks continuing.
     let query = "a method for processing data in a computer network";
-    let ten = numbers(&server.search(json!({"query": query, "limit": 10})));
+    let ten = hit_numbers(&server.search(json!({"query": query, "limit": 10})));
     let first = server.search(json!({"query": query, "limit": 5}));
     let second = server.search(json!({"query": query, "limit": 5, "offset": 5}));
     assert_eq!(ten.len(), 10);
-    assert_eq!([numbers(&first), numbers(&second)].concat(), ten);
+    assert_eq!([hit_numbers(&first), hit_numbers(&second)].concat(), ten);
     assert_eq!(second["hits"][0]["rank"], 6);
     assert_eq!(second["offset"], 5);
 
@@ -332,7 +296,7 @@ fn search_in_each_mode_with_filters_and_paging() {
             "query": query, "mode": mode, "limit": 100,
             "filters": {"assignee": [ibm]}
         }));
-        let kept = numbers(&filtered);
+        let kept = hit_numbers(&filtered);
         assert!(!kept.is_empty(), "{mode}: {filtered}");
         assert!(
             filtered["total"].as_u64() < all["total"].as_u64(),
@@ -344,7 +308,7 @@ fn search_in_each_mode_with_filters_and_paging() {
             assert!(assignees.contains(&ibm.to_lowercase()), "{n}: {assignees}");
         }
         if mode != "hybrid" {
-            let unfiltered = numbers(&all);
+            let unfiltered = hit_numbers(&all);
             let in_both: Vec<&String> = kept.iter().filter(|n| unfiltered.contains(n)).collect();
             let expected: Vec<&String> = unfiltered.iter().filter(|n| kept.contains(n)).collect();
             assert_eq!(in_both, expected, "{mode}: a filter reordered the hits");
@@ -356,7 +320,7 @@ fn search_in_each_mode_with_filters_and_paging() {
         "filters": {"filed": {"from": "2013-01-01", "to": "2013-01-02"}}
     }));
     assert!(early["total"].as_u64().unwrap() > 0);
-    for n in numbers(&early) {
+    for n in hit_numbers(&early) {
         let filed = server.get(&format!("/v1/patents/{n}")).json["application"]["date"].clone();
         assert!(
             filed == "2013-01-01" || filed == "2013-01-02",
@@ -376,7 +340,7 @@ fn search_in_each_mode_with_filters_and_paging() {
             "query": grant["title"], "mode": mode,
             "filters": {"cpc": [subclass]}
         }));
-        let hits = numbers(&by_cpc);
+        let hits = hit_numbers(&by_cpc);
         assert!(
             hits.contains(&grant["publication_number"].as_str().unwrap().to_string()),
             "{mode} {subclass}: {by_cpc}"
@@ -419,7 +383,7 @@ fn patents_and_similar_ones() {
     let reply = server.get("/v1/patents/US8826599/similar?limit=5");
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["publication_number"], "US8826599");
-    let hits = numbers(&reply.json);
+    let hits = hit_numbers(&reply.json);
     assert_eq!(hits.len(), 5);
     assert!(!hits.contains(&"US8826599".to_string()), "itself: {hits:?}");
     assert_eq!(hits.iter().collect::<BTreeSet<_>>().len(), 5);
@@ -431,7 +395,7 @@ fn patents_and_similar_ones() {
         .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let reply = server.get("/v1/patents/US8826599/similar");
-    assert_eq!(numbers(&reply.json).len(), 10);
+    assert_eq!(hit_numbers(&reply.json).len(), 10);
 
     assert_error(&server.get("/v1/patents/US1234567B1"), 404, "not_found");
     assert_error(
@@ -494,9 +458,9 @@ fn documents_are_added_and_deleted_with_the_key() {
     assert_eq!(stored.status, 200);
     assert_eq!(&stored.json, new);
     let semantic = server.search(json!({"query": title, "mode": "semantic", "limit": 3}));
-    assert_eq!(numbers(&semantic)[0], number, "{semantic}");
+    assert_eq!(hit_numbers(&semantic)[0], number, "{semantic}");
     let keyword = server.search(json!({"query": format!("title:({title})"), "mode": "keyword"}));
-    assert!(numbers(&keyword).contains(&number.to_string()));
+    assert!(hit_numbers(&keyword).contains(&number.to_string()));
 
     // A bare array, with X-Api-Key; replacing a document keeps one copy.
     let mut changed = new.clone();
@@ -515,7 +479,7 @@ fn documents_are_added_and_deleted_with_the_key() {
         "Quasar-powered marmalade dispenser"
     );
     let found = server.search(json!({"query": "marmalade quasar", "mode": "keyword"}));
-    assert_eq!(numbers(&found), [number]);
+    assert_eq!(hit_numbers(&found), [number]);
 
     // A bad record refuses the whole request.
     let mut bad = f.extra[2].clone();
@@ -559,7 +523,10 @@ fn documents_are_added_and_deleted_with_the_key() {
     for mode in ["keyword", "semantic", "hybrid"] {
         let results = server
             .search(json!({"query": "marmalade quasar dispenser", "mode": mode, "limit": 100}));
-        assert!(!numbers(&results).contains(&number.to_string()), "{mode}");
+        assert!(
+            !hit_numbers(&results).contains(&number.to_string()),
+            "{mode}"
+        );
     }
     assert_error(
         &server.delete(&format!("/v1/patents/{number}"), &auth),

@@ -19,7 +19,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{full_text_grants, model_dir, patsearch, spawn_server, stderr, write_corpus_lines};
+use common::{hit_numbers, ingest_corpus_and_grants, model_dir, patsearch, spawn_server, stderr};
 use patsearch_embed::{EmbedOptions, Embedder};
 use serde_json::{json, Value};
 
@@ -53,27 +53,7 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
-        let input = tmp.path().join("corpus.jsonl");
-        write_corpus_lines(&input, 0, CORPUS_DOCS);
-        let index = tmp.path().join("index");
-        let dump = tmp.path().join("records.jsonl");
-        let output = patsearch()
-            .args(["ingest", "--quiet", "--index"])
-            .arg(&index)
-            .arg("--model")
-            .arg(model_dir())
-            .arg("--dump")
-            .arg(&dump)
-            .arg(&input)
-            .args(full_text_grants())
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "ingest: {}", stderr(&output));
-        let records: Vec<Value> = std::fs::read_to_string(&dump)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let (index, records) = ingest_corpus_and_grants(tmp.path(), CORPUS_DOCS);
         assert_eq!(records.len(), CORPUS_DOCS + 4);
         Fixture {
             _tmp: tmp,
@@ -321,15 +301,6 @@ fn elements(results: &Value) -> Vec<(String, String)> {
                 e["text"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
-}
-
-fn hit_numbers(results: &Value) -> Vec<String> {
-    results["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["publication_number"].as_str().unwrap().to_string())
         .collect()
 }
 

@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{
-    full_text_grants, model_dir, patsearch, spawn_server, write_corpus_lines, KillOnDrop,
-};
+use common::{ingest_corpus_and_grants, spawn_server, KillOnDrop};
 
 use serde_json::{json, Value};
 
@@ -27,31 +25,7 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// An index of the first corpus documents and four full-text grants, built
 /// with `patsearch ingest`, and its canonical records.
 fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
-    let input = tmp.join("corpus.jsonl");
-    write_corpus_lines(&input, 0, CORPUS_DOCS);
-    let index = tmp.join("index");
-    let dump = tmp.join("records.jsonl");
-    let output = patsearch()
-        .args(["ingest", "--quiet", "--index"])
-        .arg(&index)
-        .arg("--model")
-        .arg(model_dir())
-        .arg("--dump")
-        .arg(&dump)
-        .arg(&input)
-        .args(full_text_grants())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "ingest: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let records: Vec<Value> = std::fs::read_to_string(&dump)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (index, records) = ingest_corpus_and_grants(tmp, CORPUS_DOCS);
     assert_eq!(records.len(), CORPUS_DOCS + 4);
     (index, records)
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests that run the `patsearch` binary over
 //! real data and the real model: where things are, a clean command, a corpus
-//! slice, and a running `patsearch serve`.
+//! slice, an index of it with its canonical records, and a running
+//! `patsearch serve`.
 #![allow(dead_code)] // each test binary uses a part of this
 
 use std::io::{BufRead, BufReader, Write};
@@ -88,6 +89,48 @@ impl Drop for KillOnDrop {
 /// Starts `patsearch serve` on an ephemeral port over `index` with the real
 /// model (plus `args` and `env`), its stderr in `stderr_path`; returns the
 /// process and the base URL it says it listens on.
+/// Reads a JSON-lines file (a `--dump` of canonical records).
+pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Ingests the first `docs` corpus documents and the full-text grants with
+/// the real model into `dir/index`; returns the index and the canonical
+/// records the ingest dumped, in input order.
+pub fn ingest_corpus_and_grants(dir: &Path, docs: usize) -> (PathBuf, Vec<serde_json::Value>) {
+    let input = dir.join("corpus.jsonl");
+    write_corpus_lines(&input, 0, docs);
+    let index = dir.join("index");
+    let dump = dir.join("records.jsonl");
+    let output = patsearch()
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .arg("--model")
+        .arg(model_dir())
+        .arg("--dump")
+        .arg(&dump)
+        .arg(&input)
+        .args(full_text_grants())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "ingest: {}", stderr(&output));
+    (index, read_json_lines(&dump))
+}
+
+/// The publication numbers of a JSON result's hits, in order.
+pub fn hit_numbers(results: &serde_json::Value) -> Vec<String> {
+    results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["publication_number"].as_str().unwrap().to_string())
+        .collect()
+}
+
 pub fn spawn_server(
     index: &Path,
     args: &[&str],

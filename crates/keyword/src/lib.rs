@@ -17,6 +17,8 @@ mod probes;
 mod query;
 mod schema;
 mod search;
+#[cfg(test)]
+mod test_corpus;
 mod writer;
 
 use std::path::PathBuf;

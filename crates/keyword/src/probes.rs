@@ -132,15 +132,6 @@ mod tests {
     /// of its stem (the stemmer's rewrites stay within the probe's reach).
     #[test]
     fn every_corpus_word_starts_with_the_probe_of_its_stem() {
-        use std::io::{BufRead, BufReader};
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/corpus/patents-2013.jsonl.zst");
-        let file = std::fs::File::open(&corpus).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (the shared data folder must sit beside the project root)",
-                corpus.display()
-            )
-        });
         let (schema, _) = crate::schema::build_schema();
         let index = tantivy::Index::create_in_ram(schema);
         crate::schema::register_analyzers(&index);
@@ -149,11 +140,8 @@ mod tests {
             .get(crate::schema::WORDS)
             .expect("registered");
         let mut stemmer = crate::schema::stemmer();
-        let reader = BufReader::new(zstd::Decoder::new(file).expect("zstd"));
         let mut vocabulary = std::collections::BTreeSet::new();
-        for line in reader.lines().take(300) {
-            let record: serde_json::Value =
-                serde_json::from_str(&line.expect("a line")).expect("json");
+        for record in crate::test_corpus::first_records(300) {
             let text = record.to_string();
             let mut stream = words.token_stream(&text);
             while stream.advance() {

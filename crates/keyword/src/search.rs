@@ -602,20 +602,9 @@ mod tests {
     /// paragraph picks, on real descriptions.
     #[test]
     fn pruned_paragraph_ranking_equals_counting_every_paragraph() {
-        use std::io::{BufRead, BufReader};
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/corpus/patents-2013.jsonl.zst");
-        let file = std::fs::File::open(&corpus).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (the shared data folder must sit beside the project root)",
-                corpus.display()
-            )
-        });
-        let records: Vec<PatentRecord> = BufReader::new(zstd::Decoder::new(file).expect("zstd"))
-            .lines()
-            .take(40)
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(&l.expect("line")).expect("json");
+        let records: Vec<PatentRecord> = crate::test_corpus::first_records(40)
+            .into_iter()
+            .map(|v| {
                 let mut r = PatentRecord::new("US1234567B2".parse().expect("a number"));
                 for p in v["description"].as_str().unwrap_or_default().split("\n\n") {
                     r.description.push(patsearch_record::Paragraph {
