@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use patsearch_keyword::{Facets, KeywordError, Snippet};
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_keyword::{Facets, Fetched, KeywordError, Snippet};
+use patsearch_record::{Filters, PublicationNumber};
 use patsearch_vectors::{Passage, VectorHit};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -344,35 +344,19 @@ impl Engine {
         passages: &HashMap<String, Passage>,
         snippet_query: Option<&str>,
     ) -> Result<Vec<Hit>, EngineError> {
-        let mut found = Vec::with_capacity(page.len());
-        for (i, fused) in page.iter().enumerate() {
-            let Ok(number) = fused.number.parse::<PublicationNumber>() else {
-                continue;
-            };
-            let Some(record) = self.keyword.get(&number)? else {
+        let ranked: Vec<(usize, &Fused, PublicationNumber)> = page
+            .iter()
+            .enumerate()
+            .filter_map(|(i, fused)| Some((i, fused, fused.number.parse().ok()?)))
+            .collect();
+        let numbers: Vec<PublicationNumber> = ranked.iter().map(|r| r.2.clone()).collect();
+        let fetched = self.keyword.fetch(&numbers, snippet_query)?;
+        let mut hits = Vec::with_capacity(page.len());
+        for ((i, fused, _), fetched) in ranked.into_iter().zip(fetched) {
+            let Some(Fetched { record, snippet }) = fetched else {
                 tracing::warn!(number = %fused.number, "vector hit without a stored record (skipped): re-run the last ingest or delete to bring the indexes in step");
                 continue;
             };
-            found.push((i, fused, record));
-        }
-        // One snippet generator for the whole page (parsing the query and
-        // weighing its terms once).
-        let mut snippets = match snippet_query {
-            Some(q) => {
-                let records: Vec<&PatentRecord> = found.iter().map(|(_, _, r)| r).collect();
-                match self.keyword.snippets(q, &records) {
-                    Ok(snippets) => snippets,
-                    // A natural-language query need not be valid keyword
-                    // syntax: then there is simply no snippet.
-                    Err(KeywordError::Query(_)) => vec![None; found.len()],
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            None => vec![None; found.len()],
-        }
-        .into_iter();
-        let mut hits = Vec::with_capacity(found.len());
-        for (i, fused, record) in found {
             let semantic = fused.semantic.map(|c| {
                 let passage = passages
                     .get(&fused.number)
@@ -394,7 +378,7 @@ impl Engine {
                 title: record.title,
                 keyword: fused.keyword,
                 semantic,
-                snippet: snippets.next().flatten(),
+                snippet,
             });
         }
         Ok(hits)

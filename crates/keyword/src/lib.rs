@@ -13,7 +13,6 @@
 
 mod compile;
 mod facets;
-mod probes;
 mod query;
 mod schema;
 mod search;
@@ -31,7 +30,7 @@ pub use compile::{validate_filters, FieldBoosts, FilterError};
 pub use facets::{FacetCount, Facets};
 pub use query::{parse as parse_query, Ast, QueryError};
 pub use schema::{Fields, SCHEMA_VERSION};
-pub use search::{Hit, SearchRequest, SearchResults, Snippet, SnippetField};
+pub use search::{Fetched, Hit, SearchRequest, SearchResults, Snippet, SnippetField};
 pub use writer::KeywordWriter;
 
 /// Errors of the keyword index.

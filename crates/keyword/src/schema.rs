@@ -20,7 +20,11 @@ use tantivy::{DateTime, Index, TantivyDocument};
 /// them) for the assignee filter.
 /// 4: the title is also a fast (columnar) field, so a page of hits reads
 /// titles without decompressing document-store blocks of whole records.
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: `claims_starts` and `description_starts`, where each claim and
+/// paragraph starts among its field's token positions, so that snippets find
+/// their passage from the postings instead of re-reading the text; string
+/// fast-field dictionaries without zstd blocks (see the workspace manifest).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";
@@ -31,14 +35,6 @@ pub(crate) const EXACT: &str = "patsearch_exact";
 
 /// The language of the stemmed fields.
 const STEM_LANGUAGE: Language = Language::English;
-
-/// `STEMMED`'s stemming step alone, for a word `WORDS` has already made
-/// (the whole text is one token): `STEMMED` is `WORDS` then this.
-pub(crate) fn stemmer() -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default())
-        .filter(Stemmer::new(STEM_LANGUAGE))
-        .build()
-}
 
 /// Registers the analyzers the schema names. Tantivy does not persist custom
 /// analyzers, so this runs on every open.
@@ -105,6 +101,11 @@ pub struct Fields {
     pub filed: Field,
     pub published: Field,
     pub priority: Field,
+    /// The token position at which each claim starts in `claims` (a fast
+    /// multi-valued column, in claim order; see [`value_starts`]).
+    pub claims_starts: Field,
+    /// The token position at which each paragraph starts in `description`.
+    pub description_starts: Field,
     /// The canonical record as JSON, for retrieval and snippets.
     pub record: Field,
 }
@@ -170,6 +171,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         filed: b.add_date_field("filed", date.clone()),
         published: b.add_date_field("published", date.clone()),
         priority: b.add_date_field("priority", date),
+        claims_starts: b.add_u64_field("claims_starts", FAST),
+        description_starts: b.add_u64_field("description_starts", FAST),
         record: b.add_bytes_field("record", STORED),
     };
     (b.build(), fields)
@@ -203,6 +206,8 @@ impl Fields {
             filed: f("filed")?,
             published: f("published")?,
             priority: f("priority")?,
+            claims_starts: f("claims_starts")?,
+            description_starts: f("description_starts")?,
             record: f("record")?,
         })
     }
@@ -299,8 +304,46 @@ fn name_word_tokens(name: &str) -> PreTokenizedString {
     }
 }
 
-/// The tantivy document for a record.
-pub(crate) fn to_document(fields: &Fields, record: &PatentRecord) -> TantivyDocument {
+/// The token position at which each of a multi-valued text field's values
+/// starts, as tantivy numbers them: a value's positions follow on from the
+/// previous value's last token, one apart (its `POSITION_GAP`), whatever
+/// tokens the analyzer dropped. `words` must make the same tokens at the same
+/// positions as the field's analyzer (`WORDS` does for `STEMMED`: stemming
+/// rewrites words but never drops or adds one); a test holds the starts to
+/// the positions tantivy stores.
+pub(crate) fn value_starts<'a>(
+    words: &mut TextAnalyzer,
+    values: impl IntoIterator<Item = &'a str>,
+) -> Vec<u64> {
+    let mut starts = Vec::new();
+    let mut next: u64 = 0;
+    for text in values {
+        starts.push(next);
+        let mut end = next;
+        let mut stream = words.token_stream(text);
+        while stream.advance() {
+            let token = stream.token();
+            end = end.max(next + (token.position + token.position_length) as u64);
+        }
+        next = end + 1;
+    }
+    starts
+}
+
+/// The value (from 0) that the token at `position` belongs to, given
+/// [`value_starts`].
+pub(crate) fn value_at(starts: &[u64], position: u32) -> usize {
+    starts
+        .partition_point(|&s| s <= u64::from(position))
+        .saturating_sub(1)
+}
+
+/// The tantivy document for a record; `words` is the `WORDS` analyzer.
+pub(crate) fn to_document(
+    fields: &Fields,
+    record: &PatentRecord,
+    words: &mut TextAnalyzer,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.pn, record.publication_number.to_string());
     doc.add_text(fields.pn_base, record.publication_number.base());
@@ -315,6 +358,12 @@ pub(crate) fn to_document(fields: &Fields, record: &PatentRecord) -> TantivyDocu
     for paragraph in &record.description {
         doc.add_text(fields.description, &paragraph.text);
         doc.add_text(fields.description_words, &paragraph.text);
+    }
+    for start in value_starts(words, record.claims.iter().map(|c| c.text.as_str())) {
+        doc.add_u64(fields.claims_starts, start);
+    }
+    for start in value_starts(words, record.description.iter().map(|p| p.text.as_str())) {
+        doc.add_u64(fields.description_starts, start);
     }
     for party in &record.assignees {
         doc.add_text(fields.assignee, &party.name);
@@ -367,6 +416,174 @@ pub(crate) fn to_document(fields: &Fields, record: &PatentRecord) -> TantivyDocu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+    use tantivy::postings::Postings;
+    use tantivy::schema::Value;
+    use tantivy::DocSet;
+
+    fn analyzers() -> (Index, TextAnalyzer, TextAnalyzer) {
+        let (schema, _) = build_schema();
+        let index = Index::create_in_ram(schema);
+        register_analyzers(&index);
+        let get = |name: &str| index.tokenizers().get(name).expect("registered");
+        let (words, stemmed) = (get(WORDS), get(STEMMED));
+        (index, words, stemmed)
+    }
+
+    fn positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize)> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            out.push((token.text.clone(), token.position));
+        }
+        out
+    }
+
+    /// `value_starts` runs `WORDS` for the `STEMMED` fields: the two must
+    /// make their tokens at the same positions.
+    #[test]
+    fn stemmed_words_sit_where_their_words_do() {
+        let (_, mut words, mut stemmed) = analyzers();
+        let text = "The BATTERIES of Köhler's charging-stations; ½ y ΟΔΟΣ 42nd \
+                    supercalifragilisticexpialidociousnessandmoreandmoreletters end";
+        let at = |tokens: Vec<(String, usize)>| tokens.into_iter().map(|t| t.1).collect::<Vec<_>>();
+        let (w, s) = (positions(&mut words, text), positions(&mut stemmed, text));
+        assert!(w.iter().any(|(t, _)| t == "batteries"));
+        assert!(s.iter().any(|(t, _)| t == "batteri"));
+        assert_eq!(at(w), at(s));
+    }
+
+    #[test]
+    fn values_are_found_from_their_starts() {
+        let starts = [0, 5, 6, 12];
+        let values: Vec<usize> = [0, 4, 5, 6, 11, 12, 400]
+            .map(|p| value_at(&starts, p))
+            .to_vec();
+        assert_eq!(values, [0, 0, 1, 2, 2, 3, 3]);
+        assert_eq!(value_at(&[], 3), 0);
+    }
+
+    /// Where `value_starts` says each claim and paragraph starts is where
+    /// tantivy puts it: every position tantivy stores for every term of a
+    /// document's claims and description is that term's position in the
+    /// value `value_at` names, on real grants, real corpus descriptions, and
+    /// values that are empty or only a dropped (over-long) word.
+    #[test]
+    fn value_starts_are_where_tantivy_puts_each_value() {
+        let patents = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/patents/uspto-patentpublicdata-samples/xml2014");
+        let mut records = Vec::new();
+        patsearch_ingest::run(
+            &[patents],
+            &patsearch_ingest::IngestOptions::default(),
+            &patsearch_ingest::Progress::default(),
+            |event| {
+                if let patsearch_ingest::Event::Record(record) = event {
+                    records.push(*record);
+                }
+            },
+        );
+        assert!(records.iter().filter(|r| r.claims.len() > 5).count() >= 3);
+        for (i, v) in crate::test_corpus::first_records(12).iter().enumerate() {
+            let mut r =
+                PatentRecord::new(format!("US{}B2", 1_000_000 + i).parse().expect("number"));
+            for p in v["description"].as_str().unwrap_or_default().split("\n\n") {
+                r.description.push(patsearch_record::Paragraph {
+                    text: p.into(),
+                    ..Default::default()
+                });
+            }
+            records.push(r);
+        }
+        let mut odd = PatentRecord::new("US999B2".parse().expect("number"));
+        let long = "x".repeat(60);
+        for (n, text) in [
+            "first claim",
+            "",
+            &long,
+            "claim after",
+            "",
+            "",
+            "the last claim",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            odd.claims.push(patsearch_record::Claim {
+                number: n as u32 + 1,
+                text: text.into(),
+                depends_on: Vec::new(),
+            });
+        }
+        records.push(odd);
+
+        let (index, _, mut stemmed) = analyzers();
+        let fields = Fields::from_schema(&index.schema()).expect("fields");
+        let mut writer =
+            crate::KeywordWriter::new(&index, fields.clone(), 50_000_000).expect("writer");
+        for record in &records {
+            writer.upsert(record).expect("upsert");
+        }
+        writer.finish().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let mut checked = 0;
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(1).expect("store");
+            for doc in 0..segment.max_doc() {
+                let stored: TantivyDocument = store.get(doc).expect("doc");
+                let bytes = stored
+                    .get_first(fields.record)
+                    .and_then(|v| v.as_bytes())
+                    .expect("record");
+                let record: PatentRecord = serde_json::from_slice(bytes).expect("json");
+                let claims: Vec<&str> = record.claims.iter().map(|c| c.text.as_str()).collect();
+                let paragraphs: Vec<&str> =
+                    record.description.iter().map(|p| p.text.as_str()).collect();
+                for (field, starts_field, values) in [
+                    (fields.claims, "claims_starts", claims),
+                    (fields.description, "description_starts", paragraphs),
+                ] {
+                    let starts: Vec<u64> = segment
+                        .fast_fields()
+                        .u64(starts_field)
+                        .expect("column")
+                        .values_for_doc(doc)
+                        .collect();
+                    assert_eq!(starts.len(), values.len());
+                    let mut expected: HashMap<String, Vec<u32>> = HashMap::new();
+                    for (v, text) in values.iter().enumerate() {
+                        for (term, position) in positions(&mut stemmed, text) {
+                            expected
+                                .entry(term)
+                                .or_default()
+                                .push(starts[v] as u32 + position as u32);
+                        }
+                    }
+                    let inverted = segment.inverted_index(field).expect("inverted index");
+                    for (term, want) in expected {
+                        let mut postings = inverted
+                            .read_postings(
+                                &tantivy::Term::from_field_text(field, &term),
+                                IndexRecordOption::WithFreqsAndPositions,
+                            )
+                            .expect("postings")
+                            .expect("the term is indexed");
+                        postings.seek(doc);
+                        assert_eq!(postings.doc(), doc);
+                        let mut stored = Vec::new();
+                        postings.positions(&mut stored);
+                        assert_eq!(stored, want, "{term} in {}", record.publication_number);
+                        for &p in &stored {
+                            assert!(value_at(&starts, p) < values.len());
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked} terms checked");
+    }
 
     #[test]
     fn code_levels() {

@@ -1,21 +1,18 @@
 //! Searching: ranked hits with highlighted snippets, facet counts, lookups.
 
-use crate::probes::StemProbes;
-use std::collections::HashMap;
-
 use patsearch_record::{Filters, PatentRecord, PublicationNumber};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::postings::Postings;
 use tantivy::query::Query;
-use tantivy::schema::{Field, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::compile::{filter_query, number_query, with_filters, Compiler};
 use crate::facets::{FacetCollector, Facets};
 use crate::query::QueryError;
-use crate::schema::{stemmer, WORDS};
+use crate::schema::value_at;
 use crate::{KeywordError, KeywordIndex};
 
 /// What to search for and how much to return.
@@ -109,25 +106,31 @@ impl KeywordIndex {
         } else {
             None
         };
-        let mut snippets = if request.snippets {
-            Some(self.snippet_maker(&searcher, &*query)?)
+        let snippets = if request.snippets {
+            let records = top
+                .iter()
+                .map(|(_, address)| self.record_at(&searcher, *address))
+                .collect::<Result<Vec<_>, _>>()?;
+            let hits: Vec<(DocAddress, &PatentRecord)> = top
+                .iter()
+                .zip(&records)
+                .map(|((_, address), record)| (*address, record))
+                .collect();
+            self.snippet_maker(&searcher, &*query)?
+                .page(&searcher, &hits)?
         } else {
-            None
+            vec![None; top.len()]
         };
+        let addresses: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
+        let numbers = self.fast_strs_at(&searcher, &addresses, "pn")?;
+        let titles = self.fast_strs_at(&searcher, &addresses, "title")?;
         let mut hits = Vec::with_capacity(top.len());
-        for (i, (score, address)) in top.into_iter().enumerate() {
-            let (publication_number, title, snippet) = match &mut snippets {
-                Some(maker) => {
-                    let record = self.record_at(&searcher, address)?;
-                    let snippet = maker.best(&record);
-                    (record.publication_number.to_string(), record.title, snippet)
-                }
-                None => (
-                    self.number_at(&searcher, address)?,
-                    self.fast_str_at(&searcher, address, "title")?,
-                    None,
-                ),
-            };
+        for (i, (((score, _), snippet), (publication_number, title))) in top
+            .into_iter()
+            .zip(snippets)
+            .zip(numbers.into_iter().zip(titles))
+            .enumerate()
+        {
             hits.push(Hit {
                 publication_number,
                 rank: request.offset + i + 1,
@@ -154,43 +157,74 @@ impl KeywordIndex {
         let query = self.build_query(query, filters)?;
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
-        top.into_iter()
-            .map(|(score, address)| Ok((self.number_at(&searcher, address)?, score)))
-            .collect()
+        let addresses: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
+        let numbers = self.fast_strs_at(&searcher, &addresses, "pn")?;
+        Ok(numbers
+            .into_iter()
+            .zip(top)
+            .map(|(number, (score, _))| (number, score))
+            .collect())
     }
 
     /// The stored record of a publication (any kind when none is given).
     pub fn get(&self, number: &PublicationNumber) -> Result<Option<PatentRecord>, KeywordError> {
         let searcher = self.reader.searcher();
-        let query = number_query(&self.fields, number);
-        let top = searcher.search(&*query, &TopDocs::with_limit(1).order_by_score())?;
-        match top.first() {
-            Some((_, address)) => Ok(Some(self.record_at(&searcher, *address)?)),
+        match self.address_of(&searcher, number)? {
+            Some(address) => Ok(Some(self.record_at(&searcher, address)?)),
             None => Ok(None),
         }
     }
 
-    /// A highlighted snippet of `record` for `query` (for hits found by
-    /// another retriever).
-    pub fn snippet(
+    /// The stored records of publications (any kind when none is given),
+    /// each with its snippet for `snippet_query` when one is given: a page of
+    /// hits found by another retriever. `None` for a number not in the
+    /// index. A snippet query that is not valid keyword syntax (natural
+    /// language need not be) gives no snippets rather than an error.
+    pub fn fetch(
         &self,
-        query: &str,
-        record: &PatentRecord,
-    ) -> Result<Option<Snippet>, KeywordError> {
-        Ok(self.snippets(query, &[record])?.pop().flatten())
+        numbers: &[PublicationNumber],
+        snippet_query: Option<&str>,
+    ) -> Result<Vec<Option<Fetched>>, KeywordError> {
+        let searcher = self.reader.searcher();
+        let mut found: Vec<(usize, DocAddress, PatentRecord)> = Vec::new();
+        for (i, number) in numbers.iter().enumerate() {
+            if let Some(address) = self.address_of(&searcher, number)? {
+                found.push((i, address, self.record_at(&searcher, address)?));
+            }
+        }
+        let query = match snippet_query.map(|q| self.build_query(q, &Filters::default())) {
+            Some(Ok(query)) => Some(query),
+            Some(Err(KeywordError::Query(_))) | None => None,
+            Some(Err(e)) => return Err(e),
+        };
+        let mut snippets = match &query {
+            Some(query) => {
+                let maker = self.snippet_maker(&searcher, &**query)?;
+                let hits: Vec<(DocAddress, &PatentRecord)> =
+                    found.iter().map(|(_, a, r)| (*a, r)).collect();
+                maker.page(&searcher, &hits)?
+            }
+            None => vec![None; found.len()],
+        }
+        .into_iter();
+        let mut out: Vec<Option<Fetched>> = numbers.iter().map(|_| None).collect();
+        for (i, _, record) in found {
+            out[i] = Some(Fetched {
+                record,
+                snippet: snippets.next().flatten(),
+            });
+        }
+        Ok(out)
     }
 
-    /// [`KeywordIndex::snippet`] for several records of one query: the query
-    /// is parsed and its snippet generator built once.
-    pub fn snippets(
+    fn address_of(
         &self,
-        query: &str,
-        records: &[&PatentRecord],
-    ) -> Result<Vec<Option<Snippet>>, KeywordError> {
-        let query = self.build_query(query, &Filters::default())?;
-        let searcher = self.reader.searcher();
-        let mut maker = self.snippet_maker(&searcher, &*query)?;
-        Ok(records.iter().map(|record| maker.best(record)).collect())
+        searcher: &Searcher,
+        number: &PublicationNumber,
+    ) -> Result<Option<DocAddress>, KeywordError> {
+        let query = number_query(&self.fields, number);
+        let top = searcher.search(&*query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.first().map(|(_, address)| *address))
     }
 
     fn record_at(
@@ -208,27 +242,48 @@ impl KeywordIndex {
         serde_json::from_slice(bytes).map_err(|e| KeywordError::CorruptRecord(e.to_string()))
     }
 
-    fn number_at(&self, searcher: &Searcher, address: DocAddress) -> Result<String, KeywordError> {
-        self.fast_str_at(searcher, address, "pn")
-    }
-
-    /// The value of a string fast field (`pn`, `title`) of one document.
-    fn fast_str_at(
+    /// The values of a string fast field (`pn`, `title`) of documents, in
+    /// their order. Each segment's column is opened once and its dictionary
+    /// read in ordinal order, one pass per block, rather than one block
+    /// decoding per document: a page of candidates asks for a hundred.
+    fn fast_strs_at(
         &self,
         searcher: &Searcher,
-        address: DocAddress,
+        addresses: &[DocAddress],
         field: &str,
-    ) -> Result<String, KeywordError> {
-        let segment = searcher.segment_reader(address.segment_ord);
-        let column = segment
-            .fast_fields()
-            .str(field)?
-            .ok_or_else(|| KeywordError::CorruptRecord(format!("no {field} column in segment")))?;
-        let mut out = String::new();
-        if let Some(ord) = column.term_ords(address.doc_id).next() {
+    ) -> Result<Vec<String>, KeywordError> {
+        let mut out = vec![String::new(); addresses.len()];
+        let mut order: Vec<usize> = (0..addresses.len()).collect();
+        order.sort_by_key(|&i| addresses[i].segment_ord);
+        for group in order.chunk_by(|&a, &b| addresses[a].segment_ord == addresses[b].segment_ord) {
+            let segment = searcher.segment_reader(addresses[group[0]].segment_ord);
+            let column = segment.fast_fields().str(field)?.ok_or_else(|| {
+                KeywordError::CorruptRecord(format!("no {field} column in segment"))
+            })?;
+            let mut ords: Vec<(u64, usize)> = group
+                .iter()
+                .filter_map(|&i| Some((column.term_ords(addresses[i].doc_id).next()?, i)))
+                .collect();
+            ords.sort_unstable();
+            let sorted: Vec<u64> = ords.iter().map(|(ord, _)| *ord).collect();
+            let mut targets = ords.iter().map(|(_, i)| *i);
+            let mut bad_utf8 = false;
             column
-                .ord_to_str(ord, &mut out)
-                .map_err(|e| KeywordError::CorruptRecord(e.to_string()))?;
+                .dictionary()
+                .sorted_ords_to_term_cb(&sorted, |bytes| {
+                    if let Some(i) = targets.next() {
+                        match std::str::from_utf8(bytes) {
+                            Ok(text) => out[i] = text.to_string(),
+                            Err(_) => bad_utf8 = true,
+                        }
+                    }
+                })
+                .map_err(|e| KeywordError::CorruptRecord(format!("{field} column: {e}")))?;
+            if bad_utf8 {
+                return Err(KeywordError::CorruptRecord(format!(
+                    "{field} column: a value is not UTF-8"
+                )));
+            }
         }
         Ok(out)
     }
@@ -239,73 +294,190 @@ impl KeywordIndex {
         query: &dyn Query,
     ) -> Result<SnippetMaker, KeywordError> {
         let f = &self.fields;
-        let fields: [(SnippetField, Field); 4] = [
-            (SnippetField::Abstract, f.abstract_text),
-            (SnippetField::Claims, f.claims),
-            (SnippetField::Description, f.description),
-            (SnippetField::Title, f.title),
-        ];
-        let generators = fields
-            .into_iter()
-            .map(|(name, field)| {
-                let mut g = SnippetGenerator::create(searcher, query, field)?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                Ok((name, g))
-            })
-            .collect::<Result<_, KeywordError>>()?;
-        let mut stems = Vec::new();
+        let prose = [f.abstract_text, f.claims, f.description, f.title];
+        let mut generators = Vec::with_capacity(prose.len());
+        for field in prose {
+            let mut g = SnippetGenerator::create(searcher, query, field)?;
+            g.set_max_num_chars(SNIPPET_CHARS);
+            generators.push(g);
+        }
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        let mut stems: Vec<String> = Vec::new();
         query.query_terms(&mut |term, _| {
-            if term.field() == f.description {
-                if let Some(t) = term.value().as_str() {
-                    stems.push(t.to_string());
+            let Some(slot) = prose.iter().position(|p| *p == term.field()) else {
+                return;
+            };
+            let value = term.value();
+            let Some(text) = value.as_str() else {
+                return;
+            };
+            let stem = match stems.iter().position(|s| s == text) {
+                Some(k) => k,
+                None => {
+                    stems.push(text.to_string());
+                    stems.len() - 1
                 }
+            };
+            if !terms.iter().any(|t| t.term == *term) {
+                terms.push(QueryTerm {
+                    slot,
+                    term: term.clone(),
+                    stem,
+                });
             }
         });
-        stems.sort();
-        stems.dedup();
-        let words = self.index.tokenizers().get(WORDS).ok_or_else(|| {
-            KeywordError::Tantivy(tantivy::TantivyError::SchemaError(format!(
-                "analyzer {WORDS} is not registered"
-            )))
-        })?;
         Ok(SnippetMaker {
             generators,
-            paragraphs: ParagraphRanker::new(stems, words),
+            terms,
+            claims_starts: f.claims_starts,
+            description_starts: f.description_starts,
         })
     }
 }
 
-/// Builds the snippet of one record for one query.
-struct SnippetMaker {
-    generators: Vec<(SnippetField, SnippetGenerator)>,
-    paragraphs: ParagraphRanker,
+/// The result of [`KeywordIndex::fetch`] for one publication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub record: PatentRecord,
+    pub snippet: Option<Snippet>,
 }
 
-/// Description paragraphs a snippet is sought in: running the highlighter
-/// over a whole 50,000-character description per hit costs milliseconds, so
-/// the paragraphs are first ranked by how many of the query's stems their
-/// words have. Their words, not their text: a stem is not always spelled
-/// inside its word (`battery` stems to `batteri`).
-const DESCRIPTION_PARAGRAPHS: usize = 3;
+/// Where a snippet can come from, in the order that wins ties.
+const SLOTS: [SnippetField; 4] = [
+    SnippetField::Abstract,
+    SnippetField::Claims,
+    SnippetField::Description,
+    SnippetField::Title,
+];
+
+/// A term of the query in one of the `SLOTS` fields.
+struct QueryTerm {
+    /// Index in `SLOTS`.
+    slot: usize,
+    term: Term,
+    /// Which of the query's distinct words (stems) it is: the same stem in
+    /// two fields is one word.
+    stem: usize,
+}
+
+/// Passages per hit that the highlighter reads: the best by the postings,
+/// and a runner-up in case the best one's highlighted fragment shows fewer
+/// words than the passage has (a long claim).
+const HIGHLIGHTED_PASSAGES: usize = 2;
+
+/// Builds the snippets of a page of hits for one query.
+///
+/// A snippet is a fragment of one passage: the title, the abstract, one
+/// claim or one description paragraph, the one where most of the query's
+/// distinct words show (ties: abstract, claims, description, title, then
+/// the earlier passage). The passage is chosen from the index itself: the
+/// positions of the query's terms in each hit, mapped to claims and
+/// paragraphs by where each starts (`claims_starts`, `description_starts`).
+/// So only the chosen passages' text is analysed, by tantivy's highlighter;
+/// tokenising and stemming whole 50,000-character descriptions to find the
+/// passage was half of a hybrid request's CPU time under load.
+struct SnippetMaker {
+    /// One per `SLOTS` field.
+    generators: Vec<SnippetGenerator>,
+    terms: Vec<QueryTerm>,
+    claims_starts: Field,
+    description_starts: Field,
+}
 
 impl SnippetMaker {
-    /// The snippet from the field where most distinct query words show, in
-    /// the order abstract, claims, description, title on ties; the abstract's
-    /// start when no field shows any.
-    fn best(&mut self, record: &PatentRecord) -> Option<Snippet> {
-        let mut best: Option<(usize, Snippet)> = None;
-        for (field, generator) in &self.generators {
-            let texts = match field {
-                SnippetField::Description => self.paragraphs.best(record),
-                other => vec![field_text(record, *other)],
+    /// The snippet of each hit; the abstract's start for a hit where no
+    /// query word shows.
+    fn page(
+        &self,
+        searcher: &Searcher,
+        hits: &[(DocAddress, &PatentRecord)],
+    ) -> Result<Vec<Option<Snippet>>, KeywordError> {
+        let marks = self.marks(searcher, hits)?;
+        Ok(hits
+            .iter()
+            .zip(marks)
+            .map(|((_, record), marks)| self.best(record, marks))
+            .collect())
+    }
+
+    /// For each hit, every (slot, passage, stem) the postings place in it.
+    fn marks(
+        &self,
+        searcher: &Searcher,
+        hits: &[(DocAddress, &PatentRecord)],
+    ) -> Result<Vec<Vec<(usize, usize, usize)>>, KeywordError> {
+        let mut marks: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); hits.len()];
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.sort_by_key(|&i| (hits[i].0.segment_ord, hits[i].0.doc_id));
+        let mut positions: Vec<u32> = Vec::new();
+        for group in order.chunk_by(|&a, &b| hits[a].0.segment_ord == hits[b].0.segment_ord) {
+            let segment = searcher.segment_reader(hits[group[0]].0.segment_ord);
+            let fast = segment.fast_fields();
+            let starts_of = |field: Field| -> Result<Vec<Vec<u64>>, KeywordError> {
+                let name = searcher.schema().get_field_name(field);
+                let column = fast.u64(name)?;
+                Ok(group
+                    .iter()
+                    .map(|&i| column.values_for_doc(hits[i].0.doc_id).collect())
+                    .collect())
             };
-            for text in texts.iter().filter(|t| !t.is_empty()) {
-                let Some((distinct, snippet)) = highlight(*field, generator, text) else {
+            let claims = starts_of(self.claims_starts)?;
+            let description = starts_of(self.description_starts)?;
+            for term in &self.terms {
+                let inverted = segment.inverted_index(term.term.field())?;
+                let Some(mut postings) = inverted
+                    .read_postings(&term.term, IndexRecordOption::WithFreqsAndPositions)
+                    .map_err(tantivy::TantivyError::from)?
+                else {
                     continue;
                 };
-                if best.as_ref().is_none_or(|(n, _)| distinct > *n) {
-                    best = Some((distinct, snippet));
+                for (g, &i) in group.iter().enumerate() {
+                    let doc = hits[i].0.doc_id;
+                    if postings.doc() < doc {
+                        postings.seek(doc);
+                    }
+                    if postings.doc() != doc {
+                        continue;
+                    }
+                    postings.positions(&mut positions);
+                    for &position in &positions {
+                        let passage = match SLOTS[term.slot] {
+                            SnippetField::Claims => value_at(&claims[g], position),
+                            SnippetField::Description => value_at(&description[g], position),
+                            SnippetField::Abstract | SnippetField::Title => 0,
+                        };
+                        marks[i].push((term.slot, passage, term.stem));
+                    }
                 }
+            }
+        }
+        Ok(marks)
+    }
+
+    fn best(
+        &self,
+        record: &PatentRecord,
+        mut marks: Vec<(usize, usize, usize)>,
+    ) -> Option<Snippet> {
+        marks.sort_unstable();
+        marks.dedup();
+        // (distinct stems, slot, passage), best first.
+        let mut passages: Vec<(usize, usize, usize)> = marks
+            .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+            .map(|group| (group.len(), group[0].0, group[0].1))
+            .collect();
+        passages.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        let mut best: Option<(usize, Snippet)> = None;
+        for &(_, slot, passage) in passages.iter().take(HIGHLIGHTED_PASSAGES) {
+            let Some(text) = passage_text(record, SLOTS[slot], passage) else {
+                continue;
+            };
+            let Some((distinct, snippet)) = highlight(SLOTS[slot], &self.generators[slot], text)
+            else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(n, _)| distinct > *n) {
+                best = Some((distinct, snippet));
             }
         }
         best.map(|(_, s)| s).or_else(|| {
@@ -320,142 +492,16 @@ impl SnippetMaker {
     }
 }
 
-/// Ranks description paragraphs by the query's stems among their words.
-///
-/// The words are those the description field indexes, stemmed as it stems
-/// them, so a paragraph counts a stem exactly when the index would. The
-/// stemmer is the costly part (about 0.5 µs a word, 3 ms for a long
-/// description), so each distinct word is stemmed once per search, its
-/// answer remembered for every later paragraph and hit; and words whose
-/// first letter starts no stem are passed over without a look-up, since the
-/// English stemmer only ever rewrites endings (`stems_keep_the_first_letter`
-/// below holds it to that).
-struct ParagraphRanker {
-    /// The query's stemmed words in the description field, sorted.
-    stems: Vec<String>,
-    /// The first bytes of `stems`.
-    initials: [bool; 256],
-    /// The description field's analyzer without its stemmer.
-    words: TextAnalyzer,
-    /// Its stemmer alone.
-    stemmer: TextAnalyzer,
-    /// Words already seen: the index in `stems` of their stem, if any.
-    known: HashMap<String, Option<usize>>,
-    /// Rules paragraphs out without tokenising them.
-    probes: StemProbes,
-}
-
-/// Words `ParagraphRanker` remembers at most; past that it starts afresh
-/// (the vocabulary of a page of hits is far smaller).
-const KNOWN_WORDS: usize = 200_000;
-
-impl ParagraphRanker {
-    /// `stems` sorted and without repeats; `words` is the `WORDS` analyzer.
-    fn new(stems: Vec<String>, words: TextAnalyzer) -> Self {
-        let mut initials = [false; 256];
-        for stem in &stems {
-            if let Some(b) = stem.bytes().next() {
-                initials[usize::from(b)] = true;
-            }
-        }
-        Self {
-            probes: StemProbes::new(&stems),
-            stems,
-            initials,
-            words,
-            stemmer: stemmer(),
-            known: HashMap::new(),
-        }
+/// The text of a record's passage as the index holds it (one value of its
+/// field).
+fn passage_text(record: &PatentRecord, field: SnippetField, passage: usize) -> Option<&str> {
+    match field {
+        SnippetField::Title => Some(record.title.as_str()),
+        SnippetField::Abstract => Some(record.abstract_text.as_str()),
+        SnippetField::Claims => record.claims.get(passage).map(|c| c.text.as_str()),
+        SnippetField::Description => record.description.get(passage).map(|p| p.text.as_str()),
     }
-
-    /// The paragraphs with the most distinct stems, first ones first on ties.
-    ///
-    /// Paragraphs are visited by a cheap upper bound on their count (the
-    /// stems' probes in their text, see `probes`), best first, and only
-    /// tokenised while they could still place: the result is the same as
-    /// counting every paragraph, at a fraction of the stemming.
-    fn best(&mut self, record: &PatentRecord) -> Vec<String> {
-        if self.stems.is_empty() {
-            return Vec::new();
-        }
-        let mut bounded: Vec<(usize, usize)> = record
-            .description
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (self.probes.upper_bound(&p.text), i))
-            .filter(|(bound, _)| *bound > 0)
-            .collect();
-        let best_first = |a: &(usize, usize), b: &(usize, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        bounded.sort_by(best_first);
-        let mut seen = vec![false; self.stems.len()];
-        let mut scored: Vec<(usize, usize)> = Vec::new();
-        for (bound, i) in bounded {
-            if scored.len() == DESCRIPTION_PARAGRAPHS
-                && bound < scored[DESCRIPTION_PARAGRAPHS - 1].0
-            {
-                break;
-            }
-            seen.fill(false);
-            self.mark_stems(&record.description[i].text, &mut seen);
-            let hits = seen.iter().filter(|s| **s).count();
-            if hits > 0 {
-                scored.push((hits, i));
-                scored.sort_by(best_first);
-                scored.truncate(DESCRIPTION_PARAGRAPHS);
-            }
-        }
-        scored
-            .into_iter()
-            .map(|(_, i)| record.description[i].text.clone())
-            .collect()
-    }
-
-    /// Sets `seen[k]` for each stem `k` some word of `text` has.
-    fn mark_stems(&mut self, text: &str, seen: &mut [bool]) {
-        if self.known.len() > KNOWN_WORDS {
-            self.known.clear();
-        }
-        let Self {
-            stems,
-            initials,
-            words,
-            stemmer,
-            known,
-            ..
-        } = self;
-        let mut stream = words.token_stream(text);
-        while stream.advance() {
-            let word = &stream.token().text;
-            if !word
-                .bytes()
-                .next()
-                .is_some_and(|b| initials[usize::from(b)])
-            {
-                continue;
-            }
-            let stem = match known.get(word.as_str()) {
-                Some(stem) => *stem,
-                None => {
-                    let stem = stem_index(stemmer, stems, word);
-                    known.insert(word.clone(), stem);
-                    stem
-                }
-            };
-            if let Some(k) = stem {
-                seen[k] = true;
-            }
-        }
-    }
-}
-
-/// The index in `stems` of `word`'s stem.
-fn stem_index(stemmer: &mut TextAnalyzer, stems: &[String], word: &str) -> Option<usize> {
-    let mut stream = stemmer.token_stream(word);
-    if !stream.advance() {
-        return None;
-    }
-    let stem = stream.token().text.as_str();
-    stems.binary_search_by(|s| s.as_str().cmp(stem)).ok()
+    .filter(|t| !t.is_empty())
 }
 
 /// A snippet of `text` and the number of distinct query words it shows.
@@ -492,187 +538,8 @@ fn highlight(
     ))
 }
 
-fn field_text(record: &PatentRecord, field: SnippetField) -> String {
-    match field {
-        SnippetField::Title => record.title.clone(),
-        SnippetField::Abstract => record.abstract_text.clone(),
-        SnippetField::Claims => record
-            .claims
-            .iter()
-            .map(|c| c.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        SnippetField::Description => record.description_text(),
-    }
-}
-
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn analyzers() -> (TextAnalyzer, TextAnalyzer) {
-        let (schema, _) = crate::schema::build_schema();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::schema::register_analyzers(&index);
-        let get = |name: &str| index.tokenizers().get(name).expect("registered");
-        (get(WORDS), get(crate::schema::STEMMED))
-    }
-
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
-    /// `ParagraphRanker` skips words by their first letter: the stemmer
-    /// must never change it, the special cases of the English stemmer
-    /// (`dying` -> `die`, `skies` -> `sky`) included.
-    #[test]
-    fn stems_keep_the_first_letter() {
-        let mut stemmer = stemmer();
-        for word in [
-            "dying",
-            "lying",
-            "tying",
-            "skies",
-            "skis",
-            "idly",
-            "gently",
-            "ugly",
-            "early",
-            "only",
-            "singly",
-            "news",
-            "atlas",
-            "bias",
-            "andes",
-            "yelling",
-            "yes",
-            "y",
-            "ies",
-            "ied",
-            "ying",
-            "ability",
-            "generously",
-            "communication",
-            "arsenal",
-            "batteries",
-            "battery",
-            "charging",
-            "relational",
-            "hopefulness",
-            "sensibiliti",
-            "ayes",
-        ] {
-            let stem = tokens(&mut stemmer, word);
-            assert_eq!(stem.len(), 1, "{word}");
-            assert_eq!(
-                stem[0].chars().next(),
-                word.chars().next(),
-                "{word} -> {stem:?}"
-            );
-        }
-    }
-
-    /// The stemmed analyzer is the words analyzer then the stemmer, which
-    /// `ParagraphRanker` applies separately.
-    #[test]
-    fn stemmed_words_are_words_then_the_stemmer() {
-        let (mut words, mut stemmed) = analyzers();
-        let mut stemmer = stemmer();
-        let text = "The BATTERIES of Köhler's charging-stations; ½ y ΟΔΟΣ 42nd \
-                    supercalifragilisticexpialidociousnessandmoreandmoreletters";
-        let via_words: Vec<String> = tokens(&mut words, text)
-            .iter()
-            .flat_map(|w| tokens(&mut stemmer, w))
-            .collect();
-        assert_eq!(via_words, tokens(&mut stemmed, text));
-    }
-
-    /// Pruning by probes picks exactly the paragraphs that counting every
-    /// paragraph picks, on real descriptions.
-    #[test]
-    fn pruned_paragraph_ranking_equals_counting_every_paragraph() {
-        let records: Vec<PatentRecord> = crate::test_corpus::first_records(40)
-            .into_iter()
-            .map(|v| {
-                let mut r = PatentRecord::new("US1234567B2".parse().expect("a number"));
-                for p in v["description"].as_str().unwrap_or_default().split("\n\n") {
-                    r.description.push(patsearch_record::Paragraph {
-                        text: p.into(),
-                        ..Default::default()
-                    });
-                }
-                r
-            })
-            .collect();
-        assert!(records.iter().map(|r| r.description.len()).sum::<usize>() > 400);
-        for query in [
-            "battery charging of a mobile device",
-            "a method and system for the use of data",
-            "image sensor pixel array",
-            "the user interface displays the time",
-        ] {
-            let (words, mut stemmed) = analyzers();
-            let mut stems = tokens(&mut stemmed, query);
-            stems.sort();
-            stems.dedup();
-            let mut ranker = ParagraphRanker::new(stems.clone(), words);
-            for record in &records {
-                let mut all: Vec<(usize, usize)> = Vec::new();
-                for (i, p) in record.description.iter().enumerate() {
-                    let mut seen = vec![false; stems.len()];
-                    ranker.mark_stems(&p.text, &mut seen);
-                    let hits = seen.iter().filter(|s| **s).count();
-                    if hits > 0 {
-                        all.push((hits, i));
-                    }
-                }
-                all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                let expected: Vec<String> = all
-                    .iter()
-                    .take(DESCRIPTION_PARAGRAPHS)
-                    .map(|(_, i)| record.description[*i].text.clone())
-                    .collect();
-                assert_eq!(ranker.best(record), expected, "{query}");
-            }
-        }
-    }
-
-    #[test]
-    fn paragraphs_are_ranked_by_the_stems_of_their_words() {
-        let (words, mut stemmed) = analyzers();
-        let mut stems = tokens(&mut stemmed, "battery charging");
-        stems.sort();
-        let mut ranker = ParagraphRanker::new(stems, words);
-        let mut record = PatentRecord::new("US1234567B2".parse().expect("a number"));
-        for text in [
-            "Nothing here.",
-            "A battery.",
-            "The charged batteries and a battery.",
-            "Charging.",
-        ] {
-            record.description.push(patsearch_record::Paragraph {
-                text: text.into(),
-                ..Default::default()
-            });
-        }
-        assert_eq!(
-            ranker.best(&record),
-            [
-                "The charged batteries and a battery.",
-                "A battery.",
-                "Charging."
-            ]
-        );
-    }
 }

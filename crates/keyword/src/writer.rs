@@ -5,15 +5,18 @@
 //! next writer), and upserting the same records again completes it.
 
 use patsearch_record::{PatentRecord, PublicationNumber};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
-use crate::schema::{to_document, Fields};
+use crate::schema::{to_document, Fields, WORDS};
 use crate::KeywordError;
 
 /// Adds, replaces and deletes documents; changes become visible at [`KeywordWriter::commit`].
 pub struct KeywordWriter {
     writer: IndexWriter<TantivyDocument>,
     fields: Fields,
+    /// The `WORDS` analyzer, for where each claim and paragraph starts.
+    words: TextAnalyzer,
     pending: u64,
 }
 
@@ -32,9 +35,13 @@ impl KeywordWriter {
         memory_budget: usize,
     ) -> Result<Self, KeywordError> {
         let writer = index.writer(memory_budget.max(15_000_000 * 2))?;
+        let words = index.tokenizers().get(WORDS).ok_or_else(|| {
+            tantivy::TantivyError::SchemaError(format!("analyzer {WORDS} is not registered"))
+        })?;
         Ok(Self {
             writer,
             fields,
+            words,
             pending: 0,
         })
     }
@@ -46,7 +53,7 @@ impl KeywordWriter {
             &record.publication_number.to_string(),
         ));
         self.writer
-            .add_document(to_document(&self.fields, record))?;
+            .add_document(to_document(&self.fields, record, &mut self.words))?;
         self.pending += 1;
         Ok(())
     }

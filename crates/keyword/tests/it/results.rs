@@ -287,19 +287,33 @@ fn snippets_highlight_words_whose_stem_is_spelled_differently() {
 }
 
 #[test]
-fn a_snippet_for_a_record_found_elsewhere() {
+fn fetched_records_carry_the_snippet_of_a_query() {
     let s = shared();
-    let record = s.record("US8927386B2");
-    let snippet = s
-        .index
-        .snippet("trench", record)
-        .unwrap()
-        .expect("a snippet");
-    for &(a, b) in &snippet.highlights {
-        let word = snippet.text[a..b].to_lowercase();
-        assert!(word == "trench" || word == "trenches", "{word}");
+    let numbers: Vec<PublicationNumber> = ["US8927386B2", "US1B1", "US8927386"]
+        .iter()
+        .map(|n| n.parse().expect("a number"))
+        .collect();
+    let fetched = s.index.fetch(&numbers, Some("trench")).unwrap();
+    assert_eq!(fetched.len(), 3);
+    assert!(fetched[1].is_none(), "an unknown number fetches nothing");
+    for found in [&fetched[0], &fetched[2]] {
+        let found = found.as_ref().expect("the record");
+        assert_eq!(&found.record, s.record("US8927386B2"));
+        let snippet = found.snippet.as_ref().expect("a snippet");
+        assert!(!snippet.highlights.is_empty());
+        for &(a, b) in &snippet.highlights {
+            let word = snippet.text[a..b].to_lowercase();
+            assert!(word == "trench" || word == "trenches", "{word}");
+        }
     }
-    assert!(!snippet.highlights.is_empty());
+    // Without a query, or with one that is not keyword syntax, records
+    // without snippets.
+    for query in [None, Some("trench (")] {
+        let fetched = s.index.fetch(&numbers[..1], query).unwrap();
+        let found = fetched[0].as_ref().expect("the record");
+        assert_eq!(&found.record, s.record("US8927386B2"));
+        assert!(found.snippet.is_none(), "{query:?}");
+    }
 }
 
 #[test]
@@ -346,4 +360,65 @@ fn get_returns_the_stored_record_unchanged() {
         .unwrap()
         .is_none());
     assert!(s.index.get(&"US1".parse().unwrap()).unwrap().is_none());
+}
+
+#[test]
+fn a_snippet_comes_from_the_passage_with_the_most_query_words() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut record = PatentRecord::new("US1234567B2".parse().expect("a number"));
+    record.title = "Battery housing".into();
+    record.abstract_text = "A housing for a battery.".into();
+    for (n, text) in [
+        "A device comprising a housing.",
+        "The device of claim 1, wherein the battery is charged.",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        record.claims.push(patsearch_record::Claim {
+            number: n as u32 + 1,
+            text: text.into(),
+            depends_on: if n == 0 { Vec::new() } else { vec![1] },
+        });
+    }
+    for text in [
+        "Background.",
+        "Batteries are charged.",
+        "The housing holds batteries that are charged wirelessly.",
+        "Other embodiments.",
+    ] {
+        record.description.push(patsearch_record::Paragraph {
+            text: text.into(),
+            ..Default::default()
+        });
+    }
+    let index = write_index(dir.path(), std::slice::from_ref(&record));
+    let snippet = |query: &str| {
+        index
+            .fetch(
+                std::slice::from_ref(&record.publication_number),
+                Some(query),
+            )
+            .expect("fetch")[0]
+            .as_ref()
+            .expect("the record")
+            .snippet
+            .clone()
+            .expect("a snippet")
+    };
+    // Four words in the third paragraph, two at most anywhere else.
+    let s = snippet("wireless battery charging housing");
+    assert_eq!(s.field, SnippetField::Description);
+    assert!(record.description[2].text.contains(&s.text), "{}", s.text);
+    assert_eq!(s.highlights.len(), 4, "{}", s.html);
+    // Two words in claim 2 and in two paragraphs: the claim wins the tie.
+    let s = snippet("battery charged");
+    assert_eq!(s.field, SnippetField::Claims);
+    assert!(s.text.contains("charged") && record.claims[1].text.contains(&s.text));
+    // One word in the title, abstract, claim 1 and a paragraph: the abstract.
+    let s = snippet("housing");
+    assert_eq!(s.field, SnippetField::Abstract);
+    // A field prefix keeps the snippet in that field.
+    let s = snippet("title:battery");
+    assert_eq!(s.field, SnippetField::Title);
 }
