@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+mod combine;
 mod config;
 mod error;
 mod fused;
@@ -109,6 +110,8 @@ pub struct Embedder {
     pool: Option<rayon::ThreadPool>,
     /// Calls of [`Embedder::embed_one`] running now.
     queries_in_flight: std::sync::atomic::AtomicUsize,
+    /// Queries of [`Embedder::embed_one_on_this_thread`] waiting for a pass.
+    combiner: combine::Combiner,
 }
 
 enum Model {
@@ -247,6 +250,7 @@ impl Embedder {
             options,
             pool,
             queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
+            combiner: combine::Combiner::default(),
         };
         tracing::info!(
             model = %embedder.model_id,
@@ -316,6 +320,16 @@ impl Embedder {
         self.queries_in_flight.fetch_sub(1, Ordering::Relaxed);
         let mut vectors = result?;
         Ok(vectors.pop().expect("one vector per text"))
+    }
+
+    /// [`Embedder::embed_one`] without helper threads, for a caller that
+    /// knows the cores are busy (a server answering other requests: helpers
+    /// would only wait for a core, spinning). Queries that arrive while
+    /// another is being embedded go through the model together, on the
+    /// calling thread of one of them (see `combine`).
+    pub fn embed_one_on_this_thread(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let ids = self.tokenize(text)?;
+        self.combiner.embed(ids, |batch| self.forward(batch, 1))
     }
 
     /// Embeds texts in batches of `batch_size` texts of similar token length;

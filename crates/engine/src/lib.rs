@@ -130,6 +130,8 @@ pub struct Engine {
     vectors: Option<VectorIndex>,
     embedder: Option<Arc<Embedder>>,
     candidates: usize,
+    /// Searches running now (see `Engine::search`).
+    searches_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -193,6 +195,7 @@ impl Engine {
             vectors,
             embedder,
             candidates: candidates.max(1),
+            searches_in_flight: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 

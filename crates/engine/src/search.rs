@@ -158,10 +158,11 @@ impl Engine {
             .validate()
             .map_err(EngineError::InvalidRequest)?;
         patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
+        let in_flight = InFlight::enter(&self.searches_in_flight);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
-            SearchMode::Semantic => self.semantic_search(request)?,
-            SearchMode::Hybrid => self.hybrid_search(request)?,
+            SearchMode::Semantic => self.semantic_search(request, in_flight.alone)?,
+            SearchMode::Hybrid => self.hybrid_search(request, in_flight.alone)?,
         };
         results.took = started.elapsed();
         Ok(results)
@@ -202,8 +203,12 @@ impl Engine {
         })
     }
 
-    fn semantic_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
-        let query = self.query_vector(&request.query)?;
+    fn semantic_search(
+        &self,
+        request: &SearchRequest,
+        alone: bool,
+    ) -> Result<SearchResults, EngineError> {
+        let query = self.query_vector(&request.query, alone)?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let hits = vectors.search(&query, window, &request.filters);
@@ -220,26 +225,39 @@ impl Engine {
         })
     }
 
-    fn hybrid_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+    fn hybrid_search(
+        &self,
+        request: &SearchRequest,
+        alone: bool,
+    ) -> Result<SearchResults, EngineError> {
         // Refuse an index without vectors, or a missing model, before any work.
         self.semantic_ready()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
+        let keyword_candidates = || {
+            self.keyword
+                .candidates(&request.query, &request.filters, window)
+        };
         // The keyword candidates and the query's embedding do not depend on
-        // each other: the keyword side runs on a thread of its own while this
-        // one embeds, so a lone query waits for the slower of the two, not
-        // their sum.
-        let (keyword, query) = std::thread::scope(|scope| {
-            let keyword = scope.spawn(|| {
-                self.keyword
-                    .candidates(&request.query, &request.filters, window)
-            });
-            let query = self.query_vector(&request.query);
-            let keyword = keyword
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (keyword, query)
-        });
+        // each other: a search alone on the server runs the keyword side on a
+        // thread of its own while this one embeds, so it waits for the slower
+        // of the two, not their sum. Beside other searches, which keep the
+        // cores busy already, it runs both on this thread.
+        let (keyword, query) = if alone {
+            std::thread::scope(|scope| {
+                let keyword = scope.spawn(keyword_candidates);
+                let query = self.query_vector(&request.query, true);
+                let keyword = keyword
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (keyword, query)
+            })
+        } else {
+            (
+                keyword_candidates(),
+                self.query_vector(&request.query, false),
+            )
+        };
         let keyword: Vec<Candidate> = keyword?
             .into_iter()
             .map(|(number, score)| Candidate { number, score })
@@ -325,12 +343,18 @@ impl Engine {
         }
     }
 
-    fn query_vector(&self, query: &str) -> Result<Vec<f32>, EngineError> {
+    /// The query's embedding; `alone`: no other search is running, so the
+    /// embedder may spread it over its threads.
+    fn query_vector(&self, query: &str, alone: bool) -> Result<Vec<f32>, EngineError> {
         let embedder = self.semantic_ready()?;
         if query.trim().is_empty() {
             return Err(EngineError::InvalidRequest("the query is empty".into()));
         }
-        Ok(embedder.embed_one(query)?)
+        Ok(if alone {
+            embedder.embed_one(query)?
+        } else {
+            embedder.embed_one_on_this_thread(query)?
+        })
     }
 
     /// Hits for a page of ranked numbers: titles, matched passages and
@@ -382,6 +406,30 @@ impl Engine {
             });
         }
         Ok(hits)
+    }
+}
+
+/// Counts a search as running while it lives.
+struct InFlight<'a> {
+    count: &'a std::sync::atomic::AtomicUsize,
+    /// No other search was running when this one started.
+    alone: bool,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        let others = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self {
+            count,
+            alone: others == 0,
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.count
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -233,13 +233,13 @@ impl KeywordIndex {
         address: DocAddress,
     ) -> Result<PatentRecord, KeywordError> {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let bytes = doc
+        let json = doc
             .get_first(self.fields.record)
-            .and_then(|v| v.as_bytes())
+            .and_then(|v| v.as_str())
             .ok_or_else(|| {
                 KeywordError::CorruptRecord("document without a stored record".into())
             })?;
-        serde_json::from_slice(bytes).map_err(|e| KeywordError::CorruptRecord(e.to_string()))
+        serde_json::from_str(json).map_err(|e| KeywordError::CorruptRecord(e.to_string()))
     }
 
     /// The values of a string fast field (`pn`, `title`) of documents, in
@@ -360,11 +360,6 @@ struct QueryTerm {
     stem: usize,
 }
 
-/// Passages per hit that the highlighter reads: the best by the postings,
-/// and a runner-up in case the best one's highlighted fragment shows fewer
-/// words than the passage has (a long claim).
-const HIGHLIGHTED_PASSAGES: usize = 2;
-
 /// Builds the snippets of a page of hits for one query.
 ///
 /// A snippet is a fragment of one passage: the title, the abstract, one
@@ -440,13 +435,18 @@ impl SnippetMaker {
                         continue;
                     }
                     postings.positions(&mut positions);
+                    let mut last = None;
                     for &position in &positions {
                         let passage = match SLOTS[term.slot] {
                             SnippetField::Claims => value_at(&claims[g], position),
                             SnippetField::Description => value_at(&description[g], position),
                             SnippetField::Abstract | SnippetField::Title => 0,
                         };
-                        marks[i].push((term.slot, passage, term.stem));
+                        // Positions ascend: a passage's repeats come together.
+                        if last != Some(passage) {
+                            marks[i].push((term.slot, passage, term.stem));
+                            last = Some(passage);
+                        }
                     }
                 }
             }
@@ -467,20 +467,13 @@ impl SnippetMaker {
             .map(|group| (group.len(), group[0].0, group[0].1))
             .collect();
         passages.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-        let mut best: Option<(usize, Snippet)> = None;
-        for &(_, slot, passage) in passages.iter().take(HIGHLIGHTED_PASSAGES) {
-            let Some(text) = passage_text(record, SLOTS[slot], passage) else {
-                continue;
-            };
-            let Some((distinct, snippet)) = highlight(SLOTS[slot], &self.generators[slot], text)
-            else {
-                continue;
-            };
-            if best.as_ref().is_none_or(|(n, _)| distinct > *n) {
-                best = Some((distinct, snippet));
-            }
-        }
-        best.map(|(_, s)| s).or_else(|| {
+        // The best passage that highlights: one whose text does not match
+        // the index (a record changed under a reader) is passed over.
+        let best = passages.iter().find_map(|&(_, slot, passage)| {
+            let text = passage_text(record, SLOTS[slot], passage)?;
+            highlight(SLOTS[slot], &self.generators[slot], text)
+        });
+        best.or_else(|| {
             let text: String = record.abstract_text.chars().take(SNIPPET_CHARS).collect();
             (!text.is_empty()).then(|| Snippet {
                 field: SnippetField::Abstract,
@@ -504,38 +497,21 @@ fn passage_text(record: &PatentRecord, field: SnippetField, passage: usize) -> O
     .filter(|t| !t.is_empty())
 }
 
-/// A snippet of `text` and the number of distinct query words it shows.
-fn highlight(
-    field: SnippetField,
-    generator: &SnippetGenerator,
-    text: &str,
-) -> Option<(usize, Snippet)> {
+/// A snippet of `text` with the query's words highlighted; `None` when none
+/// shows.
+fn highlight(field: SnippetField, generator: &SnippetGenerator, text: &str) -> Option<Snippet> {
     let snippet = generator.snippet(text);
-    let fragment = snippet.fragment();
     let highlights: Vec<(usize, usize)> = snippet
         .highlighted()
         .iter()
         .map(|r| (r.start, r.end))
         .collect();
-    let mut distinct: Vec<String> = highlights
-        .iter()
-        .filter_map(|(s, e)| fragment.get(*s..*e))
-        .map(str::to_lowercase)
-        .collect();
-    distinct.sort();
-    distinct.dedup();
-    if distinct.is_empty() {
-        return None;
-    }
-    Some((
-        distinct.len(),
-        Snippet {
-            field,
-            html: snippet.to_html(),
-            text: fragment.to_string(),
-            highlights,
-        },
-    ))
+    (!highlights.is_empty()).then(|| Snippet {
+        field,
+        html: snippet.to_html(),
+        text: snippet.fragment().to_string(),
+        highlights,
+    })
 }
 
 fn escape_html(text: &str) -> String {

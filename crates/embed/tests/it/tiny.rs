@@ -275,7 +275,7 @@ fn thread_and_gelu_options() {
 /// take column chunks): whichever thread computes a chunk, and whether a
 /// helper starts at all, the vector is the one-thread vector, bit for bit.
 #[test]
-fn a_short_text_gets_the_same_vector_on_any_number_of_threads() {
+fn a_short_text_gets_the_same_vector_on_any_number_of_threads_or_the_calling_one() {
     let dir = tiny_dir();
     let with = |threads| {
         Embedder::load(
@@ -292,10 +292,16 @@ fn a_short_text_gets_the_same_vector_on_any_number_of_threads() {
         let many = with(threads);
         for _ in 0..20 {
             for text in TEXTS {
+                let alone = one.embed_one(text).unwrap();
                 assert_eq!(
-                    one.embed_one(text).unwrap(),
+                    alone,
                     many.embed_one(text).unwrap(),
                     "{text:?} on {threads} threads"
+                );
+                assert_eq!(
+                    alone,
+                    many.embed_one_on_this_thread(text).unwrap(),
+                    "{text:?} on the calling thread"
                 );
             }
         }
