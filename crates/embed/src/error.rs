@@ -31,9 +31,6 @@ pub enum EmbedError {
     /// The model's forward pass failed (internal).
     #[error("embedding model inference: {0}")]
     Candle(#[from] candle_core::Error),
-    /// A combined pass over several queries failed (internal).
-    #[error("embedding: {0}")]
-    Interrupted(String),
 }
 
 impl EmbedError {
@@ -44,10 +41,7 @@ impl EmbedError {
             EmbedError::MissingFile { .. }
             | EmbedError::InvalidModel { .. }
             | EmbedError::InvalidOptions(_) => true,
-            EmbedError::Io { .. }
-            | EmbedError::Tokenizer(_)
-            | EmbedError::Candle(_)
-            | EmbedError::Interrupted(_) => false,
+            EmbedError::Io { .. } | EmbedError::Tokenizer(_) | EmbedError::Candle(_) => false,
         }
     }
 }

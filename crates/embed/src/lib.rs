@@ -28,7 +28,6 @@
 //! # }
 //! ```
 
-mod combine;
 mod config;
 mod error;
 mod fused;
@@ -110,8 +109,6 @@ pub struct Embedder {
     pool: Option<rayon::ThreadPool>,
     /// Calls of [`Embedder::embed_one`] running now.
     queries_in_flight: std::sync::atomic::AtomicUsize,
-    /// Queries of [`Embedder::embed_one_on_this_thread`] waiting for a pass.
-    combiner: combine::Combiner,
 }
 
 enum Model {
@@ -250,7 +247,6 @@ impl Embedder {
             options,
             pool,
             queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
-            combiner: combine::Combiner::default(),
         };
         tracing::info!(
             model = %embedder.model_id,
@@ -322,14 +318,16 @@ impl Embedder {
         Ok(vectors.pop().expect("one vector per text"))
     }
 
-    /// [`Embedder::embed_one`] without helper threads, for a caller that
-    /// knows the cores are busy (a server answering other requests: helpers
-    /// would only wait for a core, spinning). Queries that arrive while
-    /// another is being embedded go through the model together, on the
-    /// calling thread of one of them (see `combine`).
+    /// [`Embedder::embed_one`] on the calling thread alone, for a caller
+    /// that knows the cores are busy (a server answering other requests:
+    /// helper threads would only wait for a core, spinning). Queries that
+    /// arrive together are not combined into one pass: on the HTTP benchmark
+    /// that was no faster (the blocked product over a few short queries
+    /// gains little over the skinny one, and the queries wait for each other).
     pub fn embed_one_on_this_thread(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.tokenize(text)?;
-        self.combiner.embed(ids, |batch| self.forward(batch, 1))
+        let mut vectors = self.forward(&[&ids], 1)?;
+        Ok(vectors.pop().expect("one vector per text"))
     }
 
     /// Embeds texts in batches of `batch_size` texts of similar token length;
