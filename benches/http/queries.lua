@@ -10,6 +10,15 @@ for line in io.lines(path) do
   end
 end
 local mode = os.getenv("MODE") or "hybrid"
+-- THINK_MS > 0: each connection waits that long between a response and its
+-- next request, so the offered load stays below what the server can take and
+-- latency is measured at that load rather than at saturation.
+local think = tonumber(os.getenv("THINK_MS") or "0")
+if think > 0 then
+  delay = function()
+    return think
+  end
+end
 local i = 0
 request = function()
   i = i % #queries + 1
