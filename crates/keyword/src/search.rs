@@ -360,6 +360,9 @@ struct QueryTerm {
     stem: usize,
 }
 
+/// A query word in a passage: (index in `SLOTS`, passage, stem).
+type Mark = (usize, usize, usize);
+
 /// Builds the snippets of a page of hits for one query.
 ///
 /// A snippet is a fragment of one passage: the title, the abstract, one
@@ -400,8 +403,8 @@ impl SnippetMaker {
         &self,
         searcher: &Searcher,
         hits: &[(DocAddress, &PatentRecord)],
-    ) -> Result<Vec<Vec<(usize, usize, usize)>>, KeywordError> {
-        let mut marks: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); hits.len()];
+    ) -> Result<Vec<Vec<Mark>>, KeywordError> {
+        let mut marks: Vec<Vec<Mark>> = vec![Vec::new(); hits.len()];
         let mut order: Vec<usize> = (0..hits.len()).collect();
         order.sort_by_key(|&i| (hits[i].0.segment_ord, hits[i].0.doc_id));
         let mut positions: Vec<u32> = Vec::new();
@@ -457,7 +460,7 @@ impl SnippetMaker {
     fn best(
         &self,
         record: &PatentRecord,
-        mut marks: Vec<(usize, usize, usize)>,
+        mut marks: Vec<Mark>,
     ) -> Option<Snippet> {
         marks.sort_unstable();
         marks.dedup();
