@@ -38,10 +38,14 @@ const PREFETCH_ROWS: usize = 32;
 /// accumulators, leaving registers for the two weight vectors and a broadcast.
 pub(crate) const GROUP: usize = 14;
 
-/// Products with at most this many rows take this path (more rows are
-/// processed as groups of at most [`GROUP`]; past a few groups `gemm`'s
-/// tiling wins).
-pub(crate) const MAX_ROWS: usize = 32;
+/// Products with at most this many rows take this path (processed as groups
+/// of at most [`GROUP`]), so that a whole query or pasted claim does. Was 32:
+/// the eval/nl queries of 33-37 tokens then took 16.6 ms on one thread and
+/// 12.4 ms on two, against 10.9 and 6.9 ms here; texts of 40-128 tokens took
+/// 1.2-1.9 times as long on two threads with `gemm` (its column split) and
+/// about as long on one (median of 15, alternating runs on a noisy VM).
+/// Batches of many texts have far more rows and keep `gemm`.
+pub(crate) const MAX_ROWS: usize = 128;
 
 /// Output columns per tile: two AVX-512 vectors.
 const TILE: usize = 32;
@@ -570,7 +574,7 @@ mod tests {
     #[test]
     fn matches_the_naive_product_for_every_row_count_width_and_thread_count() {
         let k = 37;
-        for rows in [1, 2, 7, 13, 14, 15, 16, 29, 32] {
+        for rows in [1, 2, 7, 13, 14, 15, 16, 29, 32, 57, 128] {
             for n in [1, 5, 31, 32, 33, 64, 100, 384, 1152] {
                 let x: Vec<f32> = (0..rows * k)
                     .map(|i| ((i * 7) % 13) as f32 * 0.25 - 1.5)
