@@ -457,11 +457,7 @@ impl SnippetMaker {
         Ok(marks)
     }
 
-    fn best(
-        &self,
-        record: &PatentRecord,
-        mut marks: Vec<Mark>,
-    ) -> Option<Snippet> {
+    fn best(&self, record: &PatentRecord, mut marks: Vec<Mark>) -> Option<Snippet> {
         marks.sort_unstable();
         marks.dedup();
         // (distinct stems, slot, passage), best first.
