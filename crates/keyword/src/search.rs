@@ -116,8 +116,7 @@ impl KeywordIndex {
                 .zip(&records)
                 .map(|((_, address), record)| (*address, record))
                 .collect();
-            self.snippet_maker(&searcher, &*query)?
-                .page(&searcher, &hits)?
+            self.snippets_at(&searcher, &*query, &hits)?
         } else {
             vec![None; top.len()]
         };
@@ -199,10 +198,9 @@ impl KeywordIndex {
         };
         let mut snippets = match &query {
             Some(query) => {
-                let maker = self.snippet_maker(&searcher, &**query)?;
                 let hits: Vec<(DocAddress, &PatentRecord)> =
                     found.iter().map(|(_, a, r)| (*a, r)).collect();
-                maker.page(&searcher, &hits)?
+                self.snippets_at(&searcher, &**query, &hits)?
             }
             None => vec![None; found.len()],
         }
@@ -286,6 +284,17 @@ impl KeywordIndex {
             }
         }
         Ok(out)
+    }
+
+    /// The snippet for `query` of each of a page of hits (addresses with
+    /// their records).
+    fn snippets_at(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        hits: &[(DocAddress, &PatentRecord)],
+    ) -> Result<Vec<Option<Snippet>>, KeywordError> {
+        self.snippet_maker(searcher, query)?.page(searcher, hits)
     }
 
     fn snippet_maker(
