@@ -25,6 +25,8 @@
 //!
 //! Run: `bash models/fetch.sh && cargo bench --bench embed`
 //! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads;
+//! `EMBED_BENCH_ONLY=nl` only the `../shared/eval/nl/` queries embedded one at
+//! a time on the calling thread, as the server does beside other searches;
 //! `EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
 //! on one core).
 
@@ -175,6 +177,69 @@ fn query_latency(embedder: &Embedder, n: usize) -> (Duration, Duration) {
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
+/// The natural-language eval queries (22 words, about 28 tokens, each), each
+/// embedded alone on this thread: the query embedding of a hybrid search that
+/// runs beside others in the server.
+fn nl_query_latency(embedder: &Embedder) {
+    let path = shared().join("eval/nl/queries-nl.tsv");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let queries: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once('\t').map(|(_, q)| q))
+        .collect();
+    let lens: Vec<usize> = queries
+        .iter()
+        .map(|q| embedder.tokenize(q).unwrap().len())
+        .collect();
+    let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
+    let one_thread = |passes: usize| {
+        let mut times = Vec::new();
+        let mut best_pass = f64::INFINITY;
+        for pass in 0..=passes {
+            let start = Instant::now();
+            for q in &queries {
+                let t = Instant::now();
+                std::hint::black_box(embedder.embed_one_on_this_thread(q).unwrap());
+                if pass > 0 {
+                    times.push(t.elapsed());
+                }
+            }
+            if pass > 0 {
+                best_pass = best_pass.min(start.elapsed().as_secs_f64());
+            }
+        }
+        (times, best_pass)
+    };
+    let passes = 20;
+    let report = |label: &str, mut times: Vec<Duration>, best_pass: f64| {
+        times.sort();
+        println!(
+            "eval/nl queries, {label} ({} queries, {:.1} tokens on average, {passes} passes): p50 {:.2} ms, p99 {:.2} ms, best pass {:.2} ms per query = {:.1} GFLOP/s per thread",
+            queries.len(),
+            lens.iter().sum::<usize>() as f64 / lens.len() as f64,
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            1e3 * best_pass / queries.len() as f64,
+            flops / best_pass / 1e9
+        );
+    };
+    let (times, best) = one_thread(passes);
+    report("one thread alone", times, best);
+    // Two threads at once, each embedding on its own thread: the server under
+    // load, where both cores run searches.
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| one_thread(passes));
+        let mine = one_thread(passes);
+        (mine, other.join().unwrap())
+    });
+    report(
+        "two threads at once, each",
+        a.0.into_iter().chain(b.0).collect(),
+        a.1.max(b.1),
+    );
+}
+
 /// Min cosine with the reference vectors, texts embedded in batches.
 fn min_cosine(embedder: &Embedder, refs: &[serde_json::Value]) -> f64 {
     let texts: Vec<&str> = refs.iter().map(|r| r["text"].as_str().unwrap()).collect();
@@ -309,6 +374,10 @@ fn main() {
         embedder.model_id()
     );
     let query_tokens = embedder.tokenize(QUERY).unwrap().len();
+    if std::env::var("EMBED_BENCH_ONLY").as_deref() == Ok("nl") {
+        nl_query_latency(&embedder);
+        return;
+    }
     if std::env::var("EMBED_BENCH_ONLY").as_deref() == Ok("query") {
         for threads in [1, 2] {
             let e = load(EmbedOptions {

@@ -164,24 +164,36 @@ impl Interleaved {
         assert_eq!(x.len(), rows * k, "input is not rows x k");
         self.rows = rows;
         self.k = k;
-        self.values.clear();
+        // Every value is overwritten below: no need to clear.
         self.values.resize(rows * k, 0.0);
         for_each_group(rows, |first, count| {
             let group = &mut self.values[first * k..(first + count) * k];
-            let mut sources: [&[f32]; GROUP] = [&[]; GROUP];
-            for (source, row) in sources
-                .iter_mut()
-                .zip(x[first * k..].chunks_exact(k).take(count))
-            {
-                *source = row;
+            let x = &x[first * k..(first + count) * k];
+            macro_rules! by_count {
+                ($($g:literal)*) => {
+                    match count {
+                        $($g => interleave::<$g>(group, x, k),)*
+                        _ => unreachable!("at most GROUP rows per group"),
+                    }
+                };
             }
-            let sources = &sources[..count];
-            for (p, values) in group.chunks_exact_mut(count).enumerate() {
-                for (v, source) in values.iter_mut().zip(sources) {
-                    *v = source[p];
-                }
-            }
+            by_count!(1 2 3 4 5 6 7 8 9 10 11 12 13 14);
         });
+    }
+}
+
+/// `out[p * G + t] = x[t * k + p]`: `G` rows of `k` values interleaved.
+/// The row count is a constant so that the inner loop unrolls without bounds
+/// checks (with a run-time count this transposition took 2-3% of a query's
+/// embedding, 60 us for 28 rows of 1,536).
+#[inline(always)]
+fn interleave<const G: usize>(out: &mut [f32], x: &[f32], k: usize) {
+    let rows: [&[f32]; G] = std::array::from_fn(|t| &x[t * k..(t + 1) * k]);
+    for (p, out) in out.chunks_exact_mut(G).take(k).enumerate() {
+        let out: &mut [f32; G] = out.try_into().expect("G values per input");
+        for t in 0..G {
+            out[t] = rows[t][p];
+        }
     }
 }
 
