@@ -142,7 +142,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         return Err(e).context("cannot write the index");
     }
     if let Some(w) = writer {
-        let engine = w.finish().context("cannot commit the index")?;
+        let engine = w.finish_bulk().context("cannot commit the index")?;
         if let (Some(dir), false) = (&args.index, args.json) {
             match engine.num_vectors() {
                 Some((_, vectors)) => eprintln!(

@@ -293,9 +293,24 @@ impl Indexer {
 
     /// [`Indexer::finish`] with search options (the model and vector
     /// options of `options` are not used: the indexer's are kept).
-    pub fn finish_with(mut self, options: EngineOptions) -> Result<Engine, EngineError> {
+    pub fn finish_with(self, options: EngineOptions) -> Result<Engine, EngineError> {
+        self.finish_inner(options, false)
+    }
+
+    /// [`Indexer::finish`] after a bulk load: the keyword index is also
+    /// merged into one segment (see `KeywordWriter::finish_merged`), which
+    /// rewrites it, so not for small updates.
+    pub fn finish_bulk(self) -> Result<Engine, EngineError> {
+        self.finish_inner(EngineOptions::default(), true)
+    }
+
+    fn finish_inner(mut self, options: EngineOptions, merge: bool) -> Result<Engine, EngineError> {
         self.commit()?;
-        self.writer.finish()?;
+        if merge {
+            self.writer.finish_merged()?;
+        } else {
+            self.writer.finish()?;
+        }
         let keyword = self.keyword.with_config(options.keyword);
         keyword.reload()?;
         Ok(Engine::from_parts(

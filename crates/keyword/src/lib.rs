@@ -179,6 +179,11 @@ impl KeywordIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// Segments a search goes through (see `KeywordWriter::finish_merged`).
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// A writer. One at a time per index directory, across processes.
     pub fn writer(&self, memory_budget_bytes: usize) -> Result<KeywordWriter, KeywordError> {
         KeywordWriter::new(&self.index, self.fields.clone(), memory_budget_bytes)

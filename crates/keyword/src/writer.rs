@@ -86,4 +86,20 @@ impl KeywordWriter {
         self.writer.wait_merging_threads()?;
         Ok(())
     }
+
+    /// [`KeywordWriter::finish`], then merges every segment into one: the end
+    /// of a bulk load. A search pays per segment for each query term (a
+    /// dictionary lookup, a postings block, a scorer), which for the long
+    /// natural-language queries of hybrid search is much of its keyword cost;
+    /// the merge policy alone leaves a few segments of a bulk load unmerged.
+    /// It rewrites the whole index, so it is not for small updates.
+    pub fn finish_merged(mut self) -> Result<(), KeywordError> {
+        self.commit()?;
+        let segments = self.writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
 }

@@ -54,6 +54,46 @@ fn number(text: &str) -> PublicationNumber {
 }
 
 #[test]
+fn a_bulk_load_ends_in_one_segment_that_answers_as_the_many_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = small_records();
+    let index = KeywordIndex::open_or_create(dir.path()).unwrap();
+    let mut writer = index.writer(50_000_000).unwrap();
+    // One segment per commit; a deletion that the merge must keep.
+    for record in &records {
+        writer.upsert(record).unwrap();
+        writer.commit().unwrap();
+    }
+    writer.delete(&number("US8927118B2"));
+    writer.finish().unwrap();
+    index.reload().unwrap();
+    assert!(
+        index.num_segments() > 1,
+        "{} segments",
+        index.num_segments()
+    );
+    let queries = ["battery OR light OR device", "method", "pn:US8927118"];
+    let before: Vec<_> = queries.iter().map(|q| hits(&index, q)).collect();
+    assert!(before[0].len() > 1 && before[2].is_empty(), "{before:?}");
+
+    index.writer(50_000_000).unwrap().finish_merged().unwrap();
+    index.reload().unwrap();
+    assert_eq!(index.num_segments(), 1);
+    assert_eq!(index.num_docs(), 3);
+    let after: Vec<_> = queries.iter().map(|q| hits(&index, q)).collect();
+    assert_eq!(after, before);
+    for record in records
+        .iter()
+        .filter(|r| r.publication_number.to_string() != "US8927118B2")
+    {
+        assert_eq!(
+            index.get(&record.publication_number).unwrap().as_ref(),
+            Some(record)
+        );
+    }
+}
+
+#[test]
 fn upserting_the_same_record_again_leaves_one_copy() {
     let dir = tempfile::tempdir().unwrap();
     let records = small_records();
