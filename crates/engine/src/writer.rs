@@ -297,16 +297,19 @@ impl Indexer {
         self.finish_inner(options, false)
     }
 
-    /// [`Indexer::finish`] after a bulk load: the keyword index is also
-    /// merged into one segment (see `KeywordWriter::finish_merged`), which
-    /// rewrites it, so not for small updates.
+    /// [`Indexer::finish`] after a load of many documents: when this indexer
+    /// wrote at least a quarter of the index's documents, the keyword index
+    /// is also merged into one segment (see `KeywordWriter::finish_merged`).
+    /// The merge rewrites the whole index: worth it after a bulk load, not
+    /// after a few additions to a large index, which tantivy's merge policy
+    /// looks after.
     pub fn finish_bulk(self) -> Result<Engine, EngineError> {
         self.finish_inner(EngineOptions::default(), true)
     }
 
-    fn finish_inner(mut self, options: EngineOptions, merge: bool) -> Result<Engine, EngineError> {
+    fn finish_inner(mut self, options: EngineOptions, bulk: bool) -> Result<Engine, EngineError> {
         self.commit()?;
-        if merge {
+        if bulk && self.progress.documents.saturating_mul(4) >= self.keyword.num_docs() {
             self.writer.finish_merged()?;
         } else {
             self.writer.finish()?;

@@ -282,3 +282,40 @@ fn semantic_search_needs_vectors_and_a_model() {
         .unwrap_err();
     assert!(matches!(err, EngineError::InvalidRequest(_)), "{err}");
 }
+
+#[test]
+fn a_bulk_load_merges_the_keyword_index_but_a_few_additions_do_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("index");
+    let records = corpus_records(12);
+    // Eight documents in four commits: four segments, merged into one at the end.
+    let mut indexer = Indexer::open_or_create(&root, IndexerOptions::default()).unwrap();
+    for pair in records[..8].chunks(2) {
+        for r in pair {
+            indexer.upsert(r.clone()).unwrap();
+        }
+        indexer.commit().unwrap();
+    }
+    let engine = indexer.finish_bulk().unwrap();
+    assert_eq!(engine.keyword().num_segments(), 1);
+    assert_eq!(engine.num_docs(), 8);
+    drop(engine);
+    // One more document (an eighth of the index after it): not merged.
+    let mut indexer = Indexer::open(&root, IndexerOptions::default()).unwrap();
+    indexer.upsert(records[8].clone()).unwrap();
+    let engine = indexer.finish_bulk().unwrap();
+    assert_eq!(engine.keyword().num_segments(), 2);
+    drop(engine);
+    // Three more (a quarter of the twelve): merged.
+    let mut indexer = Indexer::open(&root, IndexerOptions::default()).unwrap();
+    for r in &records[9..] {
+        indexer.upsert(r.clone()).unwrap();
+    }
+    let engine = indexer.finish_bulk().unwrap();
+    assert_eq!(engine.keyword().num_segments(), 1);
+    assert_eq!(engine.num_docs(), 12);
+    let keyword = engine
+        .search(&SearchRequest::new("encrypted", SearchMode::Keyword))
+        .unwrap();
+    assert_eq!(numbers(&keyword)[0], "US8799651");
+}
