@@ -5,6 +5,7 @@
 //! next writer), and upserting the same records again completes it.
 
 use patsearch_record::{PatentRecord, PublicationNumber};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
@@ -95,11 +96,19 @@ impl KeywordWriter {
     /// It rewrites the whole index, so it is not for small updates.
     pub fn finish_merged(mut self) -> Result<(), KeywordError> {
         self.commit()?;
-        let segments = self.writer.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait()?;
-        }
+        let index = self.writer.index().clone();
+        // The merge policy may be merging some of the segments in the
+        // background (a merge of segments it took away fails): let it finish,
+        // then merge with a writer that starts no merges of its own.
         self.writer.wait_merging_threads()?;
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            let mut writer: IndexWriter<TantivyDocument> =
+                index.writer_with_num_threads(1, 15_000_000)?;
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            writer.merge(&segments).wait()?;
+            writer.wait_merging_threads()?;
+        }
         Ok(())
     }
 }
