@@ -94,13 +94,12 @@ impl KeywordWriter {
     /// natural-language queries of hybrid search is much of its keyword cost;
     /// the merge policy alone leaves a few segments of a bulk load unmerged.
     /// It rewrites the whole index, so it is not for small updates.
-    pub fn finish_merged(mut self) -> Result<(), KeywordError> {
-        self.commit()?;
+    pub fn finish_merged(self) -> Result<(), KeywordError> {
         let index = self.writer.index().clone();
         // The merge policy may be merging some of the segments in the
         // background (a merge of segments it took away fails): let it finish,
         // then merge with a writer that starts no merges of its own.
-        self.writer.wait_merging_threads()?;
+        self.finish()?;
         let segments = index.searchable_segment_ids()?;
         if segments.len() > 1 {
             let mut writer: IndexWriter<TantivyDocument> =
