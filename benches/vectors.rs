@@ -30,6 +30,11 @@
 //! Run: `cargo bench --bench vectors` (minutes: the 1M build dominates).
 //! `VECTORS_BENCH_LARGE=200000` changes the size of set (b) (0 skips it);
 //! `VECTORS_BENCH_M` and `VECTORS_BENCH_EFC` change the graph parameters.
+//! `VECTORS_BENCH_KEEP=1` keeps set (b)'s index under `target/bench-data/`
+//! and reuses it in later runs with the same size and parameters (the
+//! vectors are the same, their seeds fixed), to measure search changes
+//! without the 20-minute build; `VECTORS_BENCH_FILTERED=0` skips the
+//! filtered searches.
 
 mod common;
 
@@ -42,7 +47,7 @@ use patsearch_vectors::{Passage, VectorConfig, VectorHit, VectorIndex};
 
 const DIM: usize = 384;
 const MODEL: &str = "bench-vectors";
-const EF_VALUES: [usize; 4] = [32, 64, 128, 256];
+const EF_VALUES: [usize; 8] = [32, 64, 96, 128, 192, 256, 320, 384];
 const QUERIES: usize = 200;
 const QUERY_SIGMA: f32 = 1.5;
 
@@ -344,28 +349,32 @@ fn run_set(
     n: usize,
     mut vector: impl FnMut(usize, &mut Vec<f32>),
     query_sets: &[QuerySet],
+    keep: Option<PathBuf>,
 ) -> Vec<(usize, f64, f64, f64)> {
     let tmp = tempfile::tempdir_in(bench_data()).expect("temp dir");
-    let root = tmp.path().join("index");
-    let started = Instant::now();
-    let mut index = VectorIndex::open_or_create(&root, MODEL, DIM, config()).expect("create index");
-    let mut buf = Vec::with_capacity(DIM);
-    for i in 0..n {
-        vector(i, &mut buf);
-        index
-            .upsert(
-                &number(i),
-                fields(i),
-                &[(Passage::title_abstract(), &buf[..])],
-            )
-            .expect("upsert");
+    let reuse = keep.as_ref().is_some_and(|dir| dir.exists());
+    let root = keep.unwrap_or_else(|| tmp.path().join("index"));
+    let mut built = None;
+    if !reuse {
+        let started = Instant::now();
+        let mut index =
+            VectorIndex::open_or_create(&root, MODEL, DIM, config()).expect("create index");
+        let mut buf = Vec::with_capacity(DIM);
+        for i in 0..n {
+            vector(i, &mut buf);
+            index
+                .upsert(
+                    &number(i),
+                    fields(i),
+                    &[(Passage::title_abstract(), &buf[..])],
+                )
+                .expect("upsert");
+        }
+        let build = started.elapsed();
+        let started = Instant::now();
+        index.commit().expect("commit");
+        built = Some((build, started.elapsed(), peak_rss_mib()));
     }
-    let build = started.elapsed();
-    let started = Instant::now();
-    index.commit().expect("commit");
-    let commit = started.elapsed();
-    let rss = peak_rss_mib();
-    drop(index);
     let started = Instant::now();
     let mut index = VectorIndex::open(&root, MODEL, DIM, config()).expect("reopen");
     let reload = started.elapsed();
@@ -381,13 +390,19 @@ fn run_set(
         "\n{name}: {n} vectors of {DIM} dimensions, M {} ef_construction {}",
         cfg.max_nb_connection, cfg.ef_construction
     );
-    println!(
-        "  build (upserts + graph insertion): {:.1} s ({:.0} vectors/s); commit to disk {:.1} s; peak RSS {:.0} MiB",
-        build.as_secs_f64(),
-        n as f64 / build.as_secs_f64(),
-        commit.as_secs_f64(),
-        rss
-    );
+    match built {
+        Some((build, commit, rss)) => println!(
+            "  build (upserts + graph insertion): {:.1} s ({:.0} vectors/s); commit to disk {:.1} s; peak RSS {:.0} MiB",
+            build.as_secs_f64(),
+            n as f64 / build.as_secs_f64(),
+            commit.as_secs_f64(),
+            rss
+        ),
+        None => println!(
+            "  build: reused the index kept at {} (VECTORS_BENCH_KEEP)",
+            root.display()
+        ),
+    }
     println!(
         "  reload from the hnsw_rs dump: {:.2} s (a rebuild from the stored vectors is the build time above)",
         reload.as_secs_f64()
@@ -425,7 +440,7 @@ fn run_set(
     });
     println!("  exact search: p50 {:.3} ms", ms(percentile(&times, 0.5)));
 
-    {
+    if std::env::var("VECTORS_BENCH_FILTERED").as_deref() != Ok("0") {
         index.set_ef_search(VectorConfig::default().ef_search);
         println!(
             "  filtered search (k 10, ef_search {}), p50 ms / recall@10 per strategy:",
@@ -545,6 +560,7 @@ fn main() {
             buf.extend_from_slice(&base[i * DIM..(i + 1) * DIM]);
         },
         &query_sets,
+        None,
     );
 
     if large > 0 {
@@ -561,6 +577,13 @@ fn main() {
                 )
             },
             &query_sets,
+            std::env::var_os("VECTORS_BENCH_KEEP").map(|_| {
+                let cfg = config();
+                bench_data().join(format!(
+                    "kept-structured-{large}-m{}-efc{}",
+                    cfg.max_nb_connection, cfg.ef_construction
+                ))
+            }),
         );
         let goal = rows.iter().find(|row| row.1 >= 0.98);
         println!(

@@ -22,6 +22,7 @@
 
 mod filter;
 mod graph;
+mod hint;
 mod persist;
 mod search;
 mod store;

@@ -227,6 +227,8 @@ fn read_vectors(path: &Path, dim: usize, count: usize) -> Result<Vec<f32>, Vecto
     }
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut data = Vec::with_capacity(count * dim);
+    // Searches rescore their candidates here, at random rows.
+    crate::hint::advise_huge_pages(&data);
     let mut buf = vec![0u8; 1 << 20];
     let mut remaining = expected as usize;
     while remaining > 0 {

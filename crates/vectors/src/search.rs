@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::filter::Scope;
 use crate::graph::Graph;
+use crate::hint;
 use crate::store::{dot, Passage, Store};
 use crate::VectorConfig;
 
@@ -217,6 +218,18 @@ pub(crate) fn search(
     for _ in 0..3 {
         let ef = config.ef_search.max(fetch);
         let ids = graph.search(query, ef, accept);
+        // Rescoring reads each candidate's document, its list of vectors
+        // and the vector, at random places: request them all first (the
+        // documents a pass ahead of the lists they point to) so that their
+        // cache misses overlap. Measured on 1,000,000 vectors: rescoring
+        // had been a third of a search, waiting on these loads.
+        for &id in &ids {
+            hint::prefetch(std::slice::from_ref(store.doc(store.owner(id))));
+        }
+        for &id in &ids {
+            hint::prefetch(&store.doc(store.owner(id)).vectors);
+            hint::prefetch(store.vector(id));
+        }
         let mut top = TopDocs::new(store, k);
         seen.clear();
         for &id in &ids {

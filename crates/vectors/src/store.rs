@@ -74,12 +74,38 @@ pub struct StoredVector<'a> {
     pub vector: &'a [f32],
 }
 
+/// The widest SIMD level of this CPU, detected once: the per-pair kernels
+/// (this dot product, the graph's code distance) are called millions of
+/// times by scans and graph builds.
+pub(crate) fn simd() -> pulp::Arch {
+    static ARCH: std::sync::LazyLock<pulp::Arch> = std::sync::LazyLock::new(pulp::Arch::new);
+    *ARCH
+}
+
 /// Cosine similarity of unit vectors. Sixteen independent partial sums let
 /// the compiler vectorise the loop (a single running sum cannot be
-/// reordered); every score in this crate, graph or exact, comes from here, so
-/// both paths give bit-identical scores for the same pair.
+/// reordered), one AVX-512 register or several narrower ones: the sums and
+/// their order are the same at every width, so the result is too. Every
+/// score in this crate, graph or exact, comes from here, so both paths give
+/// bit-identical scores for the same pair.
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    simd().dispatch(Dot(a, b))
+}
+
+struct Dot<'a>(&'a [f32], &'a [f32]);
+
+impl pulp::WithSimd for Dot<'_> {
+    type Output = f32;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f32 {
+        dot_lanes(self.0, self.1)
+    }
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);

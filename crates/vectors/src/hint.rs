@@ -1,0 +1,77 @@
+//! Memory hints for searches over large vector sets: prefetching the rows a
+//! graph walk is about to read, and asking the kernel for huge pages under
+//! the big arrays.
+//!
+//! A walk over a million vectors reads a few thousand rows at random places
+//! in hundreds of megabytes: each read misses the caches and, with 4 KiB
+//! pages, the TLB. Prefetching all of a node's unvisited neighbours before
+//! scoring the first overlaps those misses instead of paying them one after
+//! another, and 2 MiB pages take the page walks away (measured with
+//! `benches/vectors.rs`; see benches/README.md).
+//!
+//! The crate's only unsafe code: the prefetch instruction and `madvise`,
+//! neither of which can change what safe code observes.
+#![allow(unsafe_code)]
+
+/// Starts loading the cache lines of `rows` into the cache; a hint with no
+/// effect on results.
+#[inline(always)]
+pub(crate) fn prefetch<T>(rows: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let start = rows.as_ptr().cast::<i8>();
+        let bytes = std::mem::size_of_val(rows);
+        let mut offset = 0;
+        while offset < bytes {
+            // SAFETY: a prefetch never faults and changes no memory, whatever
+            // the address (this one is inside `rows`); SSE, which provides
+            // it, is part of every x86_64 CPU.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+            offset += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = rows;
+}
+
+/// Asks the kernel to back the whole 2 MiB pages of `vec`'s allocation
+/// (its capacity, written or not) with huge pages. Call it right after
+/// reserving and before filling: pages touched before the advice stay small
+/// until the kernel's background collapsing gets to them. Without effect
+/// where transparent huge pages are off or unavailable.
+pub(crate) fn advise_huge_pages<T>(vec: &Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = vec.as_ptr() as usize;
+        let end = start + vec.capacity() * std::mem::size_of::<T>();
+        let (from, to) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if to > from {
+            // SAFETY: [from, to) lies inside `vec`'s allocation, which this
+            // process mapped; MADV_HUGEPAGE changes how the kernel backs the
+            // range, never its contents or validity. Failure (transparent
+            // huge pages disabled) leaves everything as it was.
+            unsafe {
+                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = vec;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_leave_the_data_as_it_was() {
+        let mut v: Vec<u8> = Vec::with_capacity(8 << 20);
+        advise_huge_pages(&v);
+        v.extend((0..8 << 20).map(|i| (i % 251) as u8));
+        prefetch(&v[1000..3000]);
+        prefetch::<u8>(&[]);
+        assert!(v.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+    }
+}
