@@ -351,9 +351,14 @@ fn run_set(
     query_sets: &[QuerySet],
     keep: Option<PathBuf>,
 ) -> Vec<(usize, f64, f64, f64)> {
-    let tmp = tempfile::tempdir_in(bench_data()).expect("temp dir");
     let reuse = keep.as_ref().is_some_and(|dir| dir.exists());
-    let root = keep.unwrap_or_else(|| tmp.path().join("index"));
+    // Removed on return unless kept.
+    let mut tmp = None;
+    let root = keep.unwrap_or_else(|| {
+        tmp.insert(tempfile::tempdir_in(bench_data()).expect("temp dir"))
+            .path()
+            .join("index")
+    });
     let mut built = None;
     if !reuse {
         let started = Instant::now();

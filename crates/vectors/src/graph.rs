@@ -98,7 +98,11 @@ impl Distance<i8> for CodeDistance {
     }
 }
 
-/// [`code_dot`] compiled for the CPU's widest SIMD level.
+/// [`code_dot`] compiled for the CPU's widest SIMD level. A struct of its
+/// own, like the store's `Dot`, rather than one generic wrapper taking the
+/// kernel as a function: that wrapper's call went through a `Fn::call` shim
+/// the compiler did not inline, which compiled the kernel as SSE2 (checked
+/// in the assembly).
 struct CodeDot<'a>(&'a [i8], &'a [i8]);
 
 impl pulp::WithSimd for CodeDot<'_> {

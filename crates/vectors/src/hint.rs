@@ -6,8 +6,8 @@
 //! in hundreds of megabytes: each read misses the caches and, with 4 KiB
 //! pages, the TLB. Prefetching all of a node's unvisited neighbours before
 //! scoring the first overlaps those misses instead of paying them one after
-//! another, and 2 MiB pages take the page walks away (measured with
-//! `benches/vectors.rs`; see benches/README.md).
+//! another (measured with `benches/vectors.rs`; see benches/README.md), and
+//! 2 MiB pages spare the page walks (not measured on their own).
 //!
 //! The crate's only unsafe code: the prefetch instruction and `madvise`,
 //! neither of which can change what safe code observes.
