@@ -26,7 +26,8 @@
 //! Run: `bash models/fetch.sh && cargo bench --bench embed`
 //! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads;
 //! `EMBED_BENCH_ONLY=nl` only the `../shared/eval/nl/` queries embedded one at
-//! a time on the calling thread, as the server does beside other searches;
+//! a time on the calling thread, as the server does, then split between both
+//! threads (`embed_one`), then on two threads at once;
 //! `EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
 //! on one core).
 
@@ -193,14 +194,21 @@ fn nl_query_latency(embedder: &Embedder) {
         .map(|q| embedder.tokenize(q).unwrap().len())
         .collect();
     let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
-    let one_thread = |passes: usize| {
+    // `shared`: each query split between the embedder's threads
+    // (`embed_one`, a search alone on the server); otherwise on the calling
+    // thread only.
+    let run = |passes: usize, shared: bool| {
         let mut times = Vec::new();
         let mut best_pass = f64::INFINITY;
         for pass in 0..=passes {
             let start = Instant::now();
             for q in &queries {
                 let t = Instant::now();
-                std::hint::black_box(embedder.embed_one_on_this_thread(q).unwrap());
+                std::hint::black_box(if shared {
+                    embedder.embed_one(q).unwrap()
+                } else {
+                    embedder.embed_one_on_this_thread(q).unwrap()
+                });
                 if pass > 0 {
                     times.push(t.elapsed());
                 }
@@ -215,7 +223,7 @@ fn nl_query_latency(embedder: &Embedder) {
     let report = |label: &str, mut times: Vec<Duration>, best_pass: f64| {
         times.sort();
         println!(
-            "eval/nl queries, {label} ({} queries, {:.1} tokens on average, {passes} passes): p50 {:.2} ms, p99 {:.2} ms, best pass {:.2} ms per query = {:.1} GFLOP/s per thread",
+            "eval/nl queries, {label} ({} queries, {:.1} tokens on average, {passes} passes): p50 {:.2} ms, p99 {:.2} ms, best pass {:.2} ms per query = {:.1} GFLOP/s per query",
             queries.len(),
             lens.iter().sum::<usize>() as f64 / lens.len() as f64,
             ms(percentile(&times, 0.5)),
@@ -224,13 +232,15 @@ fn nl_query_latency(embedder: &Embedder) {
             flops / best_pass / 1e9
         );
     };
-    let (times, best) = one_thread(passes);
+    let (times, best) = run(passes, false);
     report("one thread alone", times, best);
+    let (times, best) = run(passes, true);
+    report("embed_one, both threads on each", times, best);
     // Two threads at once, each embedding on its own thread: the server under
     // load, where both cores run searches.
     let (a, b) = std::thread::scope(|s| {
-        let other = s.spawn(|| one_thread(passes));
-        let mine = one_thread(passes);
+        let other = s.spawn(|| run(passes, false));
+        let mine = run(passes, false);
         (mine, other.join().unwrap())
     });
     report(

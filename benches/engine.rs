@@ -6,8 +6,9 @@
 //! `../shared/eval/nl/`.
 //!
 //! Measures, for keyword, semantic and hybrid mode (default fusion), one
-//! query at a time on one thread of requests (the embedder uses both cores
-//! for a query): p50 and p99 latency of `Engine::search` for the first page
+//! query at a time on one thread of requests (the query embedded on that
+//! thread, as the server does; hybrid mode finds its keyword candidates on a
+//! second thread meanwhile): p50 and p99 latency of `Engine::search` for the first page
 //! of 10 hits, with snippets (as the web page asks) and without (as the API's
 //! `"highlight": false`), each query run 10 times after a warm-up pass. The
 //! semantic and hybrid figures include embedding the query.

@@ -12,15 +12,20 @@
 #
 # Usage: bash benches/http-load.sh [INDEX_DIR] (default: index, built by the
 # README's first command). MODE=keyword|semantic|hybrid, DURATION=30s,
-# CONNECTIONS=8 and THREADS=2 change the run.
+# CONNECTIONS=8, THREADS=2 and BIN (the binary) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 index=${1:-index}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 [ -d "$index" ] || { echo "no index at $index: build it with the README's first command" >&2; exit 1; }
-cargo build --release --quiet
+# BIN: another build's binary to measure (an A/B against a copy of an older
+# build); by default this checkout's, built here.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=target/release/patsearch
+fi
 port=${PORT:-18080}
-target/release/patsearch serve --index "$index" --addr "127.0.0.1:$port" > /tmp/patsearch-http-load.log 2>&1 &
+"$BIN" serve --index "$index" --addr "127.0.0.1:$port" > /tmp/patsearch-http-load.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -29,10 +34,10 @@ for _ in $(seq 1 100); do
 done
 export QUERIES=${QUERIES:-../shared/eval/nl/queries-nl.tsv} MODE=${MODE:-hybrid}
 # Warm-up, then the measured run.
-wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" >/dev/null
+THINK_MS=0 wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); mode $MODE; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "saturation:"
-wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d "${DURATION:-30s}" --latency -s benches/http/queries.lua "http://127.0.0.1:$port" | grep -E "^requests|Non-2xx|Socket errors"
+THINK_MS=0 wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d "${DURATION:-30s}" --latency -s benches/http/queries.lua "http://127.0.0.1:$port" | grep -E "^requests|Non-2xx|Socket errors"
 echo "paced (each connection waits ${THINK_MS:-150} ms between requests):"
 THINK_MS=${THINK_MS:-150} wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d "${DURATION:-30s}" --latency -s benches/http/queries.lua "http://127.0.0.1:$port" | grep -E "^requests|Non-2xx|Socket errors"
 grep -E "VmRSS|VmHWM" "/proc/$server/status"
