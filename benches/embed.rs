@@ -195,8 +195,8 @@ fn nl_query_latency(embedder: &Embedder) {
         .collect();
     let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
     // `shared`: each query split between the embedder's threads
-    // (`embed_one`, a search alone on the server); otherwise on the calling
-    // thread only.
+    // (`embed_one`); otherwise on the calling thread only, as the engine
+    // embeds a search's query.
     let run = |passes: usize, shared: bool| {
         let mut times = Vec::new();
         let mut best_pass = f64::INFINITY;
