@@ -81,6 +81,34 @@ def build_graph(weights):
 
     ms = "com.microsoft"
 
+    def dense_skip_layer_norm(input_, residual, prefix_, output, tag):
+        """`prefix_.dense` (MatMul; its bias folded into the next node), then
+        SkipLayerNormalization: + bias + residual, LayerNorm `prefix_.LayerNorm`."""
+        nodes.append(
+            helper.make_node(
+                "MatMul",
+                [input_, init(f"{tag}_w", w(prefix_ + ".dense.weight").T)],
+                [f"{tag}_mm"],
+                name=f"MatMul_{tag}",
+            )
+        )
+        nodes.append(
+            helper.make_node(
+                "SkipLayerNormalization",
+                inputs=[
+                    f"{tag}_mm",
+                    residual,
+                    init(f"{tag}_ln_g", w(prefix_ + ".LayerNorm.weight")),
+                    init(f"{tag}_ln_b", w(prefix_ + ".LayerNorm.bias")),
+                    init(f"{tag}_bias", w(prefix_ + ".dense.bias")),
+                ],
+                outputs=[output],
+                domain=ms,
+                epsilon=EPS,
+                name=f"SkipLayerNorm_{tag}",
+            )
+        )
+
     # Embeddings + LayerNorm; mask_index (1D: each row's number of real tokens) for Attention.
     nodes.append(
         helper.make_node(
@@ -121,30 +149,7 @@ def build_graph(weights):
             )
         )
         # Attention output projection, + bias + residual + LayerNorm.
-        nodes.append(
-            helper.make_node(
-                "MatMul",
-                [f"l{i}_attn", init(f"l{i}_ao_w", w(p + "attention.output.dense.weight").T)],
-                [f"l{i}_ao_mm"],
-                name=f"MatMul_attn_out_{i}",
-            )
-        )
-        nodes.append(
-            helper.make_node(
-                "SkipLayerNormalization",
-                inputs=[
-                    f"l{i}_ao_mm",
-                    x,
-                    init(f"l{i}_ao_ln_g", w(p + "attention.output.LayerNorm.weight")),
-                    init(f"l{i}_ao_ln_b", w(p + "attention.output.LayerNorm.bias")),
-                    init(f"l{i}_ao_bias", w(p + "attention.output.dense.bias")),
-                ],
-                outputs=[f"l{i}_ln1"],
-                domain=ms,
-                epsilon=EPS,
-                name=f"SkipLayerNorm_attn_{i}",
-            )
-        )
+        dense_skip_layer_norm(f"l{i}_attn", x, p + "attention.output", f"l{i}_ln1", f"attn_{i}")
         # Intermediate: MatMul + BiasGelu (exact erf GELU).
         nodes.append(
             helper.make_node(
@@ -164,31 +169,8 @@ def build_graph(weights):
             )
         )
         # Output projection, + bias + residual + LayerNorm.
-        nodes.append(
-            helper.make_node(
-                "MatMul",
-                [f"l{i}_gelu", init(f"l{i}_out_w", w(p + "output.dense.weight").T)],
-                [f"l{i}_out_mm"],
-                name=f"MatMul_out_{i}",
-            )
-        )
         out = "last_hidden_state" if i == LAYERS - 1 else f"l{i}_ln2"
-        nodes.append(
-            helper.make_node(
-                "SkipLayerNormalization",
-                inputs=[
-                    f"l{i}_out_mm",
-                    f"l{i}_ln1",
-                    init(f"l{i}_out_ln_g", w(p + "output.LayerNorm.weight")),
-                    init(f"l{i}_out_ln_b", w(p + "output.LayerNorm.bias")),
-                    init(f"l{i}_out_bias", w(p + "output.dense.bias")),
-                ],
-                outputs=[out],
-                domain=ms,
-                epsilon=EPS,
-                name=f"SkipLayerNorm_out_{i}",
-            )
-        )
+        dense_skip_layer_norm(f"l{i}_gelu", f"l{i}_ln1", p + "output", out, f"out_{i}")
         x = out
 
     ids = lambda n: helper.make_tensor_value_info(n, TensorProto.INT32, ["batch", "seq"])
