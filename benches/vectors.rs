@@ -582,13 +582,15 @@ fn main() {
                 )
             },
             &query_sets,
-            std::env::var_os("VECTORS_BENCH_KEEP").map(|_| {
-                let cfg = config();
-                bench_data().join(format!(
-                    "kept-structured-{large}-m{}-efc{}",
-                    cfg.max_nb_connection, cfg.ef_construction
-                ))
-            }),
+            std::env::var("VECTORS_BENCH_KEEP")
+                .is_ok_and(|v| v != "0")
+                .then(|| {
+                    let cfg = config();
+                    bench_data().join(format!(
+                        "kept-structured-{large}-m{}-efc{}",
+                        cfg.max_nb_connection, cfg.ef_construction
+                    ))
+                }),
         );
         let goal = rows.iter().find(|row| row.1 >= 0.98);
         println!(

@@ -324,11 +324,8 @@ impl Embedder {
     }
 
     /// [`Embedder::embed_one`] on the calling thread alone, for a server
-    /// (the engine embeds every search's query this way): a search that
-    /// arrives while another's query is split between both cores finds them
-    /// taken, and the split's helper spends twice the CPU for 1.3 times the
-    /// speed. Over HTTP at 100 requests/s this kept p50 at 14 ms rather than
-    /// 16-17 ms (see benches/README.md). Queries that
+    /// (the engine embeds every search's query this way; `embed_one` says
+    /// why the split does not pay there). Queries that
     /// arrive together are not combined into one pass: on the HTTP benchmark
     /// that was no faster (the blocked product over a few short queries
     /// gains little over the skinny one, and the queries wait for each other).

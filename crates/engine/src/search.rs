@@ -339,12 +339,10 @@ impl Engine {
     /// The query's embedding, computed on this thread.
     ///
     /// Not split between the embedder's threads even when no other search
-    /// is running: that made a 28-token query 1.3 times faster (4.8 against
-    /// 6.2 ms) for twice the CPU time, and a search that arrived meanwhile
-    /// found both cores taken. Over HTTP at 100 hybrid requests/s (8
-    /// connections) p50 went from 16-17 to 14-15 ms and p99 from 44-45 to
-    /// 35-39 ms this way, and at 48 requests/s p99 from 46 to 34 ms (see
-    /// benches/README.md).
+    /// is running: the split is 1.3 times faster for twice the CPU time, and
+    /// a search arriving meanwhile found both cores taken (over HTTP at 100
+    /// hybrid requests/s, p50 16-17 ms and p99 44-45 ms with it, 14 and 35
+    /// ms without; benches/README.md has the runs).
     fn query_vector(&self, query: &str) -> Result<Vec<f32>, EngineError> {
         let embedder = self.semantic_ready()?;
         if query.trim().is_empty() {
