@@ -6,12 +6,14 @@
 //! small pieces of logic that belong to the data itself (number normalisation,
 //! claim dependency helpers); it knows nothing about parsing or indexing.
 
+mod cancel;
 mod filter;
 mod number;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use cancel::{Cancellation, Cancelled};
 pub use filter::{code_has_prefix, compact_code, name_words, DateRange, FilterFields, Filters};
 pub use number::{NumberError, PublicationNumber};
 
