@@ -64,6 +64,18 @@ pub enum DocError {
     Unsupported(UnsupportedFormat),
     #[error("document larger than {limit} bytes")]
     TooLarge { limit: usize },
+    /// Entities declared in the document's own DTD grow it past the
+    /// per-document limit (a 100 KB entity referenced 20,000 times).
+    #[error("entity expansion exceeds the {} document limit", size(*limit))]
+    EntityExpansion { limit: usize },
+    /// Elements or containers (a gzip inside a zip inside ...) nested deeper
+    /// than any real file does; walking them would exhaust the stack.
+    #[error("{what} nested deeper than {limit} levels")]
+    TooDeep { what: &'static str, limit: usize },
+    /// A directory that contains itself (through a symlink or bind mount):
+    /// followed, it would never end.
+    #[error("directory loop: leads back to {0}, already being read")]
+    DirectoryLoop(String),
     #[error("cannot read input: {0}")]
     Io(String),
     #[error("parser failure (a bug, please report it): {0}")]
@@ -81,9 +93,22 @@ impl DocError {
             DocError::InvalidJson(_) => "invalid-json",
             DocError::Unsupported(_) => "unsupported-format",
             DocError::TooLarge { .. } => "too-large",
+            DocError::EntityExpansion { .. } => "entity-expansion",
+            DocError::TooDeep { .. } => "too-deep",
+            DocError::DirectoryLoop(_) => "directory-loop",
             DocError::Io(_) => "io-error",
             DocError::Internal(_) => "internal-error",
         }
+    }
+}
+
+/// `bytes` in the unit people set limits in.
+fn size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -111,8 +136,20 @@ impl fmt::Display for Skip {
 }
 
 /// Parses one XML document (USPTO or EPO, any supported version).
+///
+/// Entity expansion is bounded by the default per-document limit
+/// ([`IngestOptions::default`]'s `max_document_bytes`).
 pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, DocError> {
-    let prepared = xml::prepare(bytes);
+    parse_xml_document_within(bytes, ctx, pipeline::DEFAULT_MAX_DOCUMENT_BYTES)
+}
+
+/// [`parse_xml_document`] with the text after entity expansion held to `limit` bytes.
+pub(crate) fn parse_xml_document_within(
+    bytes: &[u8],
+    ctx: DocContext<'_>,
+    limit: usize,
+) -> Result<Parsed, DocError> {
+    let prepared = xml::prepare(bytes, limit)?;
     let text = &prepared.text;
     let repaired;
     let parsed = match xml::parse(text) {
@@ -139,6 +176,14 @@ pub fn parse_xml_document(bytes: &[u8], ctx: DocContext<'_>) -> Result<Parsed, D
             DocError::MalformedXml(xml::describe_error(&e, prepared.lines_before))
         }
     })?;
+    // The tree is built without recursion, but the readers below walk it
+    // recursively, so depth must be bounded before they see it.
+    if xml::nesting_exceeds(&doc, xml::MAX_ELEMENT_DEPTH) {
+        return Err(DocError::TooDeep {
+            what: "elements",
+            limit: xml::MAX_ELEMENT_DEPTH,
+        });
+    }
     let root = doc.root_element();
     let name = root.tag_name().name();
     let record = match name {

@@ -18,7 +18,7 @@ use crate::source::{
     self, buffered, container_of, count_unsupported, sniff, Container, Counting, Piece, StreamKind,
     XmlSplitter,
 };
-use crate::{parse_json_line, parse_xml_document, DocContext, DocError, Parsed, Skip};
+use crate::{parse_json_line, parse_xml_document_within, DocContext, DocError, Parsed, Skip};
 
 /// How an ingest runs.
 #[derive(Debug, Clone)]
@@ -30,11 +30,20 @@ pub struct IngestOptions {
     pub max_document_bytes: usize,
 }
 
+/// The default [`IngestOptions::max_document_bytes`], which also bounds the
+/// text a document's entities expand to.
+pub(crate) const DEFAULT_MAX_DOCUMENT_BYTES: usize = 256 * 1024 * 1024;
+
+/// How many containers may wrap one another (a zip in a gzip in a zip ...).
+/// Real files use two at most; a gzip or zip quine decompresses to itself
+/// forever, and each level holds a decoder and a buffer.
+const MAX_CONTAINER_DEPTH: usize = 8;
+
 impl Default for IngestOptions {
     fn default() -> Self {
         Self {
             threads: 0,
-            max_document_bytes: 256 * 1024 * 1024,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -149,7 +158,7 @@ pub fn run(
             for entry in source::expand_paths(paths) {
                 match entry {
                     Ok(path) => reader.visit_file(path),
-                    Err((path, e)) => reader.file_error(&path.display().to_string(), &e),
+                    Err((path, error)) => reader.skip(&path.display().to_string(), 0, error),
                 }
             }
             reader.finish()
@@ -157,7 +166,8 @@ pub fn run(
         for _ in 0..workers {
             let rx = work_rx.clone();
             let tx = done_tx.clone();
-            scope.spawn(move || parse_batches(&rx, &tx));
+            let limit = options.max_document_bytes;
+            scope.spawn(move || parse_batches(&rx, &tx, limit));
         }
         drop(work_rx);
         drop(done_tx);
@@ -183,16 +193,21 @@ pub fn run(
     summary
 }
 
-fn parse_batches(rx: &Receiver<Batch>, tx: &Sender<(u64, Vec<Event>)>) {
+fn parse_batches(rx: &Receiver<Batch>, tx: &Sender<(u64, Vec<Event>)>, limit: usize) {
     for batch in rx.iter() {
-        let events = batch.items.into_iter().map(parse_work).collect();
+        let events = batch
+            .items
+            .into_iter()
+            .map(|work| parse_work(work, limit))
+            .collect();
         if tx.send((batch.seq, events)).is_err() {
             return;
         }
     }
 }
 
-fn parse_work(work: Work) -> Event {
+/// Turns one piece of work into its event; `limit` bounds entity expansion.
+fn parse_work(work: Work, limit: usize) -> Event {
     match work {
         Work::Ready(event) => event,
         Work::Xml {
@@ -204,8 +219,10 @@ fn parse_work(work: Work) -> Event {
                 file: &file,
                 ordinal,
             };
-            let outcome = catch_unwind(AssertUnwindSafe(|| parse_xml_document(&bytes, ctx)))
-                .unwrap_or_else(|panic| Err(DocError::Internal(panic_message(&panic))));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                parse_xml_document_within(&bytes, ctx, limit)
+            }))
+            .unwrap_or_else(|panic| Err(DocError::Internal(panic_message(&panic))));
             match outcome {
                 Ok(Parsed::Record(record)) => Event::Record(record),
                 Ok(Parsed::NonPatent(np)) => Event::NonPatent {
@@ -364,7 +381,7 @@ impl<'p> Producer<'p> {
                             Ok(member) => {
                                 let member_name = format!("{name}!{}", member.name());
                                 let mut member_reader = buffered(member);
-                                self.visit_stream(&member_name, &mut member_reader);
+                                self.visit_stream(&member_name, &mut member_reader, 1);
                             }
                             Err(e) => self.skip(&name, 0, DocError::Io(e.to_string())),
                         }
@@ -374,10 +391,11 @@ impl<'p> Producer<'p> {
             }
             return;
         }
-        self.visit_stream(&name, &mut reader);
+        self.visit_stream(&name, &mut reader, 0);
     }
 
-    fn visit_stream(&mut self, name: &str, reader: &mut dyn BufRead) {
+    /// Reads one stream; `depth` counts the containers already unwrapped to reach it.
+    fn visit_stream(&mut self, name: &str, reader: &mut dyn BufRead, depth: usize) {
         if source::is_documentation(name) {
             self.ignored += 1;
             return;
@@ -386,30 +404,38 @@ impl<'p> Producer<'p> {
             Ok(head) => head.to_vec(),
             Err(e) => return self.file_error(name, &e),
         };
-        match container_of(name, &head) {
+        let container = container_of(name, &head);
+        if container != Container::Plain && depth >= MAX_CONTAINER_DEPTH {
+            let error = DocError::TooDeep {
+                what: "containers",
+                limit: MAX_CONTAINER_DEPTH,
+            };
+            return self.skip(name, 0, error);
+        }
+        match container {
             Container::Gzip => {
                 let mut inner = buffered(flate2::bufread::MultiGzDecoder::new(reader));
-                self.visit_stream(name, &mut inner);
+                self.visit_stream(name, &mut inner, depth + 1);
             }
             Container::Zstd => match zstd::stream::read::Decoder::with_buffer(reader) {
                 Ok(mut decoder) => {
                     // Allow the long windows `zstd --long` writes.
                     let _ = decoder.window_log_max(31);
                     let mut inner = buffered(decoder);
-                    self.visit_stream(name, &mut inner);
+                    self.visit_stream(name, &mut inner, depth + 1);
                 }
                 Err(e) => self.file_error(name, &e),
             },
             Container::Zip => {
                 // A zip inside another container can only be read front to back.
                 let mut stream = &mut *reader;
-                self.visit_zip_stream(name, &mut stream);
+                self.visit_zip_stream(name, &mut stream, depth + 1);
             }
             Container::Plain => self.read_documents(name, reader, &head),
         }
     }
 
-    fn visit_zip_stream<R: io::Read>(&mut self, name: &str, stream: &mut R) {
+    fn visit_zip_stream<R: io::Read>(&mut self, name: &str, stream: &mut R, depth: usize) {
         loop {
             match zip::read::read_zipfile_from_stream(stream) {
                 Ok(Some(member)) => {
@@ -418,7 +444,7 @@ impl<'p> Producer<'p> {
                     }
                     let member_name = format!("{name}!{}", member.name());
                     let mut member_reader = buffered(member);
-                    self.visit_stream(&member_name, &mut member_reader);
+                    self.visit_stream(&member_name, &mut member_reader, depth);
                 }
                 Ok(None) => break,
                 Err(e) => {

@@ -5,6 +5,7 @@
 //! decompressed as they are read, weekly files of concatenated XML are cut at
 //! each `<?xml` declaration, JSONL at each newline.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -13,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
+
+use crate::DocError;
 
 /// Formats we recognise but do not parse; each document in them is reported by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,36 +152,115 @@ impl<R: io::Seek> io::Seek for Counting<'_, R> {
 }
 
 /// Every file under `paths`, directories walked recursively in name order.
-pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, io::Error)>> {
-    let mut out = Vec::new();
+///
+/// Each file and directory is taken once, however many symlinks (or hard
+/// links, or repeated arguments) reach it: the first path met in walk order
+/// names it. A directory that leads back to one being walked (`ln -s . loop`)
+/// is reported, not followed: followed, the walk would never end.
+pub(crate) fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, DocError)>> {
+    let mut walk = Walk::default();
     for path in paths {
-        walk(path, &mut out);
+        walk.visit(path);
     }
-    out
+    walk.out
 }
 
-fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, io::Error)>>) {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        !p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with('.'))
-                    })
-                    .collect();
-                children.sort();
-                for child in children {
-                    walk(&child, out);
+/// Identity of a file on disk, the same through every path that reaches it.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Without inode numbers the resolved path stands in: it sees through
+/// symlinks, though not hard links.
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+    std::fs::canonicalize(path).ok()
+}
+
+#[derive(Default)]
+struct Walk {
+    out: Vec<Result<PathBuf, (PathBuf, DocError)>>,
+    /// Every file and directory taken so far.
+    seen: HashSet<FileId>,
+    /// The directories being walked, outermost first. An explicit stack
+    /// rather than recursion: a deep tree cannot exhaust the thread's stack.
+    open: Vec<OpenDir>,
+}
+
+struct OpenDir {
+    id: Option<FileId>,
+    /// The path the directory was entered by, to name it when a loop comes back.
+    path: PathBuf,
+    /// Entries still to visit, last name first.
+    pending: Vec<PathBuf>,
+}
+
+impl Walk {
+    fn visit(&mut self, path: &Path) {
+        self.enter(path);
+        while let Some(dir) = self.open.last_mut() {
+            match dir.pending.pop() {
+                Some(child) => self.enter(&child),
+                None => {
+                    self.open.pop();
                 }
             }
-            Err(e) => out.push(Err((path.to_path_buf(), e))),
-        },
-        Ok(_) => out.push(Ok(path.to_path_buf())),
-        Err(e) => out.push(Err((path.to_path_buf(), e))),
+        }
+    }
+
+    /// Takes a file, or opens a directory for [`Walk::visit`] to go through.
+    fn enter(&mut self, path: &Path) {
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => return self.fail(path, DocError::Io(e.to_string())),
+        };
+        let id = file_id(path, &meta);
+        if let Some(id) = &id {
+            if let Some(dir) = self.open.iter().find(|d| d.id.as_ref() == Some(id)) {
+                let error = DocError::DirectoryLoop(dir.path.display().to_string());
+                return self.fail(path, error);
+            }
+            // A clone only where `FileId` is a path; on unix it is Copy.
+            #[cfg_attr(unix, allow(clippy::clone_on_copy))]
+            let first_time = self.seen.insert(id.clone());
+            if !first_time {
+                tracing::debug!(path = %path.display(), "already read by another path, skipped");
+                return;
+            }
+        }
+        if !meta.is_dir() {
+            return self.out.push(Ok(path.to_path_buf()));
+        }
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return self.fail(path, DocError::Io(e.to_string())),
+        };
+        let mut pending: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+            })
+            .collect();
+        pending.sort_by(|a, b| b.cmp(a));
+        self.open.push(OpenDir {
+            id,
+            path: path.to_path_buf(),
+            pending,
+        });
+    }
+
+    fn fail(&mut self, path: &Path, error: DocError) {
+        self.out.push(Err((path.to_path_buf(), error)));
     }
 }
 

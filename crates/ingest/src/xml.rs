@@ -12,7 +12,12 @@ use std::collections::HashMap;
 
 use roxmltree::{Document, Node};
 
-use crate::entities;
+use crate::{entities, DocError};
+
+/// How deep elements may nest. Real patent XML stays below 30 levels (MathML
+/// and nested claim clauses included); the readers walk the tree recursively,
+/// and this keeps them well inside a worker thread's stack even in a debug build.
+pub(crate) const MAX_ELEMENT_DEPTH: usize = 256;
 
 /// A document made ready for the XML parser.
 pub(crate) struct Prepared<'a> {
@@ -22,18 +27,19 @@ pub(crate) struct Prepared<'a> {
     pub(crate) lines_before: u32,
 }
 
-/// Decodes `bytes` to UTF-8 and repairs entities, control characters and the DOCTYPE.
-pub(crate) fn prepare(bytes: &[u8]) -> Prepared<'_> {
-    match decode(bytes) {
-        Cow::Borrowed(text) => sanitize(text),
+/// Decodes `bytes` to UTF-8 and repairs entities, control characters and the
+/// DOCTYPE; fails when entity expansion would take the text past `limit` bytes.
+pub(crate) fn prepare(bytes: &[u8], limit: usize) -> Result<Prepared<'_>, DocError> {
+    Ok(match decode(bytes) {
+        Cow::Borrowed(text) => sanitize(text, limit)?,
         Cow::Owned(text) => {
-            let prepared = sanitize(&text);
+            let prepared = sanitize(&text, limit)?;
             Prepared {
                 text: Cow::Owned(prepared.text.into_owned()),
                 lines_before: prepared.lines_before,
             }
         }
-    }
+    })
 }
 
 /// The parser's message with its position moved back into the original file.
@@ -52,13 +58,46 @@ pub(crate) fn describe_error(error: &roxmltree::Error, lines_before: u32) -> Str
 /// Parses prepared text into a tree.
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
     let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
+        // [`sanitize`] strips the DOCTYPE and expands what it declares within
+        // the document limit; roxmltree's own expansion has no size bound, so
+        // a DOCTYPE that got past it is an error, never expanded.
+        allow_dtd: false,
         // Large EPO documents with many citations stay far below this; it only
         // bounds memory for hostile input.
         nodes_limit: 20_000_000,
         ..roxmltree::ParsingOptions::default()
     };
     Document::parse_with_options(text, options)
+}
+
+/// Whether nodes nest more than `limit` levels below the document root.
+/// Iterative, so it is safe on any tree roxmltree builds.
+pub(crate) fn nesting_exceeds(doc: &Document<'_>, limit: usize) -> bool {
+    let mut node = doc.root();
+    let mut depth = 0;
+    loop {
+        if let Some(child) = node.first_child() {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+            node = child;
+            continue;
+        }
+        loop {
+            if let Some(next) = node.next_sibling() {
+                node = next;
+                break;
+            }
+            match node.parent() {
+                Some(parent) => {
+                    node = parent;
+                    depth -= 1;
+                }
+                None => return false,
+            }
+        }
+    }
 }
 
 /// Escapes `<` characters that cannot start markup (`<First Embodiment</heading>`,
@@ -136,7 +175,12 @@ struct Doctype {
 
 /// Finds the DOCTYPE declaration before the root element, if there is one.
 fn doctype_span(text: &str) -> Option<Doctype> {
-    let start = memchr::memmem::find(text.as_bytes(), b"<!DOCTYPE")?;
+    // `<!DOCTYPE` inside a comment before the real one is not it.
+    let start = memchr::memmem::find_iter(text.as_bytes(), b"<!DOCTYPE").find(|&at| {
+        let before = &text.as_bytes()[..at];
+        let opened = memchr::memmem::rfind(before, b"<!--");
+        opened.is_none_or(|open| memchr::memmem::find(&before[open..], b"-->").is_some())
+    })?;
     // Only a DOCTYPE before the root element counts.
     let head_end = text[..start].rfind('>').map_or(0, |i| i + 1);
     if text[head_end..start].contains('<') && !text[..start].trim_end().ends_with("?>") {
@@ -248,7 +292,10 @@ fn has_forbidden_control(bytes: &[u8]) -> bool {
 ///   from the standard sets, or U+FFFD when nobody knows them.
 /// - A raw `&` that starts no reference becomes `&amp;`.
 /// - Numeric references to characters XML forbids become U+FFFD; raw control characters are dropped.
-pub(crate) fn sanitize(text: &str) -> Prepared<'_> {
+///
+/// Fails when the repaired text would exceed `limit` bytes: a small document
+/// can declare a large entity and reference it thousands of times.
+pub(crate) fn sanitize(text: &str, limit: usize) -> Result<Prepared<'_>, DocError> {
     let doctype = doctype_span(text);
     let (body_start, lines_before) = match doctype {
         Some(d) => (
@@ -261,10 +308,10 @@ pub(crate) fn sanitize(text: &str) -> Prepared<'_> {
     let bytes = body.as_bytes();
     let controls = has_forbidden_control(bytes);
     if !controls && memchr::memchr(b'&', bytes).is_none() {
-        return Prepared {
+        return Ok(Prepared {
             text: Cow::Borrowed(body),
             lines_before,
-        };
+        });
     }
     let declared = doctype
         .and_then(|d| d.subset)
@@ -296,34 +343,42 @@ pub(crate) fn sanitize(text: &str) -> Prepared<'_> {
                 if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
                     continue;
                 }
+                // A declared value is markup already: it goes in as written,
+                // and is not scanned again, so entities declared in terms of
+                // each other (billion laughs) expand one level only.
                 let value = declared
                     .get(name)
-                    // A declared value is markup already: it goes in as written.
-                    .map(|v| Cow::Owned(v.clone()))
+                    .map(|v| Cow::Borrowed(v.as_str()))
                     .or_else(|| entities::resolve(name).map(|v| Cow::Owned(escape_text(v))))
                     .unwrap_or(Cow::Borrowed("\u{FFFD}"));
                 (value, len)
             }
             Reference::None => (Cow::Borrowed("&amp;"), 1),
         };
+        if out.len() + (i - last) + replacement.len() > limit {
+            return Err(DocError::EntityExpansion { limit });
+        }
         if out.is_empty() {
-            out.reserve(body.len() + 64);
+            out.reserve(body.len().min(limit) + 64);
         }
         out.push_str(&body[last..i]);
         out.push_str(&replacement);
         last = i + consumed;
     }
     if last == 0 {
-        return Prepared {
+        return Ok(Prepared {
             text: Cow::Borrowed(body),
             lines_before,
-        };
+        });
+    }
+    if out.len() + (body.len() - last) > limit {
+        return Err(DocError::EntityExpansion { limit });
     }
     out.push_str(&body[last..]);
-    Prepared {
+    Ok(Prepared {
         text: Cow::Owned(out),
         lines_before,
-    }
+    })
 }
 
 fn escape_text(value: &str) -> String {
@@ -567,16 +622,21 @@ pub(crate) fn collapse(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const LIMIT: usize = 1 << 20;
+
     #[test]
     fn clean_xml_is_borrowed() {
         let xml = "<?xml version=\"1.0\"?><a>x &amp; y &#x2014; z</a>";
-        assert!(matches!(sanitize(xml).text, Cow::Borrowed(_)));
+        assert!(matches!(
+            sanitize(xml, LIMIT).unwrap().text,
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn undeclared_entities_resolve_and_raw_ampersands_escape() {
         let xml = "<a>&ldquo;Kador & Partner&rdquo; &frac12; &Dgr; &nosuch; &amp;</a>";
-        let fixed = sanitize(xml).text;
+        let fixed = sanitize(xml, LIMIT).unwrap().text;
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "“Kador & Partner” ½ Δ \u{FFFD} &");
     }
@@ -584,7 +644,7 @@ mod tests {
     #[test]
     fn doctype_with_internal_subset_is_removed_and_literal_entities_kept() {
         let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE a SYSTEM \"a.dtd\" [\n<!ENTITY img1 SYSTEM \"x.TIF\" NDATA TIF>\n<!ENTITY co \"ACME &amp; Co\">\n]>\n<a>&co; made it</a>";
-        let prepared = sanitize(xml);
+        let prepared = sanitize(xml, LIMIT).unwrap();
         assert_eq!(prepared.lines_before, 4);
         let fixed = prepared.text;
         assert!(!fixed.contains("DOCTYPE"));
@@ -605,7 +665,7 @@ mod tests {
     #[test]
     fn forbidden_characters_are_repaired() {
         let xml = "<a>bad&#x0;char\u{1}here</a>";
-        let fixed = sanitize(xml).text;
+        let fixed = sanitize(xml, LIMIT).unwrap().text;
         let doc = parse(&fixed).unwrap();
         assert_eq!(text(doc.root_element()), "bad\u{FFFD}charhere");
     }
@@ -613,7 +673,7 @@ mod tests {
     #[test]
     fn latin1_declared_files_decode() {
         let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
-        let prepared = prepare(bytes);
+        let prepared = prepare(bytes, LIMIT).unwrap();
         let doc = parse(&prepared.text).unwrap();
         assert_eq!(text(doc.root_element()), "café");
     }
@@ -626,5 +686,73 @@ mod tests {
             text(doc.root_element()),
             "1. A device comprising: a part; H2O tank."
         );
+    }
+
+    /// A document with a `size`-byte entity referenced `refs` times.
+    fn entity_bomb(size: usize, refs: usize) -> String {
+        format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE a [\n<!ENTITY big \"{}\">\n]>\n<a>{}</a>",
+            "x".repeat(size),
+            "&big;".repeat(refs)
+        )
+    }
+
+    #[test]
+    fn entity_expansion_is_held_to_the_limit() {
+        // 10 KB x 200 = 2 MB from a 10 KB document.
+        let xml = entity_bomb(10_000, 200);
+        assert_eq!(
+            sanitize(&xml, LIMIT).err(),
+            Some(DocError::EntityExpansion { limit: LIMIT })
+        );
+        // Just inside the limit it expands.
+        let prepared = sanitize(&xml, 10_000 * 200 + 100).unwrap();
+        assert_eq!(prepared.text.trim().len(), 10_000 * 200 + "<a></a>".len());
+    }
+
+    #[test]
+    fn entities_declared_in_terms_of_each_other_expand_one_level() {
+        let mut subset = String::from("<!ENTITY l0 \"lol\">\n");
+        for level in 1..10 {
+            let prev = format!("&l{};", level - 1).repeat(10);
+            subset.push_str(&format!("<!ENTITY l{level} \"{prev}\">\n"));
+        }
+        let xml = format!("<?xml version=\"1.0\"?>\n<!DOCTYPE a [\n{subset}]>\n<a>&l9;&l9;</a>");
+        let prepared = sanitize(&xml, LIMIT).unwrap();
+        assert_eq!(
+            prepared.text.trim(),
+            format!("<a>{}</a>", "&l8;".repeat(20))
+        );
+        // What is left unexpanded is an unknown entity, not an expansion.
+        assert!(parse(&prepared.text).is_err());
+    }
+
+    #[test]
+    fn a_doctype_the_sanitizer_misses_is_never_expanded_by_the_parser() {
+        let xml = "<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>";
+        assert!(parse(xml).is_err());
+    }
+
+    #[test]
+    fn a_doctype_mentioned_in_a_comment_is_not_the_doctype() {
+        let xml = "<?xml version=\"1.0\"?>\n<!-- not <!DOCTYPE x> -->\n<!DOCTYPE a [\n<!ENTITY e \"ok\">\n]>\n<a>&e;</a>";
+        let prepared = sanitize(xml, LIMIT).unwrap();
+        assert_eq!(prepared.text.trim(), "<a>ok</a>");
+    }
+
+    #[test]
+    fn nesting_depth_is_measured_without_recursion() {
+        let nested = |depth: usize| format!("{}x{}", "<e>".repeat(depth), "</e>".repeat(depth));
+        let xml = nested(MAX_ELEMENT_DEPTH - 1);
+        // The text node sits one level below the deepest element.
+        assert!(!nesting_exceeds(&parse(&xml).unwrap(), MAX_ELEMENT_DEPTH));
+        let xml = nested(MAX_ELEMENT_DEPTH);
+        assert!(nesting_exceeds(&parse(&xml).unwrap(), MAX_ELEMENT_DEPTH));
+        let xml = nested(200_000);
+        assert!(nesting_exceeds(&parse(&xml).unwrap(), MAX_ELEMENT_DEPTH));
+        let flat = format!("<a>{}</a>", "<b>x</b>".repeat(10_000));
+        // a, b, then b's text.
+        assert!(!nesting_exceeds(&parse(&flat).unwrap(), 3));
+        assert!(nesting_exceeds(&parse(&flat).unwrap(), 2));
     }
 }

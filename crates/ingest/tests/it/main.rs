@@ -3,5 +3,6 @@
 mod corpus;
 mod counts;
 mod fixtures;
+mod hostile;
 mod robustness;
 mod uspto_fields;
