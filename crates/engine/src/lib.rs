@@ -7,8 +7,10 @@
 //! - indexing (`writer`): an [`Indexer`] upserts canonical records into the
 //!   keyword index and, with a model, embeds their passages (`passages`:
 //!   title + abstract, each independent claim, optionally description
-//!   paragraphs) into the vector index; deletes reach both; commits keep
-//!   them in step (keyword first, see [`Indexer::commit`]);
+//!   paragraphs) into the vector index; deletes reach both; a commit
+//!   applies to both or to neither, also across a crash (see
+//!   [`Indexer::commit`]), and opening checks the two agree (`check`,
+//!   [`IndexCheck`]), a writer repairing them when they do not;
 //! - searching (`search`): [`Engine::search`] in keyword, semantic or
 //!   hybrid mode with the same structured filters on both sides, a fixed
 //!   candidate window so paging is stable, hits with each retriever's rank
@@ -50,6 +52,7 @@
 //! # }
 //! ```
 
+mod check;
 mod error;
 pub mod fusion;
 mod passages;
@@ -67,6 +70,7 @@ use patsearch_manifest::IndexDir;
 use patsearch_record::{PatentRecord, PublicationNumber};
 use patsearch_vectors::{VectorConfig, VectorError, VectorIndex};
 
+pub use check::IndexCheck;
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
 pub use passages::{passage_text, passages, PassageOptions};
@@ -132,6 +136,8 @@ pub struct Engine {
     candidates: usize,
     /// Searches running now (see `Engine::search`).
     searches_in_flight: std::sync::atomic::AtomicUsize,
+    /// Whether the two indexes agreed when opened.
+    state: IndexCheck,
 }
 
 impl std::fmt::Debug for Engine {
@@ -152,10 +158,19 @@ impl Engine {
     /// none), and the model of `options` when the index has vectors. A model
     /// other than the one the vectors were made with is refused
     /// ([`VectorError::ModelMismatch`]).
+    ///
+    /// The vectors loaded are the generation the keyword index's last commit
+    /// names (see [`Indexer::commit`]), so an index whose writer was killed
+    /// mid-commit opens as of its last whole commit. Opening changes nothing
+    /// on disk: when the two indexes' commits are not paired (an index
+    /// written by an earlier build) they are compared document by document,
+    /// and [`Engine::index_check`] says what is amiss; an [`Indexer`] opened
+    /// on the directory repairs it.
     pub fn open(root: impl AsRef<Path>, options: EngineOptions) -> Result<Self, EngineError> {
         let root = root.as_ref();
         let keyword = KeywordIndex::open(root)?.with_config(options.keyword);
         let (dir, manifest) = IndexDir::open(root)?;
+        let pairing = check::paired_generation(&keyword)?;
         let mut embedder = options.embedder.clone();
         let vectors = match &manifest.vectors {
             Some(section) => {
@@ -169,16 +184,31 @@ impl Engine {
                     Some(e) => (e.model_id(), e.dimension()),
                     None => (section.model.as_str(), section.dimension),
                 };
-                Some(VectorIndex::open(root, model, dimension, options.vectors)?)
+                Some(VectorIndex::open_at(
+                    root,
+                    model,
+                    dimension,
+                    options.vectors,
+                    pairing.map(|g| g.unwrap_or(0)),
+                )?)
             }
             None => None,
         };
+        let state = check::check(
+            &keyword,
+            vectors.as_ref(),
+            check::is_paired(pairing, vectors.as_ref()),
+        )?;
+        if !state.is_complete() {
+            tracing::warn!(index = %root.display(), "the index is incomplete: {} (open it for writing with its model to repair it)", state.summary());
+        }
         Ok(Self::from_parts(
             dir,
             keyword,
             vectors,
             embedder,
             options.candidates,
+            state,
         ))
     }
 
@@ -188,6 +218,7 @@ impl Engine {
         vectors: Option<VectorIndex>,
         embedder: Option<Arc<Embedder>>,
         candidates: usize,
+        state: IndexCheck,
     ) -> Self {
         Self {
             dir,
@@ -196,7 +227,24 @@ impl Engine {
             embedder,
             candidates: candidates.max(1),
             searches_in_flight: std::sync::atomic::AtomicUsize::new(0),
+            state,
         }
+    }
+
+    /// Whether the keyword and vector indexes agreed when this engine was
+    /// opened (or handed over by an [`Indexer`]): every document in both,
+    /// once. Cheap; computed then.
+    pub fn index_check(&self) -> &IndexCheck {
+        &self.state
+    }
+
+    /// Compares the two indexes document by document now (one pass over
+    /// each), whatever the pairing of their commits says.
+    pub fn check(&self) -> Result<IndexCheck, EngineError> {
+        let paired = self.state.paired;
+        let mut full = check::check(&self.keyword, self.vectors.as_ref(), false)?;
+        full.paired = paired;
+        Ok(full)
     }
 
     /// Loads the model that embeds queries (after opening without one).

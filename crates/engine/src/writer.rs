@@ -1,7 +1,9 @@
 //! Indexing: upserts and deletes into both indexes of an index directory,
-//! with embedding in between, and commits that keep the two in step.
+//! with embedding in between, and commits that keep the two in step (see
+//! `check` for how the two commits are paired and how an index whose
+//! commits were not is repaired).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,9 +11,10 @@ use std::time::{Duration, Instant};
 use patsearch_embed::Embedder;
 use patsearch_keyword::{KeywordIndex, KeywordWriter};
 use patsearch_manifest::IndexDir;
-use patsearch_record::{FilterFields, Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{FilterFields, PatentRecord, PublicationNumber};
 use patsearch_vectors::{Passage, VectorConfig, VectorIndex};
 
+use crate::check::{self, IndexCheck};
 use crate::passages::{passages, PassageOptions};
 use crate::{Engine, EngineError, EngineOptions};
 
@@ -75,8 +78,14 @@ type ProgressFn = Box<dyn FnMut(&IndexProgress) + Send>;
 /// Writes one index directory: every upsert goes to the keyword index at
 /// once and, when the index has vectors, to the vector index after its
 /// batch is embedded; deletes go to both; [`Indexer::commit`] makes both
-/// durable. One indexer per index directory at a time (tantivy's writer
-/// lock enforces it across processes).
+/// durable, together. One indexer per index directory at a time (tantivy's
+/// writer lock enforces it across processes).
+///
+/// Publication identity (as in `patsearch_keyword::KeywordWriter`): a
+/// kindless number and the same number with a kind are one publication. An
+/// upsert of `US8752472B2` replaces a stored `US8752472`; an upsert of
+/// `US8752472` replaces every stored kind of it; `EP…A1` and `EP…B1` stay
+/// two publications. Deletes follow the same rule.
 pub struct Indexer {
     dir: IndexDir,
     keyword: KeywordIndex,
@@ -87,8 +96,11 @@ pub struct Indexer {
     /// Upserted into the keyword index, waiting to be embedded.
     pending: Vec<PatentRecord>,
     /// Numbers upserted since the last commit (invisible to the keyword
-    /// reader until then), for deletes by number without kind.
-    uncommitted: HashSet<PublicationNumber>,
+    /// reader until then), by base number, for the upserts and deletes that
+    /// replace every kind of a number.
+    uncommitted: HashMap<String, Vec<PublicationNumber>>,
+    /// What the check at open found (before repairing it).
+    opened: IndexCheck,
     progress: IndexProgress,
     on_progress: Option<ProgressFn>,
 }
@@ -123,6 +135,16 @@ impl Indexer {
     /// ([`EngineError::DocumentsWithoutVectors`]). Without one, an index
     /// with vectors opens (deletes work) but refuses upserts
     /// ([`EngineError::ModelNeededToIndex`]).
+    ///
+    /// Opening repairs the directory and commits the repair: a vector
+    /// generation staged by a commit that never reached the keyword index is
+    /// taken back, and when the two indexes' last commits were not paired
+    /// (an index written by an earlier build, see `check`) they are compared
+    /// document by document: vectors of documents without a keyword record
+    /// are dropped, a kindless document beside a kind of the same number is
+    /// dropped (the kinded one is the official record), and documents
+    /// without vectors are embedded, when there is an embedder (without
+    /// one they stay, and [`Indexer::opened`] lists them).
     pub fn open_or_create(
         root: impl Into<PathBuf>,
         options: IndexerOptions,
@@ -136,18 +158,22 @@ impl Indexer {
         let keyword = KeywordIndex::open_or_create(&root)?;
         let (dir, manifest) = IndexDir::open(&root)?;
         let embedder = options.embedder.clone();
+        let pairing = check::paired_generation(&keyword)?;
+        let at = pairing.map(|g| g.unwrap_or(0));
         let vectors = match (&manifest.vectors, &embedder) {
-            (Some(_), Some(e)) => Some(VectorIndex::open_or_create(
+            (Some(_), Some(e)) => Some(VectorIndex::open_or_create_at(
                 &root,
                 e.model_id(),
                 e.dimension(),
                 options.vectors,
+                at,
             )?),
-            (Some(section), None) => Some(VectorIndex::open(
+            (Some(section), None) => Some(VectorIndex::open_or_create_at(
                 &root,
                 &section.model,
                 section.dimension,
                 options.vectors,
+                at,
             )?),
             (None, Some(e)) => {
                 let documents = keyword.num_docs();
@@ -167,7 +193,12 @@ impl Indexer {
             (None, None) => None,
         };
         let writer = keyword.writer(options.writer_memory_bytes)?;
-        Ok(Self {
+        let opened = check::check(
+            &keyword,
+            vectors.as_ref(),
+            check::is_paired(pairing, vectors.as_ref()),
+        )?;
+        let mut indexer = Self {
             dir,
             keyword,
             writer,
@@ -175,10 +206,64 @@ impl Indexer {
             embedder,
             options,
             pending: Vec::new(),
-            uncommitted: HashSet::new(),
+            uncommitted: HashMap::new(),
+            opened,
             progress: IndexProgress::default(),
             on_progress: None,
-        })
+        };
+        indexer.repair()?;
+        Ok(indexer)
+    }
+
+    /// Repairs what the check at open found, and commits.
+    fn repair(&mut self) -> Result<(), EngineError> {
+        let found = self.opened.clone();
+        if !found.compared || (found.is_complete() && found.paired) {
+            return Ok(());
+        }
+        let root = self.dir.root().display().to_string();
+        if !found.is_complete() {
+            tracing::warn!(index = %root, "repairing the index: {}", found.summary());
+        }
+        for number in &found.duplicates {
+            self.writer.delete_exact(number);
+            if let Some(vectors) = &mut self.vectors {
+                vectors.delete(number);
+            }
+        }
+        if let Some(vectors) = &mut self.vectors {
+            for number in &found.orphan_vectors {
+                vectors.delete(number);
+            }
+        }
+        if self.embedder.is_some() {
+            for number in &found.missing_vectors {
+                if found.duplicates.contains(number) {
+                    continue;
+                }
+                if let Some(record) = self.keyword.get(number)? {
+                    self.pending.push(record);
+                    if self.pending.len() >= self.options.embed_batch_documents {
+                        self.embed_pending()?;
+                    }
+                }
+            }
+        } else if !found.missing_vectors.is_empty() {
+            tracing::warn!(
+                index = %root,
+                "{} documents have no vectors and no model was given to embed them: open the index for writing with its model to repair it",
+                found.missing_vectors.len()
+            );
+        }
+        // Also when nothing needed repairing: the commit pairs the two
+        // indexes, so later opens need not compare them again.
+        self.commit()
+    }
+
+    /// What the consistency check at open found, before the repair (see
+    /// [`Indexer::open_or_create`]).
+    pub fn opened(&self) -> &IndexCheck {
+        &self.opened
     }
 
     /// Calls `f` after each embedded batch (and at commits).
@@ -200,8 +285,9 @@ impl Indexer {
         self.writer.pending()
     }
 
-    /// Adds the record, replacing any document with the same publication
-    /// number. Visible to searches after [`Indexer::commit`].
+    /// Adds the record, replacing any document of the same publication (see
+    /// the identity rule above). Visible to searches after
+    /// [`Indexer::commit`].
     pub fn upsert(&mut self, record: PatentRecord) -> Result<(), EngineError> {
         if let (Some(vectors), None) = (&self.vectors, &self.embedder) {
             return Err(EngineError::ModelNeededToIndex {
@@ -209,79 +295,164 @@ impl Indexer {
                 model: vectors.model().to_string(),
             });
         }
+        let number = record.publication_number.clone();
+        // The other stored numbers this upsert replaces, for the vector
+        // side (the keyword writer deletes them by term itself).
+        let replaced = match number.kind() {
+            Some(_) => vec![number.clone().with_kind(None)],
+            None => self
+                .stored_numbers(&number)?
+                .into_iter()
+                .filter(|n| *n != number)
+                .collect(),
+        };
         self.writer.upsert(&record)?;
-        self.uncommitted.insert(record.publication_number.clone());
+        for n in &replaced {
+            self.forget_uncommitted(|m| m == n);
+            if let Some(vectors) = &mut self.vectors {
+                vectors.delete(n);
+            }
+        }
+        let same_base = self.uncommitted.entry(number.base()).or_default();
+        if !same_base.contains(&number) {
+            same_base.push(number);
+        }
         self.progress.documents += 1;
         if self.vectors.is_some() {
             self.pending.push(record);
             if self.pending.len() >= self.options.embed_batch_documents {
-                self.embed_pending()?;
+                if let Err(e) = self.embed_pending() {
+                    // Its keyword upserts are in the writer already: a
+                    // later commit must not publish them without vectors.
+                    self.roll_back();
+                    return Err(e);
+                }
             }
         }
         Ok(())
     }
 
-    /// Deletes a publication from both indexes (every kind of it when the
-    /// number has none). Returns whether the index held it.
+    /// Deletes a publication from both indexes: with a kind, that kind and
+    /// the kindless form of the number; without one, every kind of it.
+    /// Returns whether the index held it.
     pub fn delete(&mut self, number: &PublicationNumber) -> Result<bool, EngineError> {
-        let same = |n: &PublicationNumber| match number.kind() {
-            Some(_) => n == number,
-            None => n.base() == number.base(),
-        };
-        // Every stored number this deletes: committed ones from the keyword
-        // index, uncommitted ones from this session.
-        let committed: Vec<PublicationNumber> = match number.kind() {
-            Some(_) => self
-                .keyword
-                .get(number)?
-                .map(|r| r.publication_number)
-                .into_iter()
-                .collect(),
-            None => self
-                .keyword
-                .candidates(&format!("pn:{}", number.base()), &Filters::default(), 1000)?
-                .into_iter()
-                .filter_map(|(n, _)| n.parse().ok())
-                .collect(),
-        };
-        let mut numbers = committed;
-        numbers.extend(self.uncommitted.iter().filter(|n| same(n)).cloned());
+        let mut numbers = self.stored_numbers(number)?;
+        if number.kind().is_some() {
+            numbers.extend(self.stored_numbers(&number.clone().with_kind(None))?);
+        }
         let mut found = !numbers.is_empty();
         numbers.push(number.clone());
         numbers.sort();
         numbers.dedup();
 
         self.writer.delete(number);
-        self.pending.retain(|r| !same(&r.publication_number));
-        self.uncommitted.retain(|n| !same(n));
-        if let Some(vectors) = &mut self.vectors {
-            for n in &numbers {
+        if number.kind().is_some() {
+            self.writer.delete_exact(&number.clone().with_kind(None));
+        }
+        for n in &numbers {
+            self.forget_uncommitted(|m| m == n);
+            if let Some(vectors) = &mut self.vectors {
                 found |= vectors.delete(n);
             }
         }
         Ok(found)
     }
 
-    /// Embeds what is pending, then makes every change durable and visible.
-    ///
-    /// The keyword index commits first, the vector index second. The keyword
-    /// index holds the canonical records (what `get`, snippets and titles
-    /// read), so after a crash between the two commits it is the one that is
-    /// up to date, and the vector index lags by at most one batch: documents
-    /// just upserted lack (new) vectors until they are upserted again (which
-    /// re-running the interrupted ingest does), and documents just deleted
-    /// may still have vectors, which searches skip because their record is
-    /// gone. The other order would let a crash leave semantic hits without a
-    /// record to show, and new records absent from keyword search.
-    pub fn commit(&mut self) -> Result<(), EngineError> {
-        self.embed_pending()?;
-        self.writer.commit()?;
-        if let Some(vectors) = &mut self.vectors {
-            vectors.commit()?;
+    /// The stored numbers `number` names (committed ones from the keyword
+    /// index, uncommitted ones from this session): every kind of it when it
+    /// has none, else itself when stored.
+    fn stored_numbers(
+        &self,
+        number: &PublicationNumber,
+    ) -> Result<Vec<PublicationNumber>, EngineError> {
+        let mut numbers = self.keyword.stored_numbers(number)?;
+        if let Some(uncommitted) = self.uncommitted.get(&number.base()) {
+            numbers.extend(
+                uncommitted
+                    .iter()
+                    .filter(|n| number.kind().is_none() || *n == number)
+                    .cloned(),
+            );
         }
-        self.keyword.reload()?;
+        numbers.sort();
+        numbers.dedup();
+        Ok(numbers)
+    }
+
+    /// Drops uncommitted upserts of numbers `gone` matches from the records
+    /// waiting to be embedded and from this session's numbers.
+    fn forget_uncommitted(&mut self, gone: impl Fn(&PublicationNumber) -> bool) {
+        self.pending.retain(|r| !gone(&r.publication_number));
+        for numbers in self.uncommitted.values_mut() {
+            numbers.retain(|n| !gone(n));
+        }
+    }
+
+    /// Embeds what is pending, then makes every change durable and
+    /// visible, on both indexes or on neither.
+    ///
+    /// The keyword writer flushes its segments first (`prepare_commit`: the
+    /// bulk of its writing, so a full disk fails it here), then the vector
+    /// index stages a new generation, keeping the one before it, then the
+    /// keyword commit is published with a payload naming that generation:
+    /// that commit is the commit point of both. A process killed before it
+    /// leaves the previous keyword commit, which names the previous vector
+    /// generation, and the next open loads (and, writing, takes back to) that
+    /// one; killed after it, both are new. Then the previous vector
+    /// generation's files are removed.
+    ///
+    /// When any step fails the whole commit is rolled back: the keyword
+    /// writer drops every change since the last commit and its files, the
+    /// vector index takes its staged generation back and reloads the last
+    /// committed one, and the changes not yet committed are lost (the
+    /// indexer stays usable). Nothing of them is visible, then or after a
+    /// restart, and no temporary file of them stays.
+    pub fn commit(&mut self) -> Result<(), EngineError> {
+        if let Err(e) = self.embed_pending() {
+            self.roll_back();
+            return Err(e);
+        }
+        let vectors = &mut self.vectors;
+        let committed = self
+            .writer
+            .commit_with(|| -> Result<Option<String>, EngineError> {
+                let generation = match vectors {
+                    Some(v) => Some(v.stage()?),
+                    None => None,
+                };
+                Ok(Some(check::encode_payload(generation)))
+            });
+        if let Err(e) = committed {
+            // The keyword writer has rolled back already.
+            self.roll_back_vectors();
+            self.pending.clear();
+            self.uncommitted.clear();
+            return Err(e);
+        }
+        if let Some(vectors) = &mut self.vectors {
+            vectors.settle();
+        }
         self.uncommitted.clear();
+        self.keyword.reload()?;
         Ok(())
+    }
+
+    /// Drops every change since the last commit, on both indexes.
+    fn roll_back(&mut self) {
+        if let Err(e) = self.writer.rollback() {
+            tracing::warn!("keyword index: rollback: {e}");
+        }
+        self.roll_back_vectors();
+        self.pending.clear();
+        self.uncommitted.clear();
+    }
+
+    fn roll_back_vectors(&mut self) {
+        if let Some(vectors) = &mut self.vectors {
+            if let Err(e) = vectors.unstage() {
+                tracing::warn!("vector index: rollback: {e}");
+            }
+        }
     }
 
     /// Commits, waits for the keyword index's background merges and hands
@@ -316,12 +487,14 @@ impl Indexer {
         }
         let keyword = self.keyword.with_config(options.keyword);
         keyword.reload()?;
+        let state = check::check(&keyword, self.vectors.as_ref(), true)?;
         Ok(Engine::from_parts(
             self.dir,
             keyword,
             self.vectors,
             self.embedder,
             options.candidates,
+            state,
         ))
     }
 

@@ -15,6 +15,11 @@
 //! old ones become tombstones until `compact`), deletes tombstone them;
 //! `commit` writes a new generation of files crash-safely, and start-up
 //! reloads it without re-embedding or rebuilding anything (`persist`).
+//! A commit paired with another store's is `stage`, then that store's
+//! commit, then `settle` (or `unstage` when it failed); opening `at` the
+//! generation the other store's last commit names loads the generation
+//! paired with it, so a crash between the two commits takes the staged one
+//! back.
 //!
 //! Not for: computing embeddings (the embed crate hands over normalised
 //! vectors), keyword search, or fusing rankings; the search engine combines
@@ -175,6 +180,11 @@ pub struct VectorIndex {
     store: store::Store,
     graph: Graph,
     generation: u64,
+    /// The generation loaded or last committed (`None`: none on disk).
+    on_disk: Option<persist::Meta>,
+    /// After `stage`: the generation it was staged over, until `settle` or
+    /// `unstage` (`Some(None)`: there was none).
+    staged_over: Option<Option<persist::Meta>>,
     dirty: bool,
     filter_cache: FilterCache,
 }
@@ -203,6 +213,22 @@ impl VectorIndex {
         dimension: usize,
         config: VectorConfig,
     ) -> Result<Self, VectorError> {
+        Self::open_or_create_at(root, model, dimension, config, None)
+    }
+
+    /// [`VectorIndex::open_or_create`] for writing in step with another
+    /// store: loads generation `at` (the one that store's last commit is
+    /// paired with) when it is the current or the staged-over generation on
+    /// disk, and then takes a newer staged generation back on disk too (a
+    /// crash between the two commits). Any other `at`, or `None`, loads the
+    /// current generation: see [`VectorIndex::generation`] for which loaded.
+    pub fn open_or_create_at(
+        root: impl Into<PathBuf>,
+        model: &str,
+        dimension: usize,
+        config: VectorConfig,
+        at: Option<u64>,
+    ) -> Result<Self, VectorError> {
         config.validate()?;
         if dimension == 0 {
             return Err(VectorError::Config("dimension must be positive".into()));
@@ -219,7 +245,7 @@ impl VectorIndex {
                 })?;
             }
         }
-        Self::load(dir, model, dimension, config)
+        Self::load(dir, model, dimension, config, at, true)
     }
 
     /// Opens an existing vector index for searching (and writing), checking
@@ -230,6 +256,18 @@ impl VectorIndex {
         dimension: usize,
         config: VectorConfig,
     ) -> Result<Self, VectorError> {
+        Self::open_at(root, model, dimension, config, None)
+    }
+
+    /// [`VectorIndex::open`] at generation `at` when it is on disk (see
+    /// [`VectorIndex::open_or_create_at`]), changing nothing on disk.
+    pub fn open_at(
+        root: impl Into<PathBuf>,
+        model: &str,
+        dimension: usize,
+        config: VectorConfig,
+        at: Option<u64>,
+    ) -> Result<Self, VectorError> {
         config.validate()?;
         let (dir, manifest) = IndexDir::open(root)?;
         let section = manifest
@@ -239,7 +277,7 @@ impl VectorIndex {
                 path: dir.root().to_path_buf(),
             })?;
         check_model(&dir, section, model, dimension)?;
-        Self::load(dir, model, dimension, config)
+        Self::load(dir, model, dimension, config, at, false)
     }
 
     fn load(
@@ -247,41 +285,49 @@ impl VectorIndex {
         model: &str,
         dimension: usize,
         config: VectorConfig,
+        at: Option<u64>,
+        take_back: bool,
     ) -> Result<Self, VectorError> {
-        let path = dir.vectors_dir();
-        let (store, graph, generation) = match persist::read_meta(&path)? {
-            None => (
-                store::Store::new(dimension),
-                Graph::new(config.graph_params(), dimension, 0),
-                0,
-            ),
-            Some(meta) => {
-                if meta.model != model || meta.dimension != dimension {
-                    return Err(VectorError::ModelMismatch {
-                        path: dir.root().to_path_buf(),
-                        index_model: meta.model,
-                        index_dimension: meta.dimension,
-                        model: model.to_string(),
-                        dimension,
-                    });
-                }
-                let loaded = persist::load(&path, &meta, config.graph_params())?;
-                if let Some(why) = &loaded.rebuilt_because {
-                    tracing::warn!(path = %path.display(), "HNSW graph rebuilt from the stored vectors: {why}");
-                }
-                (loaded.store, loaded.graph, meta.generation)
-            }
-        };
+        let (store, graph, on_disk) =
+            read_generation(&dir, model, dimension, &config, at, take_back)?;
         Ok(Self {
             dir,
             model: model.to_string(),
             config,
             store,
             graph,
-            generation,
+            generation: on_disk.as_ref().map_or(0, |m| m.generation),
+            on_disk,
+            staged_over: None,
             dirty: false,
             filter_cache: FilterCache::default(),
         })
+    }
+
+    /// The generation loaded or last committed (0: none yet).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Drops every change since the last commit: the generation on disk is
+    /// loaded again.
+    pub fn reload(&mut self) -> Result<(), VectorError> {
+        let (store, graph, on_disk) = read_generation(
+            &self.dir,
+            &self.model,
+            self.store.dim(),
+            &self.config,
+            Some(self.generation),
+            false,
+        )?;
+        self.store = store;
+        self.graph = graph;
+        self.generation = on_disk.as_ref().map_or(0, |m| m.generation);
+        self.on_disk = on_disk;
+        self.staged_over = None;
+        self.dirty = false;
+        self.filter_cache.clear();
+        Ok(())
     }
 
     pub fn config(&self) -> &VectorConfig {
@@ -325,6 +371,11 @@ impl VectorIndex {
     /// Replaced or deleted vectors not yet compacted away.
     pub fn tombstones(&self) -> usize {
         self.store.tombstones()
+    }
+
+    /// The numbers of the documents in the index, in no particular order.
+    pub fn numbers(&self) -> impl Iterator<Item = &PublicationNumber> {
+        self.store.numbers()
     }
 
     pub fn contains(&self, number: &PublicationNumber) -> bool {
@@ -422,8 +473,22 @@ impl VectorIndex {
 
     /// Brings the graph up to date and writes a new generation to disk
     /// (compacting first when tombstones pile up). Does nothing when nothing
-    /// changed since the last commit.
+    /// changed since the last commit. A failure leaves the last generation
+    /// on disk, no file of the new one, and the changes in memory.
     pub fn commit(&mut self) -> Result<(), VectorError> {
+        self.stage()?;
+        self.settle();
+        Ok(())
+    }
+
+    /// The first half of a commit paired with another store's: writes a new
+    /// generation like [`VectorIndex::commit`] but keeps the one before it
+    /// on disk (named in `meta.json` as the previous generation), so that
+    /// [`VectorIndex::unstage`], or an open at the previous generation,
+    /// takes it back. Returns the generation now current (unchanged when
+    /// nothing changed). Follow it with `settle` once the other store has
+    /// committed, or `unstage` when it failed.
+    pub fn stage(&mut self) -> Result<u64, VectorError> {
         let total = self.store.total_vectors();
         if total > 0
             && self.store.tombstones() as f64 > self.config.compact_tombstone_ratio * total as f64
@@ -431,20 +496,58 @@ impl VectorIndex {
             self.compact();
         }
         if !self.dirty {
-            return Ok(());
+            return Ok(self.generation);
         }
         self.graph.extend(self.store.data());
         self.graph.refresh();
-        persist::save(
+        let meta = persist::save(
             &self.dir.vectors_dir(),
             &self.model,
             self.generation + 1,
             &self.store,
             &self.graph,
+            self.on_disk.as_ref(),
         )?;
-        self.generation += 1;
+        self.staged_over = Some(self.on_disk.replace(meta.alone()));
+        self.generation = meta.generation;
         self.dirty = false;
-        Ok(())
+        Ok(self.generation)
+    }
+
+    /// Ends a staged commit: the previous generation's files go. Best
+    /// effort (a failure leaves them for the next commit to remove).
+    pub fn settle(&mut self) {
+        if self.staged_over.take().is_none() {
+            return;
+        }
+        if let Some(meta) = &self.on_disk {
+            if let Err(e) = persist::switch_to(&self.dir.vectors_dir(), meta) {
+                tracing::warn!("vector index: the previous generation stays on disk: {e}");
+            }
+        }
+    }
+
+    /// Takes a staged commit back: the generation before it becomes the
+    /// current one again in memory and, when the disk allows, on disk
+    /// (changes since it are lost). Without a staged commit, the same as
+    /// [`VectorIndex::reload`].
+    pub fn unstage(&mut self) -> Result<(), VectorError> {
+        if let Some(before) = self.staged_over.take() {
+            let path = self.dir.vectors_dir();
+            let taken_back = match &before {
+                Some(meta) => persist::switch_to(&path, meta),
+                None => persist::clear(&path),
+            };
+            // The staged generation stays current on disk then, but it is
+            // the one before it that the other store's last commit names,
+            // which an open at that generation loads and takes back.
+            if let Err(e) = taken_back {
+                tracing::warn!("vector index: the staged generation stays on disk: {e}");
+            }
+            self.generation = before.as_ref().map_or(0, |m| m.generation);
+            self.on_disk = before;
+        }
+        self.reload()
     }
 
     fn check_query(&self, query: &[f32]) {
@@ -547,6 +650,66 @@ impl VectorIndex {
             scope,
         )))
     }
+}
+
+/// Reads the generation to load (see [`VectorIndex::open_or_create_at`]):
+/// `at` when it is the current or the previous generation on disk
+/// (generation 0: none, an empty store), else the current one. With
+/// `take_back`, a current generation newer than the one loaded is taken
+/// back on disk.
+fn read_generation(
+    dir: &IndexDir,
+    model: &str,
+    dimension: usize,
+    config: &VectorConfig,
+    at: Option<u64>,
+    take_back: bool,
+) -> Result<(store::Store, Graph, Option<persist::Meta>), VectorError> {
+    let path = dir.vectors_dir();
+    let current = persist::read_meta(&path)?;
+    let chosen = match (current, at) {
+        (Some(current), Some(at)) if current.generation != at => {
+            let previous = current.previous.as_deref().map(persist::Meta::alone);
+            match previous {
+                Some(previous) if previous.generation == at => {
+                    if take_back {
+                        persist::switch_to(&path, &previous)?;
+                    }
+                    Some(previous)
+                }
+                None if at == 0 => {
+                    if take_back {
+                        persist::clear(&path)?;
+                    }
+                    None
+                }
+                _ => Some(current),
+            }
+        }
+        (current, _) => current,
+    };
+    let Some(meta) = chosen else {
+        return Ok((
+            store::Store::new(dimension),
+            Graph::new(config.graph_params(), dimension, 0),
+            None,
+        ));
+    };
+    if meta.model != model || meta.dimension != dimension {
+        return Err(VectorError::ModelMismatch {
+            path: dir.root().to_path_buf(),
+            index_model: meta.model,
+            index_dimension: meta.dimension,
+            model: model.to_string(),
+            dimension,
+        });
+    }
+    let loaded = persist::load(&path, &meta, config.graph_params())?;
+    if let Some(why) = &loaded.rebuilt_because {
+        tracing::warn!(path = %path.display(), "HNSW graph rebuilt from the stored vectors: {why}");
+    }
+    let meta = meta.alone();
+    Ok((loaded.store, loaded.graph, Some(meta)))
 }
 
 fn check_model(

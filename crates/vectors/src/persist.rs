@@ -11,7 +11,15 @@
 //! Each file is written under a `.tmp` name, synced and renamed; `meta.json`
 //! goes last, the same way, so until it is renamed the previous generation is
 //! what opens: a process killed mid-commit leaves stray files, never a broken
-//! index. Files no `meta.json` names are removed at the next commit.
+//! index. Files no `meta.json` names are removed at the next commit, and
+//! those of a commit that fails are removed before it returns its error.
+//!
+//! A commit paired with another store's (the search engine commits the
+//! keyword index after the vectors, see `VectorIndex::stage`) keeps the
+//! generation before it: `meta.json` names it as `previous`, its files stay,
+//! and until the pair is settled either generation can be loaded (the
+//! other store's commit says which) or put back. Older builds ignore the
+//! `previous` field and load the current generation.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -41,6 +49,29 @@ pub(crate) struct Meta {
     pub table_file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph: Option<GraphMeta>,
+    /// The generation before this one, kept until the commit is settled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Box<Meta>>,
+}
+
+impl Meta {
+    /// The files of this generation (not of its previous one).
+    fn files(&self) -> Vec<String> {
+        let mut files = vec![self.vectors_file.clone(), self.table_file.clone()];
+        if let Some(g) = &self.graph {
+            files.push(format!("{}.hnsw.graph", g.basename));
+            files.push(format!("{}.hnsw.data", g.basename));
+        }
+        files
+    }
+
+    /// This generation alone, without its previous one.
+    pub fn alone(&self) -> Meta {
+        Meta {
+            previous: None,
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,16 +310,42 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Writes generation `generation` and switches `meta.json` to it.
+/// Writes generation `generation` and switches `meta.json` to it, keeping
+/// `previous` (the generation on disk now) as its previous one when given.
+/// A failure removes whatever of the new generation was written (temporary
+/// files included) and leaves `meta.json` as it was.
 pub(crate) fn save(
     dir: &Path,
     model: &str,
     generation: u64,
     store: &Store,
     graph: &Graph,
+    previous: Option<&Meta>,
 ) -> Result<Meta, VectorError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     remove_temporaries(dir);
+    let saved = save_files(dir, model, generation, store, graph, previous);
+    match &saved {
+        Ok(meta) => remove_unreferenced(dir, meta),
+        Err(_) => match read_meta(dir) {
+            // The old meta.json is still the one in place (the new one is
+            // renamed last): keep its files, drop the rest of ours.
+            Ok(Some(on_disk)) => remove_unreferenced(dir, &on_disk),
+            Ok(None) => remove_all_ours(dir),
+            Err(_) => remove_temporaries(dir),
+        },
+    }
+    saved
+}
+
+fn save_files(
+    dir: &Path,
+    model: &str,
+    generation: u64,
+    store: &Store,
+    graph: &Graph,
+    previous: Option<&Meta>,
+) -> Result<Meta, VectorError> {
     let vectors_file = format!("vectors-{generation:06}.f32");
     write_atomically(&dir.join(&vectors_file), |out| {
         for x in store.data() {
@@ -335,15 +392,35 @@ pub(crate) fn save(
         vectors_file,
         table_file,
         graph: graph_meta,
+        previous: previous.map(|p| Box::new(p.alone())),
     };
     sync_dir(dir);
-    write_atomically(&dir.join(META_FILE), |out| {
-        serde_json::to_writer_pretty(&mut *out, &meta).map_err(std::io::Error::other)?;
-        out.write_all(b"\n")
-    })?;
-    sync_dir(dir);
-    remove_unreferenced(dir, &meta);
+    write_meta(dir, &meta)?;
     Ok(meta)
+}
+
+fn write_meta(dir: &Path, meta: &Meta) -> Result<(), VectorError> {
+    let written = write_atomically(&dir.join(META_FILE), |out| {
+        serde_json::to_writer_pretty(&mut *out, meta).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(tmp_path(&dir.join(META_FILE)));
+    }
+    written?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes `meta` (a generation whose files are on disk) the one `meta.json`
+/// names, alone, and removes every other generation's files: settles a
+/// paired commit (`meta` the current generation) or takes one back (`meta`
+/// its previous one).
+pub(crate) fn switch_to(dir: &Path, meta: &Meta) -> Result<(), VectorError> {
+    let meta = meta.alone();
+    write_meta(dir, &meta)?;
+    remove_unreferenced(dir, &meta);
+    Ok(())
 }
 
 fn save_graph(dir: &Path, generation: u64, graph: &Graph) -> Result<GraphMeta, VectorError> {
@@ -384,23 +461,45 @@ fn remove_temporaries(dir: &Path) {
     }
 }
 
-/// Removes other generations' files and temporaries once `meta` is in place.
+fn is_ours(name: &str) -> bool {
+    name.starts_with("vectors-")
+        || name.starts_with("table-")
+        || name.starts_with("graph-")
+        || is_temporary(name)
+}
+
+/// Removes other generations' files and temporaries once `meta` is in
+/// place (the files of its previous generation, when it names one, stay).
 fn remove_unreferenced(dir: &Path, meta: &Meta) {
-    let mut keep = vec![
-        META_FILE.to_string(),
-        meta.vectors_file.clone(),
-        meta.table_file.clone(),
-    ];
-    if let Some(g) = &meta.graph {
-        keep.push(format!("{}.hnsw.graph", g.basename));
-        keep.push(format!("{}.hnsw.data", g.basename));
+    let mut keep = vec![META_FILE.to_string()];
+    keep.extend(meta.files());
+    if let Some(previous) = &meta.previous {
+        keep.extend(previous.files());
     }
     for name in file_names(dir) {
-        let ours = name.starts_with("vectors-")
-            || name.starts_with("table-")
-            || name.starts_with("graph-")
-            || is_temporary(&name);
-        if ours && !keep.contains(&name) {
+        if is_ours(&name) && !keep.contains(&name) {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    }
+}
+
+/// Removes `meta.json` and every generation: takes back a first commit.
+pub(crate) fn clear(dir: &Path) -> Result<(), VectorError> {
+    let meta = dir.join(META_FILE);
+    match std::fs::remove_file(&meta) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err(&meta)(e)),
+    }
+    sync_dir(dir);
+    remove_all_ours(dir);
+    Ok(())
+}
+
+/// Removes every file of ours: a first commit that failed.
+fn remove_all_ours(dir: &Path) {
+    for name in file_names(dir) {
+        if is_ours(&name) {
             let _ = std::fs::remove_file(dir.join(name));
         }
     }

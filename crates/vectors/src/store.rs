@@ -346,6 +346,11 @@ impl Store {
         &self.docs[slot as usize]
     }
 
+    /// The numbers of the live documents, in no particular order.
+    pub fn numbers(&self) -> impl Iterator<Item = &PublicationNumber> {
+        self.by_number.keys()
+    }
+
     pub fn slot_of(&self, number: &PublicationNumber) -> Option<u32> {
         self.by_number.get(number).copied()
     }

@@ -3,6 +3,7 @@
 //! tests (`common`), and small throwaway indexes for writes and errors.
 
 mod common;
+mod consistency;
 mod hybrid;
 mod lifecycle;
 mod semantic;
