@@ -423,9 +423,14 @@ pub struct DocumentsBody {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DocumentsResponse {
-    /// Documents added or replaced.
+    /// Distinct documents added or replaced (a publication number the
+    /// request has twice counts once).
     pub upserted: usize,
+    /// The numbers written, each once, in request order.
     pub publication_numbers: Vec<String>,
+    /// Documents of the request that a later one of the same request
+    /// replaced (the same publication number): the last one wins.
+    pub duplicates: usize,
     /// Documents in the index afterwards.
     pub documents: u64,
     pub took_ms: f64,

@@ -15,6 +15,10 @@ use serde::Deserialize;
 pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
+/// The longest request target hyper parses at all (its own 414 above it);
+/// the API's limit must stay at or below it.
+pub const MAX_URI_BYTES_CEILING: usize = 65_534;
+
 /// The settings the server runs with.
 #[derive(Clone, PartialEq)]
 pub struct Config {
@@ -46,6 +50,17 @@ pub struct Config {
     pub write_timeout: Duration,
     /// Candidates each retriever contributes in semantic and hybrid search.
     pub candidates: usize,
+    /// Time a client has to send a request's head (request line and
+    /// headers), from the connection opening or the previous response;
+    /// the connection is closed after it. Also how long an idle keep-alive
+    /// connection stays open.
+    pub header_read_timeout: Duration,
+    /// Longest request target (path and query string) accepted, in bytes.
+    pub max_uri_bytes: usize,
+    /// Largest total size of a request's header fields, in bytes.
+    pub max_header_bytes: usize,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -64,6 +79,10 @@ impl std::fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("write_timeout", &self.write_timeout)
             .field("candidates", &self.candidates)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("max_uri_bytes", &self.max_uri_bytes)
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -86,10 +105,14 @@ pub struct Settings {
     pub request_timeout_ms: Option<u64>,
     pub write_timeout_ms: Option<u64>,
     pub candidates: Option<usize>,
+    pub header_read_timeout_ms: Option<u64>,
+    pub max_uri_bytes: Option<usize>,
+    pub max_header_bytes: Option<usize>,
+    pub max_connections: Option<usize>,
 }
 
 /// The environment variable of each setting.
-pub const ENV_VARS: [&str; 13] = [
+pub const ENV_VARS: [&str; 17] = [
     "PATSEARCH_INDEX",
     "PATSEARCH_ADDR",
     "PATSEARCH_MODEL",
@@ -103,6 +126,10 @@ pub const ENV_VARS: [&str; 13] = [
     "PATSEARCH_REQUEST_TIMEOUT_MS",
     "PATSEARCH_WRITE_TIMEOUT_MS",
     "PATSEARCH_CANDIDATES",
+    "PATSEARCH_HEADER_READ_TIMEOUT_MS",
+    "PATSEARCH_MAX_URI_BYTES",
+    "PATSEARCH_MAX_HEADER_BYTES",
+    "PATSEARCH_MAX_CONNECTIONS",
 ];
 
 /// The environment variable naming a configuration file (when `--config`
@@ -190,6 +217,10 @@ impl Settings {
             request_timeout_ms: millis("PATSEARCH_REQUEST_TIMEOUT_MS")?,
             write_timeout_ms: millis("PATSEARCH_WRITE_TIMEOUT_MS")?,
             candidates: number("PATSEARCH_CANDIDATES")?,
+            header_read_timeout_ms: millis("PATSEARCH_HEADER_READ_TIMEOUT_MS")?,
+            max_uri_bytes: number("PATSEARCH_MAX_URI_BYTES")?,
+            max_header_bytes: number("PATSEARCH_MAX_HEADER_BYTES")?,
+            max_connections: number("PATSEARCH_MAX_CONNECTIONS")?,
         })
     }
 
@@ -209,6 +240,10 @@ impl Settings {
             request_timeout_ms: over.request_timeout_ms.or(self.request_timeout_ms),
             write_timeout_ms: over.write_timeout_ms.or(self.write_timeout_ms),
             candidates: over.candidates.or(self.candidates),
+            header_read_timeout_ms: over.header_read_timeout_ms.or(self.header_read_timeout_ms),
+            max_uri_bytes: over.max_uri_bytes.or(self.max_uri_bytes),
+            max_header_bytes: over.max_header_bytes.or(self.max_header_bytes),
+            max_connections: over.max_connections.or(self.max_connections),
         }
     }
 
@@ -218,7 +253,7 @@ impl Settings {
             name: "index",
             message: "no index directory given: pass --index DIR, set PATSEARCH_INDEX, or set `index` in the configuration file".into(),
         })?;
-        let api_key = self.api_key.filter(|k| !k.is_empty());
+        let api_key = api_key(self.api_key)?;
         let config = Config {
             index,
             addr: self.addr.unwrap_or_else(|| DEFAULT_ADDR.to_string()),
@@ -237,10 +272,49 @@ impl Settings {
             candidates: self
                 .candidates
                 .unwrap_or(patsearch_engine::DEFAULT_CANDIDATES),
+            header_read_timeout: Duration::from_millis(
+                self.header_read_timeout_ms.unwrap_or(10_000),
+            ),
+            // A 2000-character query of non-ASCII text, percent-encoded, in
+            // the query string of a summary or prior-art GET fits.
+            max_uri_bytes: self.max_uri_bytes.unwrap_or(32 * 1024),
+            max_header_bytes: self.max_header_bytes.unwrap_or(32 * 1024),
+            max_connections: self.max_connections.unwrap_or(1024),
         };
         config.validate()?;
         Ok(config)
     }
+}
+
+/// The configured key as clients can present it. Clients' keys are read
+/// trimmed and must be a valid header value (visible ASCII and inner
+/// spaces), so a key with surrounding whitespace would never match: it is
+/// trimmed. An empty key means no key (writes disabled); one that is only
+/// whitespace, or has characters no header can carry, is refused rather
+/// than announced as enabling writes that nobody could make.
+fn api_key(key: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let trimmed = key.trim();
+    if trimmed.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: "api_key",
+            message: "is only whitespace; leave it unset (or empty) to disable writes".into(),
+        });
+    }
+    if let Some(c) = trimmed
+        .chars()
+        .find(|&c| !(c == ' ' || c.is_ascii_graphic()))
+    {
+        return Err(ConfigError::Invalid {
+            name: "api_key",
+            message: format!(
+                "contains {c:?}: a key is sent in an HTTP header, so it may only have visible ASCII characters and inner spaces"
+            ),
+        });
+    }
+    Ok(Some(trimmed.to_string()))
 }
 
 impl Config {
@@ -298,6 +372,18 @@ impl Config {
         if self.candidates == 0 {
             return invalid("candidates", "must be at least 1");
         }
+        if self.header_read_timeout.is_zero() {
+            return invalid("header_read_timeout_ms", "must be positive");
+        }
+        if !(256..=MAX_URI_BYTES_CEILING).contains(&self.max_uri_bytes) {
+            return invalid("max_uri_bytes", "must be within 256..=65534");
+        }
+        if !(1024..=1024 * 1024).contains(&self.max_header_bytes) {
+            return invalid("max_header_bytes", "must be within 1024..=1048576");
+        }
+        if self.max_connections == 0 {
+            return invalid("max_connections", "must be at least 1");
+        }
         Ok(())
     }
 }
@@ -335,6 +421,10 @@ mod tests {
         assert_eq!(config.max_query_chars, 2_000);
         assert_eq!(config.max_body_bytes, 10 * 1024 * 1024);
         assert_eq!(config.candidates, 100);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.max_uri_bytes, 32 * 1024);
+        assert_eq!(config.max_header_bytes, 32 * 1024);
+        assert_eq!(config.max_connections, 1024);
     }
 
     #[test]
@@ -354,6 +444,10 @@ mod tests {
             request_timeout_ms = 10000
             write_timeout_ms = 300000
             candidates = 100
+            header_read_timeout_ms = 10000
+            max_uri_bytes = 32768
+            max_header_bytes = 32768
+            max_connections = 1024
             "#,
         )
         .unwrap();
@@ -422,5 +516,112 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.api_key, None);
+    }
+
+    #[test]
+    fn the_http_limits_layer_like_the_other_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("patsearch.toml");
+        std::fs::write(
+            &file,
+            "index = \"i\"\nheader_read_timeout_ms = 2500\nmax_uri_bytes = 4096\nmax_connections = 8\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            env(&[
+                ("PATSEARCH_MAX_URI_BYTES", "8192"),
+                ("PATSEARCH_MAX_HEADER_BYTES", "16384"),
+            ]),
+            Settings {
+                max_connections: Some(16),
+                ..Settings::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.header_read_timeout, Duration::from_millis(2500));
+        assert_eq!(config.max_uri_bytes, 8192);
+        assert_eq!(config.max_header_bytes, 16384);
+        assert_eq!(config.max_connections, 16);
+        let refused = |settings: Settings| {
+            Settings {
+                index: Some("i".into()),
+                ..settings
+            }
+            .resolve()
+            .unwrap_err()
+            .to_string()
+        };
+        let err = refused(Settings {
+            header_read_timeout_ms: Some(0),
+            ..Settings::default()
+        });
+        assert!(err.contains("header_read_timeout_ms"), "{err}");
+        // hyper itself answers above 65534 bytes of URI.
+        let err = refused(Settings {
+            max_uri_bytes: Some(100_000),
+            ..Settings::default()
+        });
+        assert!(err.contains("max_uri_bytes"), "{err}");
+        let err = refused(Settings {
+            max_header_bytes: Some(10),
+            ..Settings::default()
+        });
+        assert!(err.contains("max_header_bytes"), "{err}");
+        let err = refused(Settings {
+            max_connections: Some(0),
+            ..Settings::default()
+        });
+        assert!(err.contains("max_connections"), "{err}");
+        let err = Settings::from_env(env(&[("PATSEARCH_HEADER_READ_TIMEOUT_MS", "soon")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PATSEARCH_HEADER_READ_TIMEOUT_MS"), "{err}");
+    }
+
+    #[test]
+    fn api_keys_are_trimmed_and_unusable_ones_refused() {
+        let key = |k: &str| {
+            Settings {
+                index: Some("i".into()),
+                api_key: Some(k.to_string()),
+                ..Settings::default()
+            }
+            .resolve()
+        };
+        // Clients' keys are read trimmed: a key with a trailing newline (a
+        // file's, a secret's) used to enable writes nobody could make.
+        assert_eq!(
+            key("  s3cret\n").unwrap().api_key.as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            key("two words").unwrap().api_key.as_deref(),
+            Some("two words")
+        );
+        assert_eq!(key("").unwrap().api_key, None);
+        let err = key(" \t ").unwrap_err().to_string();
+        assert!(
+            err.contains("api_key") && err.contains("whitespace"),
+            "{err}"
+        );
+        let err = key("clé").unwrap_err().to_string();
+        assert!(err.contains("api_key") && err.contains("ASCII"), "{err}");
+        // The same through the file and the environment.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("patsearch.toml");
+        std::fs::write(&file, "index = \"i\"\napi_key = \"file-key \"\n").unwrap();
+        let config = Config::load(Some(&file), env(&[]), Settings::default()).unwrap();
+        assert_eq!(config.api_key.as_deref(), Some("file-key"));
+        let config = Config::load(
+            None,
+            env(&[
+                ("PATSEARCH_INDEX", "i"),
+                ("PATSEARCH_API_KEY", " env-key\r\n"),
+            ]),
+            Settings::default(),
+        )
+        .unwrap();
+        assert_eq!(config.api_key.as_deref(), Some("env-key"));
     }
 }

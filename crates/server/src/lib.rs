@@ -27,6 +27,7 @@ mod auth;
 pub mod config;
 mod error;
 mod extract;
+mod listen;
 mod metrics;
 mod ops;
 mod patents;
@@ -36,7 +37,7 @@ pub mod state;
 mod summary;
 mod web;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -216,29 +217,7 @@ pub async fn run(
         use std::io::Write;
         let _ = std::io::stdout().flush();
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let draining = state.clone();
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            draining.start_draining();
-            eprintln!("patsearch: shutting down (finishing requests in flight)");
-            let _ = stop_tx.send(true);
-        })
-        .into_future();
-    let give_up = async move {
-        let mut stop_rx = stop_rx;
-        while !*stop_rx.borrow() {
-            if stop_rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        result = server => result?,
-        () = give_up => eprintln!("patsearch: requests still in flight after {} s; stopping anyway", SHUTDOWN_GRACE.as_secs()),
-    }
+    listen::serve(listener, state, shutdown).await?;
     eprintln!("patsearch: stopped");
     Ok(())
 }

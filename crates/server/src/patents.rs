@@ -1,6 +1,7 @@
 //! Records: `GET` and `DELETE /v1/patents/{publication_number}`, and
 //! `POST /v1/documents` (add or replace).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -52,7 +53,9 @@ pub async fn get_patent(
 
 /// Adds canonical records to the index, replacing any with the same
 /// publication number, embedding them with the index's model, and commits:
-/// all of the request or none of it becomes visible, at once.
+/// all of the request or none of it becomes visible, at once. When the
+/// request has a publication number more than once, the last of those
+/// documents is written (`duplicates` counts the others).
 #[utoipa::path(
     post,
     path = "/v1/documents",
@@ -83,6 +86,8 @@ pub async fn upsert_documents(
     if records.is_empty() {
         return Err(ApiError::bad_request("no documents to add"));
     }
+    let received = records.len();
+    let records = last_of_each(records);
     let numbers: Vec<String> = records
         .iter()
         .map(|r| r.publication_number.to_string())
@@ -100,9 +105,36 @@ pub async fn upsert_documents(
     Ok(Json(DocumentsResponse {
         upserted,
         publication_numbers: numbers,
+        duplicates: received - upserted,
         documents: engine.num_docs(),
         took_ms: started.elapsed().as_secs_f64() * 1e3,
     }))
+}
+
+/// The records the request leaves in the index, in request order: later
+/// documents replace earlier ones as the engine's upsert would in sequence
+/// (the same number and kind, or the same number where either has no
+/// kind), so the response counts each document written once.
+fn last_of_each(records: Vec<PatentRecord>) -> Vec<PatentRecord> {
+    let mut kept: Vec<Option<PatentRecord>> = Vec::with_capacity(records.len());
+    let mut by_base: HashMap<PublicationNumber, Vec<usize>> = HashMap::new();
+    for record in records {
+        let number = &record.publication_number;
+        let earlier = by_base.entry(number.clone().with_kind(None)).or_default();
+        earlier.retain(|&i| {
+            let replaced = kept[i].as_ref().is_some_and(|r| {
+                let other = &r.publication_number;
+                number.kind().is_none() || other.kind().is_none() || other == number
+            });
+            if replaced {
+                kept[i] = None;
+            }
+            !replaced
+        });
+        earlier.push(kept.len());
+        kept.push(Some(record));
+    }
+    kept.into_iter().flatten().collect()
 }
 
 /// A bare array of records, or `{"documents": [...]}`.
@@ -154,4 +186,100 @@ pub async fn delete_patent(
     })
     .await?;
     Ok(Json(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use patsearch_engine::{Indexer, IndexerOptions};
+    use serde_json::{json, Value};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::Settings;
+
+    fn numbers(records: &[PatentRecord]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| r.publication_number.to_string())
+            .collect()
+    }
+
+    fn records(numbers: &[&str]) -> Vec<PatentRecord> {
+        numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut r = PatentRecord::new(n.parse().unwrap());
+                r.title = format!("version {i}");
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn later_documents_replace_earlier_ones_as_the_engine_would() {
+        let kept = last_of_each(records(&[
+            "US1B2", "US2B2", "US1B2", "US3B1", "US3B2", "US4", "US4B1", "US5B1", "US5",
+        ]));
+        // Same number and kind: the last one. Other kinds of a number are
+        // other documents; a number without a kind replaces, and is
+        // replaced by, every kind of it.
+        assert_eq!(
+            numbers(&kept),
+            ["US2B2", "US1B2", "US3B1", "US3B2", "US4B1", "US5"]
+        );
+        assert_eq!(kept[1].title, "version 2");
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_a_number_twice_counts_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("idx");
+        let engine = Indexer::open_or_create(&index, IndexerOptions::default())
+            .unwrap()
+            .finish()
+            .unwrap();
+        let config = Settings {
+            index: Some(index),
+            api_key: Some("k".into()),
+            ..Settings::default()
+        }
+        .resolve()
+        .unwrap();
+        let app = crate::app(AppState::from_engine(config, engine));
+        let body = json!([
+            {"publication_number": "US1000001B2", "country": "US", "title": "First draft"},
+            {"publication_number": "US1000002B2", "country": "US", "title": "Other"},
+            {"publication_number": "US 1,000,001 B2", "country": "US", "title": "Final text"},
+        ]);
+        let request = axum::http::Request::post("/v1/documents")
+            .header("content-type", "application/json")
+            .header("x-api-key", "k")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let reply: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(reply["upserted"], 2, "{reply}");
+        assert_eq!(reply["duplicates"], 1, "{reply}");
+        assert_eq!(
+            reply["publication_numbers"],
+            json!(["US1000002B2", "US1000001B2"]),
+            "{reply}"
+        );
+        assert_eq!(reply["documents"], 2, "{reply}");
+        let request = axum::http::Request::get("/v1/patents/US1000001B2")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let record: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(record["title"], "Final text", "{record}");
+    }
 }
