@@ -464,6 +464,15 @@ pub struct ReadyResponse {
     pub model: Option<String>,
     /// Whether writes are enabled (an API key is configured).
     pub writes: bool,
+    /// Whether every document is in both the keyword and the vector index,
+    /// once (always true for a keyword-only index without duplicates). An
+    /// incomplete index still serves: keyword search sees every document,
+    /// semantic search misses those without vectors.
+    pub complete: bool,
+    /// Documents of the keyword index without vectors.
+    pub documents_without_vectors: u64,
+    /// What is amiss when the index is incomplete.
+    pub incomplete: Option<String>,
 }
 
 /// Hits per page when a request does not say.

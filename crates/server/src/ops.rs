@@ -25,18 +25,26 @@ pub async fn healthz() -> Json<HealthResponse> {
 
 /// Readiness: the index is open, the model loaded when the index has
 /// vectors, and the server is not shutting down.
+///
+/// Whether the index is complete (every document in the keyword and the
+/// vector index, once) is reported beside, not as readiness: an incomplete
+/// index (one the start-up repair could not mend, see `AppState::open`)
+/// answers every request, keyword search in full, and no restart or wait
+/// changes it, so a 503 would take a working server out of rotation for
+/// good rather than for a moment. `complete: false` is for alerting.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "Ready to serve every request", body = ReadyResponse),
+        (status = 200, description = "Ready to serve every request (`complete` says whether every document has its vectors)", body = ReadyResponse),
         (status = 503, description = "Not ready (shutting down, or the model is missing)", body = ReadyResponse),
     ),
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<ReadyResponse>) {
     let engine = state.engine();
     let readiness = state.readiness();
+    let check = engine.index_check();
     let response = ReadyResponse {
         status: if readiness.is_ok() {
             "ready"
@@ -49,6 +57,9 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<ReadyRes
         vectors: engine.num_vectors().map(|(_, v)| v as u64),
         model: engine.embedder().map(|e| e.model_id().to_string()),
         writes: state.writes_enabled(),
+        complete: check.is_complete(),
+        documents_without_vectors: check.missing_vectors.len() as u64,
+        incomplete: (!check.is_complete()).then(|| check.summary()),
     };
     let status = if readiness.is_ok() {
         StatusCode::OK

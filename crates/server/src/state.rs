@@ -61,6 +61,27 @@ pub enum StartError {
     Join(String),
 }
 
+/// Repairs the index `engine` was opened on (an [`Indexer`]'s open does it)
+/// and opens the repaired one.
+fn repair(config: &Config, engine: &Engine) -> Result<Engine, EngineError> {
+    let found = engine.index_check();
+    if !found.is_complete() {
+        tracing::warn!(index = %config.index.display(), "repairing the index: {}", found.summary());
+    }
+    let indexer = Indexer::open(
+        &config.index,
+        IndexerOptions {
+            embedder: engine.embedder().cloned(),
+            writer_memory_bytes: WRITER_MEMORY_BYTES,
+            ..IndexerOptions::default()
+        },
+    )?;
+    indexer.finish_with(EngineOptions {
+        candidates: config.candidates,
+        ..EngineOptions::default()
+    })
+}
+
 /// The shared state of the server (cheap to clone).
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -89,6 +110,14 @@ impl AppState {
     /// Opens the index of `config` with its model (loaded when the index has
     /// vectors; a missing model is an error then, with the way to fetch it).
     /// Blocking: call it off the async runtime.
+    ///
+    /// An index whose two sides were found not to agree (written by an
+    /// earlier build: documents without vectors, vectors without a record,
+    /// a kindless duplicate of a kinded publication) is repaired before
+    /// serving, as any writer's open does ([`Indexer::open`]): missing
+    /// vectors are embedded with the model. When the repair fails (a
+    /// read-only or full disk) the index is served as it is, and `/readyz`
+    /// says it is incomplete.
     pub fn open(config: Config) -> Result<Self, StartError> {
         let index_error = |source| StartError::Index {
             path: config.index.clone(),
@@ -111,6 +140,17 @@ impl AppState {
                 dir: config.model.clone(),
             });
         }
+        let engine = if engine.index_check().compared {
+            match repair(&config, &engine) {
+                Ok(repaired) => repaired,
+                Err(e) => {
+                    tracing::error!(index = %config.index.display(), "the index could not be repaired, serving it as it is: {e}");
+                    engine
+                }
+            }
+        } else {
+            engine
+        };
         Ok(Self::from_engine(config, engine))
     }
 
