@@ -115,6 +115,21 @@ impl PublicationNumber {
         format!("{}{}", self.country, self.number)
     }
 
+    /// Whether an upsert of `self` replaces the stored document `stored`:
+    /// the publication identity rule of the index. A kindless number and
+    /// the same number with a kind are one publication (sources that do not
+    /// know the kind, such as the benchmark corpus, write `US8752472` for
+    /// what the USPTO's XML calls `US8752472B2`), so a kinded number
+    /// replaces that kind and the kindless form, and a kindless number every
+    /// kind; two different kinds (an application `A1` and its grant `B1`)
+    /// are two publications.
+    pub fn replaces(&self, stored: &PublicationNumber) -> bool {
+        match (&self.kind, &stored.kind) {
+            (Some(_), Some(_)) => self == stored,
+            _ => self.country == stored.country && self.number == stored.number,
+        }
+    }
+
     /// The same number with the kind replaced.
     pub fn with_kind(mut self, kind: Option<&str>) -> Self {
         self.kind = kind.map(str::to_string);
@@ -247,6 +262,16 @@ mod tests {
         let n: PublicationNumber = "US8799651B2".parse().unwrap();
         assert_eq!(n.base(), "US8799651");
         assert_eq!(n.kind(), Some("B2"));
+    }
+
+    #[test]
+    fn kindless_and_kinded_forms_are_one_publication_and_two_kinds_two() {
+        let n = |s: &str| s.parse::<PublicationNumber>().unwrap();
+        assert!(n("US8752472B2").replaces(&n("US8752472")));
+        assert!(n("US8752472").replaces(&n("US8752472B2")));
+        assert!(n("US8752472B2").replaces(&n("US8752472B2")));
+        assert!(!n("EP1234567B1").replaces(&n("EP1234567A1")));
+        assert!(!n("US8752472").replaces(&n("US8752473")));
     }
 
     #[test]
