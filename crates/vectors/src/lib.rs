@@ -744,6 +744,72 @@ mod tests {
         assert!(matches!(bad.validate(), Err(VectorError::Config(_))));
     }
 
+    fn doc(index: &mut VectorIndex, n: &str, x: f32) {
+        let v = [x, (1.0 - x * x).sqrt()];
+        index
+            .upsert(
+                &n.parse().unwrap(),
+                FilterFields::default(),
+                &[(Passage::title_abstract(), &v[..])],
+            )
+            .unwrap();
+    }
+
+    fn files(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_staged_generation_is_taken_back_by_unstage_or_by_an_open_at_the_one_before() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("index");
+        let config = VectorConfig::default();
+        let mut index = VectorIndex::open_or_create(&root, "m", 2, config).unwrap();
+        doc(&mut index, "US1000001", 1.0);
+        index.commit().unwrap();
+        assert_eq!(index.generation(), 1);
+        let settled = files(&root.join("vectors"));
+
+        // Staged, then taken back: generation 1 again, on disk and in memory.
+        doc(&mut index, "US1000002", 0.6);
+        assert_eq!(index.stage().unwrap(), 2);
+        index.unstage().unwrap();
+        assert_eq!((index.generation(), index.num_docs()), (1, 1));
+        assert_eq!(files(&root.join("vectors")), settled);
+
+        // Staged and abandoned (a crash): a reader at generation 1 loads it
+        // and leaves the disk alone; a writer at 1 takes 2 back.
+        doc(&mut index, "US1000002", 0.6);
+        assert_eq!(index.stage().unwrap(), 2);
+        drop(index);
+        let reader = VectorIndex::open_at(&root, "m", 2, config, Some(1)).unwrap();
+        assert_eq!((reader.generation(), reader.num_docs()), (1, 1));
+        assert_eq!(
+            VectorIndex::open_at(&root, "m", 2, config, Some(2))
+                .unwrap()
+                .num_docs(),
+            2
+        );
+        let writer = VectorIndex::open_or_create_at(&root, "m", 2, config, Some(1)).unwrap();
+        assert_eq!((writer.generation(), writer.num_docs()), (1, 1));
+        assert_eq!(files(&root.join("vectors")), settled);
+
+        // A first commit staged and abandoned: generation 0 is no generation.
+        let first = tmp.path().join("first");
+        let mut index = VectorIndex::open_or_create(&first, "m", 2, config).unwrap();
+        doc(&mut index, "US1000003", 1.0);
+        index.stage().unwrap();
+        drop(index);
+        let writer = VectorIndex::open_or_create_at(&first, "m", 2, config, Some(0)).unwrap();
+        assert_eq!((writer.generation(), writer.num_docs()), (0, 0));
+        assert!(files(&first.join("vectors")).is_empty());
+    }
+
     #[test]
     fn the_index_is_shareable_across_threads() {
         fn assert_sync_send<T: Send + Sync>() {}
