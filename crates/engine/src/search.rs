@@ -176,6 +176,7 @@ impl Engine {
             offset: request.offset,
             snippets: request.snippets,
             facets: request.facets,
+            cancel: &patsearch_record::Cancellation::never(),
         })?;
         let hits = results
             .hits
@@ -231,8 +232,12 @@ impl Engine {
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let keyword_candidates = || {
-            self.keyword
-                .candidates(&request.query, &request.filters, window)
+            self.keyword.candidates(
+                &request.query,
+                &request.filters,
+                window,
+                &patsearch_record::Cancellation::never(),
+            )
         };
         // The keyword candidates and the query's embedding do not depend on
         // each other: a search alone on the server runs the keyword side on a
@@ -265,6 +270,7 @@ impl Engine {
                     offset: 0,
                     snippets: false,
                     facets: true,
+                    cancel: &patsearch_record::Cancellation::never(),
                 })?
                 .facets
         } else {
@@ -368,7 +374,11 @@ impl Engine {
             .filter_map(|(i, fused)| Some((i, fused, fused.number.parse().ok()?)))
             .collect();
         let numbers: Vec<PublicationNumber> = ranked.iter().map(|r| r.2.clone()).collect();
-        let fetched = self.keyword.fetch(&numbers, snippet_query)?;
+        let fetched = self.keyword.fetch(
+            &numbers,
+            snippet_query,
+            &patsearch_record::Cancellation::never(),
+        )?;
         let mut hits = Vec::with_capacity(page.len());
         for ((i, fused, _), fetched) in ranked.into_iter().zip(fetched) {
             let Some(Fetched { record, snippet }) = fetched else {

@@ -1,11 +1,13 @@
 //! From the query AST and structured filters to tantivy queries.
 
+use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use patsearch_record::{
-    compact_code, name_words, DateRange, FilterFields, Filters, PublicationNumber,
+    compact_code, name_words, Cancellation, DateRange, FilterFields, Filters, PublicationNumber,
 };
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::StrColumn;
@@ -13,16 +15,20 @@ use tantivy::query::doc_predicate_query::{
     ConstOrVariableSegmentPredicate, DocPredicate, DocPredicateQuery, SegmentDocPredicate,
 };
 use tantivy::query::{
-    intersect_scorers, AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer,
-    DisjunctionMaxQuery, EnableScoring, Explanation, Occur as TOccur, PhraseQuery, Query,
-    RangeQuery, RegexQuery, Scorer, TermQuery, Weight,
+    intersect_scorers, AllQuery, BitSetDocSet, BooleanQuery, BoostQuery, ConstScoreQuery,
+    ConstScorer, DisjunctionMaxQuery, EmptyScorer, EnableScoring, Explanation, Occur as TOccur,
+    PhraseQuery, Query, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::tokenizer::TokenizerManager;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
+use tantivy::{
+    BitSet, DocId, DocSet, Score, Searcher, SegmentReader, TantivyError, Term,
+    COLLECT_BLOCK_BUFFER_LEN, TERMINATED,
+};
 
-use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField};
+use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField, MAX_CLAUSES};
 use crate::schema::{code_steps, date_value, Fields, STEMMED, WORDS};
+use crate::KeywordError;
 
 /// How much each text field counts when a term has no field prefix (0: not
 /// searched). Equal by default: BM25 already weighs a match by its field's
@@ -52,6 +58,38 @@ impl Default for FieldBoosts {
     }
 }
 
+/// What one query may ask of the term dictionaries. A wildcard is expanded
+/// into the words of the index it matches before the search runs (see
+/// [`Compiler::wildcard`]); these bound that expansion, as Lucene's and
+/// Elasticsearch's `max_expansions` and `max_clause_count` do, so that a
+/// short query cannot make the search walk the dictionaries hundreds of
+/// times or read the postings of most of the vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Wildcard patterns in one query. A pattern that starts with `*` or
+    /// `?` walks the whole term dictionary of up to four fields, whatever
+    /// it matches: that walk, not the matches, is what 400 patterns of a
+    /// 2,000-character query cost.
+    pub max_wildcards: usize,
+    /// Distinct words one pattern may match. On the 6,940 patents of the
+    /// benchmark corpus `con*` matches about 1,060 words, `*ab*` 3,500 and
+    /// `s*` 12,000: a pattern past the limit is too broad to mean anything.
+    pub max_expansions: usize,
+    /// Distinct words all the patterns of a query may match together.
+    pub max_total_expansions: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_wildcards: 16,
+            // Elasticsearch 8's default `max_clause_count`.
+            max_expansions: 4096,
+            max_total_expansions: 16_384,
+        }
+    }
+}
+
 pub(crate) struct Compiler<'a> {
     pub(crate) fields: &'a Fields,
     pub(crate) tokenizers: &'a TokenizerManager,
@@ -59,6 +97,27 @@ pub(crate) struct Compiler<'a> {
     /// What the other fields a word matches in add to its best field's
     /// score (see [`crate::KeywordConfig::tie_breaker`]).
     pub(crate) tie_breaker: f32,
+    /// The index as the search will see it: wildcards are expanded in it.
+    pub(crate) searcher: &'a Searcher,
+    pub(crate) cancel: &'a Cancellation,
+    pub(crate) limits: QueryLimits,
+    /// Spent so far: clauses (a phrase counts its words), wildcard
+    /// patterns, words the patterns matched.
+    pub(crate) clauses: Cell<usize>,
+    pub(crate) wildcards: Cell<usize>,
+    pub(crate) expansions: Cell<usize>,
+}
+
+/// How often a loop over terms or documents looks at its cancellation
+/// token: often enough to stop within a millisecond or so, rarely enough
+/// that the clock read does not show.
+const CHECK_EVERY: usize = 1024;
+
+fn query_error(position: usize, message: impl Into<String>) -> KeywordError {
+    KeywordError::Query(QueryError {
+        position,
+        message: message.into(),
+    })
 }
 
 impl Compiler<'_> {
@@ -118,7 +177,10 @@ impl Compiler<'_> {
 
     /// Compiles a parsed query. `None` when it holds no searchable word at
     /// all (only punctuation, say), which the caller reports.
-    pub(crate) fn compile(&self, ast: &Ast) -> Result<Option<Box<dyn Query>>, QueryError> {
+    pub(crate) fn compile(&self, ast: &Ast) -> Result<Option<Box<dyn Query>>, KeywordError> {
+        if !matches!(ast, Ast::Bool(_)) {
+            self.spend_clauses(1, None)?;
+        }
         match ast {
             Ast::Term {
                 field,
@@ -128,11 +190,14 @@ impl Compiler<'_> {
                 if text.contains(['*', '?']) {
                     return self.wildcard(*field, text, *position).map(Some);
                 }
-                Ok(self.words(*field, text, 0))
+                self.words(*field, text, 0, *position)
             }
             Ast::Phrase {
-                field, text, slop, ..
-            } => Ok(self.words(*field, text, *slop)),
+                field,
+                text,
+                slop,
+                position,
+            } => self.words(*field, text, *slop, *position),
             Ast::Code {
                 scheme,
                 prefix,
@@ -144,17 +209,19 @@ impl Compiler<'_> {
                 };
                 code_query(field, prefix)
                     .map(Some)
-                    .ok_or_else(|| QueryError {
-                        position: *position,
-                        message: format!(
+                    .ok_or_else(|| query_error(
+                        *position,
+                        format!(
                             "`{prefix}` is not a classification prefix: use a section (G), class (G06), subclass (G06F), group (G06F16) or full code (G06F16/245)"
                         ),
-                    })
+                    ))
             }
             Ast::Number { text, position } => {
-                let number: PublicationNumber = text.parse().map_err(|e| QueryError {
-                    position: *position,
-                    message: format!("`{text}` is not a publication number: {e}"),
+                let number: PublicationNumber = text.parse().map_err(|e| {
+                    query_error(
+                        *position,
+                        format!("`{text}` is not a publication number: {e}"),
+                    )
                 })?;
                 Ok(Some(number_query(self.fields, &number)))
             }
@@ -198,11 +265,24 @@ impl Compiler<'_> {
     /// A word or phrase: analysed per target field, one token becoming a term
     /// query and several a phrase, each boosted, any field matching, the
     /// best field counting (see [`Compiler::best_field`]).
-    fn words(&self, field: Option<TextField>, text: &str, slop: u32) -> Option<Box<dyn Query>> {
+    fn words(
+        &self,
+        field: Option<TextField>,
+        text: &str,
+        slop: u32,
+        position: usize,
+    ) -> Result<Option<Box<dyn Query>>, KeywordError> {
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
+        let mut words = 0;
         for (target, boost) in self.targets(field) {
             let (f, analyzer) = self.text_field(target);
             let tokens = self.analyze(analyzer, text);
+            // Each word of a phrase reads its postings, as a clause does
+            // (Lucene counts a phrase's terms against `max_clause_count` too).
+            if tokens.len() > words {
+                self.spend_clauses(tokens.len() - words.max(1), Some(position))?;
+                words = tokens.len();
+            }
             let q: Box<dyn Query> = match tokens.len() {
                 0 => continue,
                 1 => Box::new(TermQuery::new(
@@ -220,7 +300,21 @@ impl Compiler<'_> {
             };
             per_field.push(boosted(q, boost));
         }
-        self.best_field(per_field)
+        Ok(self.best_field(per_field))
+    }
+
+    /// Counts `n` more clauses against [`MAX_CLAUSES`]. The parser bounds
+    /// the clauses written; this adds the words of phrases.
+    fn spend_clauses(&self, n: usize, position: Option<usize>) -> Result<(), KeywordError> {
+        let spent = self.clauses.get() + n;
+        self.clauses.set(spent);
+        match position {
+            Some(position) if spent > MAX_CLAUSES => Err(query_error(
+                position,
+                format!("the query has more than {MAX_CLAUSES} clauses (a phrase counts each of its words); shorten it"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// One word's (or phrase's, or wildcard's) queries in each field as one
@@ -245,60 +339,257 @@ impl Compiler<'_> {
         }
     }
 
+    /// A word with `*` (any letters) or `?` (one letter), matched against
+    /// the words of the index as written, each matching word counting the
+    /// same (a constant score, as Lucene's wildcards). The words are found
+    /// here, before the search, so that a pattern matching too much is
+    /// refused with its position rather than walked by every segment's
+    /// scorer; within the limits the result is what tantivy's `RegexQuery`
+    /// over the same fields gave.
     fn wildcard(
         &self,
         field: Option<TextField>,
         text: &str,
         position: usize,
-    ) -> Result<Box<dyn Query>, QueryError> {
+    ) -> Result<Box<dyn Query>, KeywordError> {
         let lowered = text.to_lowercase();
         if lowered.chars().all(|c| c == '*' || c == '?') {
-            return Err(QueryError {
+            return Err(query_error(
                 position,
-                message: "a wildcard needs at least one letter: batter*, wom?n".into(),
-            });
+                "a wildcard needs at least one letter: batter*, wom?n",
+            ));
+        }
+        let wildcards = self.wildcards.get() + 1;
+        self.wildcards.set(wildcards);
+        if wildcards > self.limits.max_wildcards {
+            return Err(query_error(
+                position,
+                format!(
+                    "the query has more than {} wildcard patterns; use fewer",
+                    self.limits.max_wildcards
+                ),
+            ));
         }
         // The letters go through the analyzer of the fields the pattern is
         // matched in, one by one (it lower-cases and folds each character on
         // its own), so `Café*` finds what `cafe*` finds.
-        let mut pattern = String::new();
+        let mut pattern = Vec::new();
         for c in text.chars() {
             match c {
-                '*' => pattern.push_str(".*"),
-                '?' => pattern.push('.'),
+                '*' => pattern.push(Glob::Any),
+                '?' => pattern.push(Glob::One),
                 c if c.is_alphanumeric() => {
                     let folded = self.analyze(WORDS, c.encode_utf8(&mut [0; 4]));
                     if folded.is_empty() {
-                        pattern.extend(c.to_lowercase().map(regex_escape));
+                        pattern.extend(c.to_lowercase().map(Glob::Letter));
                     }
                     for token in folded {
-                        pattern.extend(token.chars().map(regex_escape));
+                        pattern.extend(token.chars().map(Glob::Letter));
                     }
                 }
-                c => pattern.push_str(&regex_escape(c)),
+                c => pattern.push(Glob::Letter(c)),
             }
         }
+        let mut words = BTreeSet::new();
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for (target, boost) in self.targets(field) {
             let f = self.wildcard_field(target);
-            let q = RegexQuery::from_pattern(&pattern, f).map_err(|e| QueryError {
-                position,
-                message: format!("bad wildcard `{text}`: {e}"),
-            })?;
+            let terms = self.expand(f, &pattern, &mut words, text, position)?;
+            let q = ExpandedTerms {
+                field: f,
+                terms: Arc::new(terms),
+                cancel: self.cancel.clone(),
+            };
             per_field.push(boosted(Box::new(q), boost));
         }
+        self.expansions.set(self.expansions.get() + words.len());
         // No field to search (every boost 0): matches nothing.
         Ok(self
             .best_field(per_field)
             .unwrap_or_else(|| Box::new(BooleanQuery::new(Vec::new()))))
     }
+
+    /// The words of `field` in any segment that `pattern` matches, sorted;
+    /// each new one is added to `words`, the pattern's words in all its
+    /// fields, which the limits count.
+    fn expand(
+        &self,
+        field: Field,
+        pattern: &[Glob],
+        words: &mut BTreeSet<Vec<u8>>,
+        text: &str,
+        position: usize,
+    ) -> Result<Vec<Vec<u8>>, KeywordError> {
+        let limits = &self.limits;
+        // The letters before the first wildcard narrow the walk to the
+        // words that start with them.
+        let prefix: String = pattern
+            .iter()
+            .map_while(|g| match g {
+                Glob::Letter(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let mut found = BTreeSet::new();
+        let mut chars = Vec::new();
+        let mut walked = 0usize;
+        for segment in self.searcher.segment_readers() {
+            self.cancel.check()?;
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(TantivyError::from)?;
+            while stream.advance() {
+                walked += 1;
+                if walked.is_multiple_of(CHECK_EVERY) {
+                    self.cancel.check()?;
+                }
+                let key = stream.key();
+                if !key.starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                let Ok(word) = std::str::from_utf8(key) else {
+                    continue;
+                };
+                chars.clear();
+                chars.extend(word.chars());
+                if !glob_matches(pattern, &chars) || found.contains(key) {
+                    continue;
+                }
+                found.insert(key.to_vec());
+                if words.insert(key.to_vec()) {
+                    if words.len() > limits.max_expansions {
+                        return Err(query_error(
+                            position,
+                            format!(
+                                "`{text}` matches more than {} words; narrow the pattern",
+                                limits.max_expansions
+                            ),
+                        ));
+                    }
+                    if self.expansions.get() + words.len() > limits.max_total_expansions {
+                        return Err(query_error(
+                            position,
+                            format!(
+                                "the query's wildcards match more than {} words in all; narrow them",
+                                limits.max_total_expansions
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
 }
 
-fn regex_escape(c: char) -> String {
-    if "\\.+*?()|[]{}^$#&-~".contains(c) {
-        format!("\\{c}")
-    } else {
-        c.to_string()
+/// A piece of a wildcard pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Glob {
+    Letter(char),
+    /// `?`
+    One,
+    /// `*`
+    Any,
+}
+
+/// Whether `word` is all of `pattern`. Backtracks only to the last `*`,
+/// so it takes at most (pattern length) × (word length) steps, whatever the
+/// pattern: no regular expression is compiled from user input.
+fn glob_matches(pattern: &[Glob], word: &[char]) -> bool {
+    let letters = pattern.iter().filter(|g| **g != Glob::Any).count();
+    if letters > word.len() {
+        return false;
+    }
+    let (mut p, mut w) = (0, 0);
+    // The last `*` seen and the first letter of the word it has not taken.
+    let mut star: Option<(usize, usize)> = None;
+    while w < word.len() {
+        match pattern.get(p) {
+            Some(Glob::Any) => {
+                star = Some((p, w));
+                p += 1;
+            }
+            Some(Glob::One) => {
+                p += 1;
+                w += 1;
+            }
+            Some(Glob::Letter(c)) if *c == word[w] => {
+                p += 1;
+                w += 1;
+            }
+            _ => match star {
+                // Let the `*` take one letter more and try again after it.
+                Some((sp, sw)) => {
+                    p = sp + 1;
+                    w = sw + 1;
+                    star = Some((sp, sw + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|g| *g == Glob::Any)
+}
+
+/// The words a wildcard matched in one field, every document having one of
+/// them scoring the same (the boost): what a `RegexQuery` scores, from a
+/// bounded list of terms. Checks its token while it reads postings.
+#[derive(Debug, Clone)]
+struct ExpandedTerms {
+    field: Field,
+    /// Sorted, as the term dictionary is.
+    terms: Arc<Vec<Vec<u8>>>,
+    cancel: Cancellation,
+}
+
+impl Query for ExpandedTerms {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for ExpandedTerms {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        let inverted = reader.inverted_index(self.field)?;
+        for (i, term) in self.terms.iter().enumerate() {
+            // Stopped: what was read is enough, since the search that
+            // asked is answered with the cancellation, not with hits.
+            if i.is_multiple_of(64) && self.cancel.is_cancelled() {
+                break;
+            }
+            let Some(info) = inverted.terms().get(term)? else {
+                continue;
+            };
+            let mut postings =
+                inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+            loop {
+                let block = postings.docs();
+                if block.is_empty() {
+                    break;
+                }
+                for &doc in block {
+                    docs.insert(doc);
+                }
+                postings.advance();
+            }
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("wildcard", scorer.score()))
+        } else {
+            Err(TantivyError::InvalidArgument(format!(
+                "document #{doc} matches no word of the wildcard"
+            )))
+        }
     }
 }
 
@@ -665,5 +956,301 @@ impl Weight for FilteredWeight {
             )));
         }
         self.query.explain(reader, doc)
+    }
+}
+
+/// A request's whole query, stopping when its token does: its scorer ends
+/// (reports no more documents) within [`CHECK_EVERY`] documents of the
+/// token firing, so that the collector, the count and the facets all stop
+/// with it. The cut-short results are never shown: whoever searched checks
+/// the token afterwards and answers with the cancellation.
+///
+/// It wraps the scorer, so tantivy's own loops over it (`for_each`, and
+/// `for_each_pruning` for the top hits) go through the checks. The price:
+/// tantivy cannot use block-max WAND on a query it sees only through this
+/// scorer, which only ever mattered for a query that is one term or a sum
+/// of terms (a `tie_breaker` of 1); every other query was scored document
+/// by document already.
+#[derive(Debug)]
+pub(crate) struct Stoppable {
+    query: Box<dyn Query>,
+    cancel: Cancellation,
+}
+
+impl Stoppable {
+    pub(crate) fn new(query: Box<dyn Query>, cancel: &Cancellation) -> Self {
+        Self {
+            query,
+            cancel: cancel.clone(),
+        }
+    }
+}
+
+impl Clone for Stoppable {
+    fn clone(&self) -> Self {
+        Self {
+            query: self.query.box_clone(),
+            cancel: self.cancel.clone(),
+        }
+    }
+}
+
+impl Query for Stoppable {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(StoppableWeight {
+            inner: self.query.weight(enable_scoring)?,
+            cancel: self.cancel.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+    }
+}
+
+struct StoppableWeight {
+    inner: Box<dyn Weight>,
+    cancel: Cancellation,
+}
+
+impl Weight for StoppableWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        // Building a scorer reads postings: not for a search already stopped.
+        if self.cancel.is_cancelled() {
+            return Ok(Box::new(EmptyScorer));
+        }
+        Ok(Box::new(StoppableScorer {
+            inner: self.inner.scorer(reader, boost)?,
+            cancel: self.cancel.clone(),
+            until_check: CHECK_EVERY,
+            stopped: false,
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.inner.explain(reader, doc)
+    }
+}
+
+struct StoppableScorer {
+    inner: Box<dyn Scorer>,
+    cancel: Cancellation,
+    /// Documents to go before the next look at the token.
+    until_check: usize,
+    stopped: bool,
+}
+
+impl StoppableScorer {
+    /// Whether to stop now, `docs` documents further on.
+    fn stop(&mut self, docs: usize) -> bool {
+        if !self.stopped {
+            self.until_check = self.until_check.saturating_sub(docs);
+            if self.until_check == 0 {
+                self.until_check = CHECK_EVERY;
+                self.stopped = self.cancel.is_cancelled();
+            }
+        }
+        self.stopped
+    }
+}
+
+impl DocSet for StoppableScorer {
+    fn advance(&mut self) -> DocId {
+        if self.stop(1) {
+            return TERMINATED;
+        }
+        self.inner.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.stop(1) {
+            return TERMINATED;
+        }
+        self.inner.seek(target)
+    }
+
+    fn fill_buffer(&mut self, buffer: &mut [DocId; COLLECT_BLOCK_BUFFER_LEN]) -> usize {
+        if self.stop(buffer.len()) {
+            return 0;
+        }
+        self.inner.fill_buffer(buffer)
+    }
+
+    fn doc(&self) -> DocId {
+        if self.stopped {
+            TERMINATED
+        } else {
+            self.inner.doc()
+        }
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+}
+
+impl Scorer for StoppableScorer {
+    fn score(&mut self) -> Score {
+        self.inner.score()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+    use tantivy::schema::{Schema, STRING};
+    use tantivy::{doc, Index, IndexWriter, SegmentOrdinal};
+
+    use super::*;
+
+    fn glob(pattern: &str) -> Vec<Glob> {
+        pattern
+            .chars()
+            .map(|c| match c {
+                '*' => Glob::Any,
+                '?' => Glob::One,
+                c => Glob::Letter(c),
+            })
+            .collect()
+    }
+
+    fn matches(pattern: &str, word: &str) -> bool {
+        glob_matches(&glob(pattern), &word.chars().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn wildcards_match_whole_words() {
+        for (pattern, word) in [
+            ("batter*", "battery"),
+            ("batter*", "batter"),
+            ("*ab*", "ab"),
+            ("*ab*", "cabbage"),
+            ("wom?n", "women"),
+            ("*a*b*c", "xaybzc"),
+            ("a*a*a*b", "aaaaaab"),
+            ("caf?", "café"),
+            ("**x", "x"),
+        ] {
+            assert!(matches(pattern, word), "{pattern} {word}");
+        }
+        for (pattern, word) in [
+            ("batter*", "batt"),
+            ("*ab*", "ba"),
+            ("wom?n", "woman1"),
+            ("wom?n", "womn"),
+            ("a*a*a*b", "aaaaaaa"),
+            ("?", ""),
+            ("x*", "ax"),
+        ] {
+            assert!(!matches(pattern, word), "{pattern} {word}");
+        }
+        // A long pattern against a word costs no more than their product.
+        let long = format!("*{}*", "a*".repeat(20_000));
+        let started = std::time::Instant::now();
+        assert!(!matches(&long, &"a".repeat(40)));
+        assert!(started.elapsed().as_secs_f64() < 1.0);
+    }
+
+    /// A collector that cancels the token once it has seen `after` documents.
+    struct CancelAfter {
+        token: Cancellation,
+        after: usize,
+    }
+
+    struct SegmentCancelAfter {
+        token: Cancellation,
+        after: usize,
+        seen: usize,
+    }
+
+    impl Collector for CancelAfter {
+        type Fruit = usize;
+        type Child = SegmentCancelAfter;
+
+        fn for_segment(
+            &self,
+            _: SegmentOrdinal,
+            _: &SegmentReader,
+        ) -> tantivy::Result<SegmentCancelAfter> {
+            Ok(SegmentCancelAfter {
+                token: self.token.clone(),
+                after: self.after,
+                seen: 0,
+            })
+        }
+
+        fn requires_scoring(&self) -> bool {
+            true
+        }
+
+        fn merge_fruits(&self, seen: Vec<usize>) -> tantivy::Result<usize> {
+            Ok(seen.into_iter().sum())
+        }
+    }
+
+    impl SegmentCollector for SegmentCancelAfter {
+        type Fruit = usize;
+
+        fn collect(&mut self, _: DocId, _: Score) {
+            self.seen += 1;
+            if self.seen == self.after {
+                self.token.cancel();
+            }
+        }
+
+        fn harvest(self) -> usize {
+            self.seen
+        }
+    }
+
+    fn index(docs: usize) -> Index {
+        let mut schema = Schema::builder();
+        let word = schema.add_text_field("word", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer(15_000_000).unwrap();
+        for i in 0..docs {
+            writer
+                .add_document(doc!(word => if i % 2 == 0 { "even" } else { "odd" }))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        index
+    }
+
+    #[test]
+    fn a_cancelled_query_stops_within_a_check_of_documents() {
+        let docs = 50 * CHECK_EVERY;
+        let searcher = index(docs).reader().unwrap().searcher();
+        let token = Cancellation::new();
+        let query = Stoppable::new(Box::new(AllQuery), &token);
+        let seen = searcher
+            .search(
+                &query,
+                &CancelAfter {
+                    token: token.clone(),
+                    after: 100,
+                },
+            )
+            .unwrap();
+        assert!(
+            (100..=100 + CHECK_EVERY).contains(&seen),
+            "{seen} of {docs} documents collected"
+        );
+        // Already cancelled: no scorer is even built.
+        assert_eq!(searcher.search(&query, &Count).unwrap(), 0);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(10).order_by_score())
+            .unwrap();
+        assert!(top.is_empty());
+        // Not cancelled: everything, scored as without the wrapper.
+        let never = Stoppable::new(Box::new(AllQuery), &Cancellation::never());
+        assert_eq!(searcher.search(&never, &Count).unwrap(), docs);
+        let past = Cancellation::new().with_deadline(std::time::Instant::now());
+        let expired = Stoppable::new(Box::new(AllQuery), &past);
+        assert_eq!(searcher.search(&expired, &Count).unwrap(), 0);
     }
 }

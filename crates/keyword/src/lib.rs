@@ -26,9 +26,12 @@ use patsearch_manifest::{IndexDir, KeywordSection, ManifestError};
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
-pub use compile::{validate_filters, FieldBoosts, FilterError};
+pub use compile::{validate_filters, FieldBoosts, FilterError, QueryLimits};
 pub use facets::{FacetCount, Facets};
-pub use query::{parse as parse_query, Ast, QueryError};
+pub use query::{
+    parse as parse_query, Ast, QueryError, MAX_CLAUSES as MAX_QUERY_CLAUSES,
+    MAX_DEPTH as MAX_QUERY_DEPTH,
+};
 pub use schema::{Fields, SCHEMA_VERSION};
 pub use search::{Fetched, Hit, SearchRequest, SearchResults, Snippet, SnippetField};
 pub use writer::KeywordWriter;
@@ -36,9 +39,15 @@ pub use writer::KeywordWriter;
 /// Errors of the keyword index.
 #[derive(Debug, thiserror::Error)]
 pub enum KeywordError {
-    /// The query text is invalid (the user's to fix).
+    /// The query text is invalid (the user's to fix), or asks for more work
+    /// than the limits allow ([`MAX_QUERY_DEPTH`], [`MAX_QUERY_CLAUSES`],
+    /// [`QueryLimits`]).
     #[error("invalid query: {0}")]
     Query(#[from] QueryError),
+    /// The caller's [`patsearch_record::Cancellation`] stopped the search
+    /// (cancelled, or past its deadline): no partial results are returned.
+    #[error(transparent)]
+    Cancelled(#[from] patsearch_record::Cancelled),
     /// A structured filter is invalid (the user's to fix).
     #[error("invalid filter: {0}")]
     Filter(#[from] FilterError),
@@ -75,6 +84,8 @@ pub struct KeywordConfig {
     /// (benches/README.md, "Relevance tuning"); it costs some speed, since
     /// tantivy cannot skip documents under a maximum as it does under a sum.
     pub tie_breaker: f32,
+    /// How much wildcard expansion one query may ask for.
+    pub limits: QueryLimits,
 }
 
 /// An open keyword index: readable, and writable through [`KeywordIndex::writer`].

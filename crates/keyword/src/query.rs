@@ -20,6 +20,20 @@ use std::ops::Bound;
 
 use chrono::{Datelike, NaiveDate};
 
+/// How deep groups may nest: `(`, `-(`, `NOT (` and `title:(` each open one
+/// level. The parser descends once per level, so without a bound a query of
+/// a few thousand `(` overflows the stack and aborts the process. People
+/// nest a handful of levels; Elasticsearch refuses boolean queries nested
+/// deeper than 20 to 30 (`indices.query.bool.max_nested_depth`) for the
+/// same reason.
+pub const MAX_DEPTH: usize = 32;
+
+/// How many clauses (words, phrases, fields, groups) a query may hold, at
+/// every level together: Lucene's and Elasticsearch's default
+/// `max_clause_count` of 1,024. Each clause becomes a query per field and
+/// reads postings; a pasted page of text is a description, not a search.
+pub const MAX_CLAUSES: usize = 1024;
+
 /// A query that could not be parsed: what is wrong and where (a character
 /// offset into the query, from 0).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -244,37 +258,50 @@ fn lex(query: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
                 while end < chars.len() && !is_delimiter(chars[end]) {
                     end += 1;
                 }
-                let word: String = chars[i..end].iter().collect();
+                lex_word(&chars, i, end, &mut tokens);
                 i = end;
-                // `name:` makes a field prefix when the name is a plain word.
-                if let Some(colon) = word.find(':') {
-                    let name = &word[..colon];
-                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()) {
-                        tokens.push((start, Tok::Field(name.to_ascii_lowercase())));
-                        let rest = &word[colon + 1..];
-                        if !rest.is_empty() {
-                            let rest_start = start + name.chars().count() + 1;
-                            // A second `name:` (after `before:`) is a field too.
-                            let mut sub = lex(rest)?;
-                            for (p, _) in &mut sub {
-                                *p += rest_start;
-                            }
-                            tokens.extend(sub);
-                        }
-                        continue;
-                    }
-                }
-                let tok = match word.as_str() {
-                    "AND" | "&&" => Tok::And,
-                    "OR" | "||" => Tok::Or,
-                    "NOT" => Tok::Not,
-                    _ => Tok::Word(word),
-                };
-                tokens.push((start, tok));
             }
         }
     }
     Ok(tokens)
+}
+
+/// Lexes `chars[start..end]`, a run without delimiters: a word, or `name:`
+/// prefixes (a second `name:` after `before:` is a field too) and signs
+/// followed by one. A loop rather than a call per `name:`: `a:a:a:…` is
+/// one word however long, and must cost neither stack nor quadratic time.
+fn lex_word(chars: &[char], start: usize, end: usize, tokens: &mut Vec<(usize, Tok)>) {
+    let mut i = start;
+    while i < end {
+        let c = chars[i];
+        // A sign before the `name:` that starts the word is taken by the
+        // caller; after one, it is a sign when something follows it.
+        if i > start && (c == '+' || c == '-') && i + 1 < end {
+            tokens.push((i, if c == '+' { Tok::Plus } else { Tok::Minus }));
+            i += 1;
+            continue;
+        }
+        // `name:` makes a field prefix when the name is a plain word.
+        let name_len = chars[i..end]
+            .iter()
+            .position(|&c| !c.is_ascii_alphabetic())
+            .unwrap_or(end - i);
+        if name_len > 0 && chars.get(i + name_len) == Some(&':') && i + name_len < end {
+            let name: String = chars[i..i + name_len].iter().collect();
+            tokens.push((i, Tok::Field(name.to_ascii_lowercase())));
+            i += name_len + 1;
+            continue;
+        }
+        let word: String = chars[i..end].iter().collect();
+        let tok = match word.as_str() {
+            "AND" | "&&" => Tok::And,
+            "OR" | "||" => Tok::Or,
+            "NOT" => Tok::Not,
+            _ => Tok::Word(word),
+        };
+        tokens.push((i, tok));
+        return;
+    }
 }
 
 /// Parses `query`. `default_and` says what juxtaposed clauses mean
@@ -290,6 +317,8 @@ pub fn parse(query: &str, default_and: bool) -> Result<Ast, QueryError> {
         at: 0,
         end,
         default_and,
+        depth: 0,
+        clauses: 0,
     };
     let ast = parser.or()?;
     if let Some((pos, tok)) = parser.peek() {
@@ -306,6 +335,10 @@ struct Parser {
     at: usize,
     end: usize,
     default_and: bool,
+    /// Groups open around the current token (at most [`MAX_DEPTH`]).
+    depth: usize,
+    /// Clauses seen so far (at most [`MAX_CLAUSES`]).
+    clauses: usize,
 }
 
 impl Parser {
@@ -380,6 +413,13 @@ impl Parser {
                 }
                 _ => default,
             };
+            self.clauses += 1;
+            if self.clauses > MAX_CLAUSES {
+                return err(
+                    pos,
+                    format!("the query has more than {MAX_CLAUSES} clauses (words, phrases, fields and groups); shorten it"),
+                );
+            }
             items.push((occur, self.primary()?));
         }
         if items.is_empty() {
@@ -418,7 +458,17 @@ impl Parser {
         if matches!(self.peek(), Some((_, Tok::RParen))) {
             return err(open, "empty parentheses");
         }
-        let inner = self.or()?;
+        // Checked before descending: the limit is what keeps the stack safe.
+        if self.depth >= MAX_DEPTH {
+            return err(
+                open,
+                format!("the query nests groups deeper than the limit of {MAX_DEPTH}"),
+            );
+        }
+        self.depth += 1;
+        let inner = self.or();
+        self.depth -= 1;
+        let inner = inner?;
         match self.next() {
             Some((_, Tok::RParen)) => Ok(inner),
             _ => err(open, "unclosed `(`"),
@@ -866,5 +916,277 @@ mod tests {
     fn positions_count_characters_not_bytes() {
         let e = parse("café \"unclosed", false).unwrap_err();
         assert_eq!(e.position, 5);
+    }
+    fn depth(ast: &Ast) -> usize {
+        match ast {
+            Ast::Bool(items) => 1 + items.iter().map(|(_, a)| depth(a)).max().unwrap_or(0),
+            _ => 1,
+        }
+    }
+
+    #[test]
+    fn nesting_is_limited_before_the_stack_is() {
+        let n = MAX_DEPTH;
+        for (open, close) in [("(", ")"), ("-(", ")"), ("NOT (", ")"), ("title:(", ")")] {
+            let ok = format!("{}a b{}", open.repeat(n), close.repeat(n));
+            assert!(parse(&ok, false).is_ok(), "{open} x {n}");
+            let inner = format!("\"a b\" {}", "x ".repeat(3));
+            let ok = format!("{}{inner}{}", open.repeat(n), close.repeat(n));
+            assert!(parse(&ok, false).is_ok(), "{open} x {n} around a phrase");
+            // One level deeper fails at the `(` that opens it; far deeper
+            // (the probe: 229 `-(`, the CLI: 10,000 `(`) fails the same way.
+            for deeper in [n + 1, 229, 10_000, 50_000] {
+                let q = format!("{}\"a b\"{}", open.repeat(deeper), close.repeat(deeper));
+                let e = parse(&q, false).expect_err(open);
+                assert_eq!(
+                    e.message,
+                    format!("the query nests groups deeper than the limit of {MAX_DEPTH}")
+                );
+                let paren = open.chars().position(|c| c == '(').unwrap();
+                assert_eq!(e.position, n * open.chars().count() + paren, "{open}");
+                // Unclosed, too.
+                assert!(parse(&open.repeat(deeper), false).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn long_chains_are_flat_lists() {
+        for (sep, prefix) in [(" ", "-"), (" OR ", ""), (" AND ", "+"), (" ", "NOT ")] {
+            let q: Vec<String> = (0..MAX_CLAUSES).map(|i| format!("{prefix}w{i}")).collect();
+            let ast = parse(&q.join(sep), false).unwrap();
+            assert!(
+                depth(&ast) <= 3,
+                "{sep:?} {prefix:?}: depth {}",
+                depth(&ast)
+            );
+        }
+    }
+
+    #[test]
+    fn clauses_are_limited() {
+        let words = |n: usize| vec!["w"; n].join(" ");
+        assert!(parse(&words(MAX_CLAUSES), false).is_ok());
+        let e = parse(&words(MAX_CLAUSES + 1), false).unwrap_err();
+        assert_eq!(e.position, MAX_CLAUSES * 2);
+        assert!(e.message.contains("more than 1024 clauses"), "{e}");
+        // Inside groups and field groups as well.
+        let grouped = format!("({}) title:({})", words(600), words(600));
+        assert!(parse(&grouped, false)
+            .unwrap_err()
+            .message
+            .contains("clauses"));
+    }
+
+    #[test]
+    fn long_inputs_parse_or_fail_quickly() {
+        let n = 100_000;
+        let inputs = [
+            "a:".repeat(n / 2),
+            "title:".repeat(n / 6),
+            "before:after:".repeat(n / 13),
+            "(".repeat(n),
+            ")".repeat(n),
+            "-(".repeat(n / 2),
+            "\"".repeat(n),
+            format!("\"{}\"", "word ".repeat(n / 5)),
+            "[".repeat(n),
+            "{ TO ]".repeat(n / 6),
+            "-".repeat(n),
+            "+-".repeat(n / 2),
+            "*?".repeat(n / 2),
+            format!("\"a b\"~{}", "9".repeat(n)),
+            "a".repeat(n),
+            "a ".repeat(n / 2),
+            "é".repeat(n),
+            "NOT ".repeat(n / 4),
+            "a OR ".repeat(n / 5),
+        ];
+        for q in &inputs {
+            let started = std::time::Instant::now();
+            let result = parse(q, false);
+            let took = started.elapsed();
+            assert!(took.as_secs_f64() < 1.0, "{}…: {took:?}", &q[..20]);
+            if let Err(e) = result {
+                assert!(e.position <= q.chars().count());
+            }
+        }
+        // `a:a:…:b` is one word of fields: lexed without recursion.
+        let e = parse(&"a:".repeat(n / 2), false).unwrap_err();
+        assert!(e.message.contains("unknown field `a:`"), "{e}");
+    }
+
+    #[test]
+    fn field_prefixes_lex_as_before() {
+        // (query, tokens) as the recursive lexer gave them.
+        assert_eq!(
+            lex("after:filing:2012").unwrap(),
+            [
+                (0, Tok::Field("after".into())),
+                (6, Tok::Field("filing".into())),
+                (13, Tok::Word("2012".into()))
+            ]
+        );
+        assert_eq!(
+            lex("title:-foo ti:+ x:").unwrap(),
+            [
+                (0, Tok::Field("title".into())),
+                (6, Tok::Minus),
+                (7, Tok::Word("foo".into())),
+                (11, Tok::Field("ti".into())),
+                (14, Tok::Word("+".into())),
+                (16, Tok::Field("x".into())),
+            ]
+        );
+        assert_eq!(
+            lex("ab1:c title:AND").unwrap(),
+            [
+                (0, Tok::Word("ab1:c".into())),
+                (6, Tok::Field("title".into())),
+                (12, Tok::And)
+            ]
+        );
+        assert_eq!(
+            lex("title:-(a)").unwrap()[..3],
+            [
+                (0, Tok::Field("title".into())),
+                (6, Tok::Word("-".into())),
+                (7, Tok::LParen)
+            ]
+        );
+    }
+}
+
+/// `query::parse` over arbitrary text and over text made of the language's
+/// own tokens: it must answer (an AST or a positioned error) without
+/// panicking and within a second. `PROPTEST_CASES` sets how many cases
+/// (256 by default; the long run: `PROPTEST_CASES=2000000 cargo test
+/// --release -p patsearch-keyword parse_fuzz`).
+#[cfg(test)]
+mod parse_fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn token() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "(",
+                ")",
+                "\"",
+                "-",
+                "+",
+                "AND",
+                "OR",
+                "NOT",
+                "&&",
+                "||",
+                "title:",
+                "ti:",
+                "abstract:",
+                "claims:",
+                "assignee:",
+                "cpc:",
+                "ipc:",
+                "pn:",
+                "country:",
+                "kind:",
+                "filed:",
+                "published:",
+                "priority:",
+                "before:",
+                "after:",
+                "filing:",
+                "[",
+                "]",
+                "{",
+                "}",
+                " TO ",
+                "*",
+                "?",
+                "~",
+                "~5",
+                "~99999999999",
+                ":",
+                "2013",
+                "2013-06",
+                "2013-06-30",
+                "20130630",
+                "2013-13-01",
+                "*ab*",
+                "wom?n",
+                "batter*",
+                "é",
+                "ß",
+                "\u{0}",
+                "\t",
+                "\n",
+                "G06F16/245",
+                "US8926509B2",
+            ])
+            .prop_map(String::from),
+            "[a-z]{1,5}",
+            "\\PC{1,3}",
+        ]
+    }
+
+    fn tokens() -> impl Strategy<Value = String> {
+        prop::collection::vec((token(), prop::sample::select(vec!["", " ", ""])), 0..48).prop_map(
+            |parts| {
+                parts
+                    .into_iter()
+                    .map(|(t, sep)| format!("{t}{sep}"))
+                    .collect()
+            },
+        )
+    }
+
+    /// Deep structures: an opening repeated, something inside, closings.
+    fn nested() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec![
+                "(", "-(", "NOT (", "title:(", "+(", "a OR (", "\"a\" (",
+            ]),
+            0usize..200,
+            tokens(),
+            0usize..200,
+        )
+            .prop_map(|(open, n, inside, m)| format!("{}{inside}{}", open.repeat(n), ")".repeat(m)))
+    }
+
+    fn check(q: &str) -> Result<(), TestCaseError> {
+        for default_and in [false, true] {
+            let started = std::time::Instant::now();
+            let result = parse(q, default_and);
+            prop_assert!(
+                started.elapsed().as_secs_f64() < 1.0,
+                "{q:?}: {:?}",
+                started.elapsed()
+            );
+            if let Err(e) = result {
+                prop_assert!(e.position <= q.chars().count(), "{q:?}: {e}");
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { max_shrink_iters: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parse_fuzz_arbitrary_text(q in "\\PC{0,200}") {
+            check(&q)?;
+        }
+
+        #[test]
+        fn parse_fuzz_query_tokens(q in tokens()) {
+            check(&q)?;
+        }
+
+        #[test]
+        fn parse_fuzz_nesting(q in nested()) {
+            check(&q)?;
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Searching: ranked hits with highlighted snippets, facet counts, lookups.
 
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use std::cell::Cell;
+
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::postings::Postings;
@@ -9,7 +11,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
-use crate::compile::{filter_query, number_query, with_filters, Compiler};
+use crate::compile::{filter_query, number_query, with_filters, Compiler, Stoppable};
 use crate::facets::{FacetCollector, Facets};
 use crate::query::QueryError;
 use crate::schema::value_at;
@@ -26,6 +28,10 @@ pub struct SearchRequest<'a> {
     pub snippets: bool,
     /// Facet counts over every matching document.
     pub facets: bool,
+    /// Stops the search ([`KeywordError::Cancelled`]) when cancelled or past
+    /// its deadline: checked while wildcards expand, while documents are
+    /// collected, and between the records and snippets of the hits.
+    pub cancel: &'a Cancellation,
 }
 
 /// A field a snippet can come from.
@@ -73,50 +79,83 @@ pub struct SearchResults {
 const SNIPPET_CHARS: usize = 240;
 
 impl KeywordIndex {
-    /// Compiles the query text and filters into one tantivy query.
+    /// Compiles the query text and filters into one tantivy query, which
+    /// stops when `cancel` does (a search with it must check `cancel`
+    /// afterwards: a stopped search ends early, not with an error).
+    /// Wildcards are expanded in the index as it is now.
     pub fn build_query(
         &self,
         query: &str,
         filters: &Filters,
+        cancel: &Cancellation,
     ) -> Result<Box<dyn Query>, KeywordError> {
+        self.query_in(&self.reader.searcher(), query, filters, cancel)
+    }
+
+    /// [`KeywordIndex::build_query`], its wildcards expanded in the index as
+    /// `searcher` sees it: the one the search then runs on.
+    fn query_in(
+        &self,
+        searcher: &Searcher,
+        query: &str,
+        filters: &Filters,
+        cancel: &Cancellation,
+    ) -> Result<Box<dyn Query>, KeywordError> {
+        cancel.check()?;
         let ast = crate::query::parse(query, self.config.default_and)?;
         let compiler = Compiler {
             fields: &self.fields,
             tokenizers: self.index.tokenizers(),
             boosts: self.config.boosts,
             tie_breaker: self.config.tie_breaker,
+            searcher,
+            cancel,
+            limits: self.config.limits,
+            clauses: Cell::new(0),
+            wildcards: Cell::new(0),
+            expansions: Cell::new(0),
         };
         let compiled = compiler.compile(&ast)?.ok_or_else(|| QueryError {
             position: 0,
             message: "the query has no searchable words".into(),
         })?;
-        Ok(with_filters(compiled, filter_query(&self.fields, filters)?))
+        let query = with_filters(compiled, filter_query(&self.fields, filters)?);
+        Ok(Box::new(Stoppable::new(query, cancel)))
     }
 
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, KeywordError> {
-        let query = self.build_query(request.query, request.filters)?;
+        let cancel = request.cancel;
         let searcher = self.reader.searcher();
+        let query = self.query_in(&searcher, request.query, request.filters, cancel)?;
         let limit = request.limit.max(1);
         let top = TopDocs::with_limit(limit)
             .and_offset(request.offset)
             .order_by_score();
         let (top, total) = searcher.search(&query, &(top, Count))?;
+        // A stopped search ends early rather than failing: what it found is
+        // not the answer.
+        cancel.check()?;
         let facets = if request.facets {
-            Some(searcher.search(&query, &FacetCollector)?)
+            let facets = searcher.search(&query, &FacetCollector)?;
+            cancel.check()?;
+            Some(facets)
         } else {
             None
         };
         let snippets = if request.snippets {
             let records = top
                 .iter()
-                .map(|(_, address)| self.record_at(&searcher, *address))
+                .map(|(_, address)| {
+                    cancel.check()?;
+                    self.record_at(&searcher, *address)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let hits: Vec<(DocAddress, &PatentRecord)> = top
                 .iter()
                 .zip(&records)
                 .map(|((_, address), record)| (*address, record))
                 .collect();
-            self.snippets_at(&searcher, &*query, &hits)?
+            self.snippets_at(&searcher, &*query, &hits, cancel)?
         } else {
             vec![None; top.len()]
         };
@@ -146,16 +185,19 @@ impl KeywordIndex {
     }
 
     /// The top `k` publication numbers and scores, without loading records:
-    /// the candidate list a fusion engine merges.
+    /// the candidate list a fusion engine merges. Stops with
+    /// [`KeywordError::Cancelled`] when `cancel` does.
     pub fn candidates(
         &self,
         query: &str,
         filters: &Filters,
         k: usize,
+        cancel: &Cancellation,
     ) -> Result<Vec<(String, f32)>, KeywordError> {
-        let query = self.build_query(query, filters)?;
         let searcher = self.reader.searcher();
+        let query = self.query_in(&searcher, query, filters, cancel)?;
         let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
+        cancel.check()?;
         let addresses: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let numbers = self.fast_strs_at(&searcher, &addresses, "pn")?;
         Ok(numbers
@@ -179,28 +221,32 @@ impl KeywordIndex {
     /// hits found by another retriever. `None` for a number not in the
     /// index. A snippet query that is not valid keyword syntax (natural
     /// language need not be) gives no snippets rather than an error.
+    /// Stops with [`KeywordError::Cancelled`] when `cancel` does.
     pub fn fetch(
         &self,
         numbers: &[PublicationNumber],
         snippet_query: Option<&str>,
+        cancel: &Cancellation,
     ) -> Result<Vec<Option<Fetched>>, KeywordError> {
         let searcher = self.reader.searcher();
         let mut found: Vec<(usize, DocAddress, PatentRecord)> = Vec::new();
         for (i, number) in numbers.iter().enumerate() {
+            cancel.check()?;
             if let Some(address) = self.address_of(&searcher, number)? {
                 found.push((i, address, self.record_at(&searcher, address)?));
             }
         }
-        let query = match snippet_query.map(|q| self.build_query(q, &Filters::default())) {
-            Some(Ok(query)) => Some(query),
-            Some(Err(KeywordError::Query(_))) | None => None,
-            Some(Err(e)) => return Err(e),
-        };
+        let query =
+            match snippet_query.map(|q| self.query_in(&searcher, q, &Filters::default(), cancel)) {
+                Some(Ok(query)) => Some(query),
+                Some(Err(KeywordError::Query(_))) | None => None,
+                Some(Err(e)) => return Err(e),
+            };
         let mut snippets = match &query {
             Some(query) => {
                 let hits: Vec<(DocAddress, &PatentRecord)> =
                     found.iter().map(|(_, a, r)| (*a, r)).collect();
-                self.snippets_at(&searcher, &**query, &hits)?
+                self.snippets_at(&searcher, &**query, &hits, cancel)?
             }
             None => vec![None; found.len()],
         }
@@ -293,8 +339,10 @@ impl KeywordIndex {
         searcher: &Searcher,
         query: &dyn Query,
         hits: &[(DocAddress, &PatentRecord)],
+        cancel: &Cancellation,
     ) -> Result<Vec<Option<Snippet>>, KeywordError> {
-        self.snippet_maker(searcher, query)?.page(searcher, hits)
+        self.snippet_maker(searcher, query)?
+            .page(searcher, hits, cancel)
     }
 
     fn snippet_maker(
@@ -398,13 +446,16 @@ impl SnippetMaker {
         &self,
         searcher: &Searcher,
         hits: &[(DocAddress, &PatentRecord)],
+        cancel: &Cancellation,
     ) -> Result<Vec<Option<Snippet>>, KeywordError> {
-        let marks = self.marks(searcher, hits)?;
-        Ok(hits
-            .iter()
+        let marks = self.marks(searcher, hits, cancel)?;
+        hits.iter()
             .zip(marks)
-            .map(|((_, record), marks)| self.best(record, marks))
-            .collect())
+            .map(|((_, record), marks)| {
+                cancel.check()?;
+                Ok(self.best(record, marks))
+            })
+            .collect()
     }
 
     /// For each hit, every (slot, passage, stem) the postings place in it.
@@ -412,6 +463,7 @@ impl SnippetMaker {
         &self,
         searcher: &Searcher,
         hits: &[(DocAddress, &PatentRecord)],
+        cancel: &Cancellation,
     ) -> Result<Vec<Vec<Mark>>, KeywordError> {
         let mut marks: Vec<Vec<Mark>> = vec![Vec::new(); hits.len()];
         let mut order: Vec<usize> = (0..hits.len()).collect();
@@ -431,6 +483,7 @@ impl SnippetMaker {
             let claims = starts_of(self.claims_starts)?;
             let description = starts_of(self.description_starts)?;
             for term in &self.terms {
+                cancel.check()?;
                 let inverted = segment.inverted_index(term.term.field())?;
                 let Some(mut postings) = inverted
                     .read_postings(&term.term, IndexRecordOption::WithFreqsAndPositions)

@@ -1,7 +1,7 @@
 //! Bad queries: a positioned error saying what is wrong, never a panic.
 
 use patsearch_keyword::{KeywordError, QueryError, SearchRequest};
-use patsearch_record::Filters;
+use patsearch_record::{Cancellation, Filters};
 use proptest::prelude::*;
 
 use crate::fixtures::*;
@@ -14,6 +14,7 @@ fn search(query: &str) -> Result<patsearch_keyword::SearchResults, KeywordError>
         offset: 0,
         snippets: true,
         facets: true,
+        cancel: &Cancellation::never(),
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use patsearch_keyword::{FilterError, KeywordError, SearchRequest};
-use patsearch_record::{DateRange, FilterFields, Filters};
+use patsearch_record::{Cancellation, DateRange, FilterFields, Filters};
 
 use crate::fixtures::*;
 
@@ -350,6 +350,7 @@ fn invalid_filters_are_refused_not_ignored() {
             offset: 0,
             snippets: false,
             facets: false,
+            cancel: &Cancellation::never(),
         })
     };
     let err = search(Filters {

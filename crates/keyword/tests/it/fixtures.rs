@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use patsearch_ingest::{DocContext, Event, IngestOptions, Progress};
 use patsearch_keyword::{KeywordIndex, SearchRequest, SearchResults};
-use patsearch_record::{Filters, PatentRecord};
+use patsearch_record::{Cancellation, Filters, PatentRecord};
 
 /// Lines of the corpus that go into the shared index.
 pub const CORPUS_LINES: usize = 300;
@@ -173,6 +173,7 @@ impl Shared {
                 offset: 0,
                 snippets: false,
                 facets: false,
+                cancel: &Cancellation::never(),
             })
             .unwrap_or_else(|e| panic!("query {query:?}: {e}"))
     }
@@ -184,7 +185,12 @@ impl Shared {
     /// Every match of `query` as (number, score), best first.
     pub fn ranked(&self, query: &str, filters: &Filters) -> Vec<(String, f32)> {
         self.index
-            .candidates(query, filters, self.records.len() + 10)
+            .candidates(
+                query,
+                filters,
+                self.records.len() + 10,
+                &Cancellation::never(),
+            )
             .unwrap_or_else(|e| panic!("query {query:?}: {e}"))
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use patsearch_keyword::{KeywordError, KeywordIndex, SearchRequest, SCHEMA_VERSION};
 use patsearch_manifest::ManifestError;
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 
 use crate::fixtures::*;
 
@@ -37,6 +37,7 @@ fn hits(index: &KeywordIndex, query: &str) -> Vec<(String, f32)> {
             offset: 0,
             snippets: false,
             facets: false,
+            cancel: &Cancellation::never(),
         })
         .unwrap_or_else(|e| panic!("{query}: {e}"))
         .hits

@@ -6,6 +6,7 @@ mod errors;
 mod filters;
 mod fixtures;
 mod index;
+mod limits;
 mod ranking;
 mod results;
 mod syntax;

@@ -4,7 +4,7 @@
 //! are known.
 
 use patsearch_keyword::{FieldBoosts, KeywordConfig, KeywordIndex};
-use patsearch_record::{Filters, Paragraph, PatentRecord};
+use patsearch_record::{Cancellation, Filters, Paragraph, PatentRecord};
 
 use crate::fixtures::write_index;
 
@@ -37,7 +37,7 @@ fn index(dir: &std::path::Path) -> KeywordIndex {
 
 fn scores(index: &KeywordIndex, query: &str) -> Vec<(String, f32)> {
     index
-        .candidates(query, &Filters::default(), 10)
+        .candidates(query, &Filters::default(), 10, &Cancellation::never())
         .expect("search")
 }
 

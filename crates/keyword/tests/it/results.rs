@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use patsearch_keyword::{FacetCount, SearchRequest, SearchResults, SnippetField};
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 
 use crate::fixtures::*;
+
+/// The token of searches that are never stopped.
+static NEVER: std::sync::LazyLock<Cancellation> = std::sync::LazyLock::new(Cancellation::never);
 
 fn request<'a>(query: &'a str, filters: &'a Filters) -> SearchRequest<'a> {
     SearchRequest {
@@ -17,6 +20,7 @@ fn request<'a>(query: &'a str, filters: &'a Filters) -> SearchRequest<'a> {
         offset: 0,
         snippets: false,
         facets: false,
+        cancel: &NEVER,
     }
 }
 
@@ -154,6 +158,7 @@ fn facet_counts_equal_counts_over_the_matching_records() {
             .index
             .search(&SearchRequest {
                 facets: true,
+                cancel: &Cancellation::never(),
                 limit: 5,
                 ..request(query, &filters)
             })
@@ -293,7 +298,10 @@ fn fetched_records_carry_the_snippet_of_a_query() {
         .iter()
         .map(|n| n.parse().expect("a number"))
         .collect();
-    let fetched = s.index.fetch(&numbers, Some("trench")).unwrap();
+    let fetched = s
+        .index
+        .fetch(&numbers, Some("trench"), &Cancellation::never())
+        .unwrap();
     assert_eq!(fetched.len(), 3);
     assert!(fetched[1].is_none(), "an unknown number fetches nothing");
     for found in [&fetched[0], &fetched[2]] {
@@ -309,7 +317,10 @@ fn fetched_records_carry_the_snippet_of_a_query() {
     // Without a query, or with one that is not keyword syntax, records
     // without snippets.
     for query in [None, Some("trench (")] {
-        let fetched = s.index.fetch(&numbers[..1], query).unwrap();
+        let fetched = s
+            .index
+            .fetch(&numbers[..1], query, &Cancellation::never())
+            .unwrap();
         let found = fetched[0].as_ref().expect("the record");
         assert_eq!(&found.record, s.record("US8927386B2"));
         assert!(found.snippet.is_none(), "{query:?}");
@@ -323,7 +334,7 @@ fn candidates_are_the_top_hits_without_records() {
     let hits = page("sensor OR lithium", 0, 25).hits;
     let candidates = s
         .index
-        .candidates("sensor OR lithium", &filters, 25)
+        .candidates("sensor OR lithium", &filters, 25, &Cancellation::never())
         .unwrap();
     let from_hits: Vec<(String, f32)> = hits
         .iter()
@@ -398,6 +409,7 @@ fn a_snippet_comes_from_the_passage_with_the_most_query_words() {
             .fetch(
                 std::slice::from_ref(&record.publication_number),
                 Some(query),
+                &Cancellation::never(),
             )
             .expect("fetch")[0]
             .as_ref()

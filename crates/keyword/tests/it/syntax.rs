@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use patsearch_keyword::{KeywordConfig, SearchRequest};
-use patsearch_record::Filters;
+use patsearch_record::{Cancellation, Filters};
 
 use crate::fixtures::*;
 
@@ -215,6 +215,7 @@ fn all_words_mode_makes_juxtaposition_an_and() {
             offset: 0,
             snippets: false,
             facets: false,
+            cancel: &Cancellation::never(),
         })
         .unwrap();
     assert_eq!(
@@ -768,7 +769,7 @@ fn field_boosts_choose_the_fields_a_bare_word_searches() {
         ..KeywordConfig::default()
     });
     let found: BTreeSet<String> = only_title
-        .candidates("sensor", &Filters::default(), 1000)
+        .candidates("sensor", &Filters::default(), 1000, &Cancellation::never())
         .unwrap()
         .into_iter()
         .map(|(n, _)| n)
@@ -778,7 +779,12 @@ fn field_boosts_choose_the_fields_a_bare_word_searches() {
     assert_eq!(found, expected);
     // A field prefix still reaches its field.
     let found: BTreeSet<String> = only_title
-        .candidates("abstract:sensor", &Filters::default(), 1000)
+        .candidates(
+            "abstract:sensor",
+            &Filters::default(),
+            1000,
+            &Cancellation::never(),
+        )
         .unwrap()
         .into_iter()
         .map(|(n, _)| n)
