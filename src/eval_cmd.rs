@@ -288,6 +288,7 @@ fn search_run(
             fusion: args.ranking.fusion(),
             snippets: false,
             facets: false,
+            ..SearchRequest::default()
         };
         match engine.search(&request) {
             Ok(results) => run.insert(

@@ -54,6 +54,7 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         fusion: args.fusion(),
         snippets: true,
         facets: args.facets,
+        ..SearchRequest::default()
     };
     let results = match engine.search(&request) {
         Ok(results) => results,

@@ -41,6 +41,9 @@ pub enum EngineError {
     InvalidRequest(String),
     #[error("{0} is not in the index")]
     UnknownDocument(PublicationNumber),
+    /// The caller's [`patsearch_record::Cancellation`] stopped the work.
+    #[error(transparent)]
+    Cancelled(#[from] patsearch_record::Cancelled),
 }
 
 impl EngineError {
@@ -73,6 +76,7 @@ impl EngineError {
             | EngineError::DocumentsWithoutVectors { .. }
             | EngineError::InvalidRequest(_)
             | EngineError::UnknownDocument(_) => true,
+            EngineError::Cancelled(_) => false,
         }
     }
 }

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use patsearch_keyword::KeywordError;
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 use patsearch_summary::{
     claim_elements, combine_element_scores, compare_coverage, estimate_tokens,
     first_independent_claim, split_sentences, ElementKind, Span,
@@ -142,6 +142,9 @@ pub struct PriorArtRequest {
     pub refine: usize,
     /// Documents never returned (any kind of each number).
     pub exclude: Vec<PublicationNumber>,
+    /// Stops the search when cancelled or past its deadline
+    /// ([`EngineError::Cancelled`]); never, by default.
+    pub cancel: Cancellation,
 }
 
 impl Default for PriorArtRequest {
@@ -157,6 +160,7 @@ impl Default for PriorArtRequest {
             threshold: DEFAULT_COVERAGE_THRESHOLD,
             refine: DEFAULT_REFINE,
             exclude: Vec::new(),
+            cancel: Cancellation::never(),
         }
     }
 }
@@ -327,6 +331,7 @@ impl Engine {
             });
         };
         let texts: Vec<&str> = elements.iter().map(|e| e.text.as_str()).collect();
+        request.cancel.check()?;
         let element_vectors = embedder.embed(&texts)?;
 
         // Candidates: the union of every element's search.
@@ -334,6 +339,7 @@ impl Engine {
         let k = request.candidates.max(request.limit) + excluded.len();
         let mut candidates: BTreeSet<PublicationNumber> = BTreeSet::new();
         for v in &element_vectors {
+            request.cancel.check()?;
             for hit in vectors.search(v, k, &filters) {
                 if !excluded.contains(&hit.publication_number.base()) {
                     candidates.insert(hit.publication_number);
@@ -341,6 +347,7 @@ impl Engine {
             }
         }
 
+        request.cancel.check()?;
         // The chart of every candidate over all its passages.
         let mut charted: Vec<Charted> = candidates
             .into_iter()
@@ -388,6 +395,7 @@ impl Engine {
             if hits.len() >= request.limit {
                 break;
             }
+            request.cancel.check()?;
             let Some(record) = self.keyword.get(&c.number)? else {
                 tracing::warn!(number = %c.number, "vector hit without a stored record (skipped)");
                 continue;
@@ -420,7 +428,9 @@ impl Engine {
             });
             records.push(record);
         }
+        request.cancel.check()?;
         self.quote_best_sentences(&mut hits, &records, &element_vectors, request.refine)?;
+        request.cancel.check()?;
         Ok(PriorArtResults {
             source: None,
             split,

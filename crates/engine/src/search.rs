@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use patsearch_keyword::{Facets, Fetched, KeywordError, Snippet};
-use patsearch_record::{Filters, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PublicationNumber};
 use patsearch_vectors::{Passage, VectorHit};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -57,6 +57,10 @@ pub struct SearchRequest {
     pub snippets: bool,
     /// Facet counts over the keyword matches (keyword and hybrid modes).
     pub facets: bool,
+    /// Stops the search when cancelled or past its deadline
+    /// ([`EngineError::Cancelled`]); never, by default.
+    #[serde(skip)]
+    pub cancel: Cancellation,
 }
 
 impl Default for SearchRequest {
@@ -70,6 +74,7 @@ impl Default for SearchRequest {
             fusion: Fusion::default(),
             snippets: true,
             facets: false,
+            cancel: Cancellation::never(),
         }
     }
 }
@@ -158,6 +163,7 @@ impl Engine {
             .validate()
             .map_err(EngineError::InvalidRequest)?;
         patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
+        request.cancel.check()?;
         let in_flight = InFlight::enter(&self.searches_in_flight);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
@@ -176,7 +182,7 @@ impl Engine {
             offset: request.offset,
             snippets: request.snippets,
             facets: request.facets,
-            cancel: &patsearch_record::Cancellation::never(),
+            cancel: &request.cancel,
         })?;
         let hits = results
             .hits
@@ -206,16 +212,24 @@ impl Engine {
 
     fn semantic_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
         let query = self.query_vector(&request.query)?;
+        request.cancel.check()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let hits = vectors.search(&query, window, &request.filters);
+        request.cancel.check()?;
         let ranked = semantic_ranking(&hits);
         let page = fusion::page(&ranked, request.offset, request.limit);
         let passages = passages_by_number(&hits);
         let snippet_query = request.snippets.then_some(request.query.as_str());
         Ok(SearchResults {
             mode: SearchMode::Semantic,
-            hits: self.resolve(page, request.offset, &passages, snippet_query)?,
+            hits: self.resolve(
+                page,
+                request.offset,
+                &passages,
+                snippet_query,
+                &request.cancel,
+            )?,
             total: ranked.len(),
             took: Duration::ZERO,
             facets: None,
@@ -232,12 +246,8 @@ impl Engine {
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let keyword_candidates = || {
-            self.keyword.candidates(
-                &request.query,
-                &request.filters,
-                window,
-                &patsearch_record::Cancellation::never(),
-            )
+            self.keyword
+                .candidates(&request.query, &request.filters, window, &request.cancel)
         };
         // The keyword candidates and the query's embedding do not depend on
         // each other: a search alone on the server runs the keyword side on a
@@ -261,6 +271,7 @@ impl Engine {
             .map(|(number, score)| Candidate { number, score })
             .collect();
         let query = query?;
+        request.cancel.check()?;
         let facets = if request.facets {
             self.keyword
                 .search(&patsearch_keyword::SearchRequest {
@@ -270,13 +281,14 @@ impl Engine {
                     offset: 0,
                     snippets: false,
                     facets: true,
-                    cancel: &patsearch_record::Cancellation::never(),
+                    cancel: &request.cancel,
                 })?
                 .facets
         } else {
             None
         };
         let semantic_hits = vectors.search(&query, window, &request.filters);
+        request.cancel.check()?;
         let semantic: Vec<Candidate> = semantic_hits
             .iter()
             .map(|h| Candidate::new(h.publication_number.to_string(), h.score))
@@ -287,7 +299,13 @@ impl Engine {
         let snippet_query = request.snippets.then_some(request.query.as_str());
         Ok(SearchResults {
             mode: SearchMode::Hybrid,
-            hits: self.resolve(page, request.offset, &passages, snippet_query)?,
+            hits: self.resolve(
+                page,
+                request.offset,
+                &passages,
+                snippet_query,
+                &request.cancel,
+            )?,
             total: fused.len(),
             took: Duration::ZERO,
             facets,
@@ -322,7 +340,7 @@ impl Engine {
         let passages = passages_by_number(&hits);
         Ok(SearchResults {
             mode: SearchMode::Semantic,
-            hits: self.resolve(&ranked, 0, &passages, None)?,
+            hits: self.resolve(&ranked, 0, &passages, None, &Cancellation::never())?,
             total: ranked.len(),
             took: started.elapsed(),
             facets: None,
@@ -367,6 +385,7 @@ impl Engine {
         offset: usize,
         passages: &HashMap<String, Passage>,
         snippet_query: Option<&str>,
+        cancel: &Cancellation,
     ) -> Result<Vec<Hit>, EngineError> {
         let ranked: Vec<(usize, &Fused, PublicationNumber)> = page
             .iter()
@@ -374,11 +393,7 @@ impl Engine {
             .filter_map(|(i, fused)| Some((i, fused, fused.number.parse().ok()?)))
             .collect();
         let numbers: Vec<PublicationNumber> = ranked.iter().map(|r| r.2.clone()).collect();
-        let fetched = self.keyword.fetch(
-            &numbers,
-            snippet_query,
-            &patsearch_record::Cancellation::never(),
-        )?;
+        let fetched = self.keyword.fetch(&numbers, snippet_query, cancel)?;
         let mut hits = Vec::with_capacity(page.len());
         for ((i, fused, _), fetched) in ranked.into_iter().zip(fetched) {
             let Some(Fetched { record, snippet }) = fetched else {

@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use patsearch_embed::Embedder;
-use patsearch_record::{Claim, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Claim, PatentRecord, PublicationNumber};
 use patsearch_summary::{
     estimate_tokens, key_facts, mmr_select, summary_candidates, CandidateOptions, KeyFact,
     SourceSentence, DEFAULT_LAMBDA,
@@ -46,6 +46,9 @@ pub struct SummaryRequest {
     pub lambda: f32,
     /// Which sentences are candidates, and the embedding budget.
     pub candidates: CandidateOptions,
+    /// Stops the summary when cancelled or past its deadline
+    /// ([`EngineError::Cancelled`]); never, by default.
+    pub cancel: Cancellation,
 }
 
 impl Default for SummaryRequest {
@@ -55,6 +58,7 @@ impl Default for SummaryRequest {
             query: None,
             lambda: DEFAULT_LAMBDA,
             candidates: CandidateOptions::default(),
+            cancel: Cancellation::never(),
         }
     }
 }
@@ -188,7 +192,9 @@ pub fn summarize_record(
                 Some(q) => focused_candidates(record, &request.candidates, q),
                 None => summary_candidates(record, &request.candidates),
             };
+            request.cancel.check()?;
             let sentences = select(embedder, &candidates, query, request)?;
+            request.cancel.check()?;
             (SummaryMethod::Mmr, candidates.len(), sentences)
         }
         None => {

@@ -71,8 +71,12 @@ impl KeywordWriter {
         let number = &record.publication_number;
         match number.kind() {
             Some(_) => {
-                self.delete_exact(number);
-                self.delete_exact(&number.clone().with_kind(None));
+                // Part of this one change, not changes of their own.
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.pn, &number.to_string()));
+                let kindless = number.clone().with_kind(None);
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.pn, &kindless.to_string()));
             }
             None => {
                 self.writer

@@ -34,6 +34,19 @@ pub struct Cancellation {
     deadline: Option<Instant>,
 }
 
+/// Two tokens are equal when they are the same signal: clones of one
+/// token with the same deadline (so requests that carry one still compare).
+impl PartialEq for Cancellation {
+    fn eq(&self, other: &Self) -> bool {
+        let same_flag = match (&self.flag, &other.flag) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_flag && self.deadline == other.deadline
+    }
+}
+
 impl Cancellation {
     /// Work that is never cancelled (the CLI, tests, internal work).
     pub fn never() -> Self {

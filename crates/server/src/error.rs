@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use patsearch_engine::EngineError;
 use patsearch_keyword::KeywordError;
+use patsearch_record::Cancelled;
 use patsearch_vectors::VectorError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -56,6 +57,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415: the body is declared as something other than JSON.
     UnsupportedMediaType,
+    /// 429: the server's queue for this kind of request is full; the
+    /// response's `Retry-After` says when to try again.
+    Overloaded,
     /// 503: the request took longer than the server's timeout.
     Timeout,
     /// 503: the embedding model the request needs is not loaded.
@@ -69,7 +73,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
@@ -86,6 +90,7 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
+        ErrorCode::Overloaded,
         ErrorCode::Timeout,
         ErrorCode::ModelUnavailable,
         ErrorCode::ShuttingDown,
@@ -110,6 +115,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Timeout | ErrorCode::ModelUnavailable | ErrorCode::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -142,6 +148,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Overloaded => "overloaded",
             ErrorCode::Timeout => "timeout",
             ErrorCode::ModelUnavailable => "model_unavailable",
             ErrorCode::ShuttingDown => "shutting_down",
@@ -254,6 +261,12 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        if self.code == ErrorCode::Overloaded {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::work::retry_after().as_secs()),
+            );
+        }
         response
     }
 }
@@ -272,11 +285,25 @@ fn request_id() -> String {
     format!("{start:x}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Work stopped by its request's token: at the deadline (the answer is the
+/// timeout's), or because the request ended (nobody reads the answer).
+impl From<Cancelled> for ApiError {
+    fn from(stopped: Cancelled) -> Self {
+        match stopped {
+            Cancelled::DeadlinePassed | Cancelled::Cancelled => ApiError::new(
+                ErrorCode::Timeout,
+                format!("the request was stopped before it finished: {stopped}"),
+            ),
+        }
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::Keyword(e) => match e {
                 KeywordError::Query(q) => ApiError::invalid_query(&q.message, q.position),
+                KeywordError::Cancelled(stopped) => stopped.into(),
                 KeywordError::Filter(f) => {
                     ApiError::new(ErrorCode::InvalidFilter, format!("invalid filter: {f}"))
                 }
@@ -314,6 +341,7 @@ impl From<EngineError> for ApiError {
             EngineError::UnknownDocument(number) => {
                 ApiError::not_found(format!("{number} is not in the index"))
             }
+            EngineError::Cancelled(stopped) => stopped.into(),
         }
     }
 }
@@ -351,6 +379,7 @@ mod tests {
         assert_eq!(status(ErrorCode::NotFound), 404);
         assert_eq!(status(ErrorCode::PayloadTooLarge), 413);
         assert_eq!(status(ErrorCode::Timeout), 503);
+        assert_eq!(status(ErrorCode::Overloaded), 429);
         assert_eq!(status(ErrorCode::Internal), 500);
         assert!(!ErrorCode::Internal.is_user_error());
         assert!(ErrorCode::UnknownField.is_user_error());

@@ -36,6 +36,7 @@ mod search;
 pub mod state;
 mod summary;
 mod web;
+mod work;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -55,6 +56,7 @@ use utoipa_axum::routes;
 pub use config::{Config, ConfigError, Settings};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use state::{AppState, StartError};
+pub use work::PoolLimits;
 
 /// How long a shutdown waits for requests in flight before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -265,9 +267,10 @@ where
         .map_err(|e| ApiError::internal(&e))?
 }
 
-/// Answers with `timeout` when the request takes longer than `limit`. The
-/// engine work of a timed-out request still runs to its end on the
-/// blocking pool (it cannot be interrupted); a write still commits.
+/// Answers with `timeout` when the request takes longer than `limit`.
+/// Dropping the request's future cancels the token of its engine work (see
+/// [`work`]), which stops at its next check; a write, which is not
+/// cancellable, still commits.
 async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

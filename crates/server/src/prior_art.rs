@@ -2,6 +2,8 @@
 //! prior-art search with an element-by-element chart per document, with
 //! their wire types.
 
+use std::time::Instant;
+
 use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
@@ -14,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{FiltersBody, PassageKindBody};
-use crate::blocking;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::patents::parse_number;
 use crate::search::check_limit;
 use crate::state::AppState;
+use crate::work::Lane;
 
 /// The longest text a prior-art search accepts, in characters (a long claim
 /// is a few thousand; only the first elements are searched anyway).
@@ -371,7 +373,17 @@ pub async fn prior_art(
         ..PriorArtRequest::default()
     };
     let engine = state.engine();
-    let results = blocking(move || Ok(engine.prior_art(&request)?)).await?;
+    let deadline = Instant::now() + state.config().request_timeout;
+    let results = state
+        .pool()
+        .run(Lane::Heavy, deadline, move |cancel| {
+            let request = PriorArtRequest {
+                cancel: cancel.clone(),
+                ..request
+            };
+            Ok(engine.prior_art(&request)?)
+        })
+        .await?;
     Ok(Json(results.into()))
 }
 
@@ -415,6 +427,16 @@ pub async fn prior_art_of(
         ..PriorArtRequest::default()
     };
     let engine = state.engine();
-    let results = blocking(move || Ok(engine.prior_art_of(&number, &request)?)).await?;
+    let deadline = Instant::now() + state.config().request_timeout;
+    let results = state
+        .pool()
+        .run(Lane::Heavy, deadline, move |cancel| {
+            let request = PriorArtRequest {
+                cancel: cancel.clone(),
+                ..request
+            };
+            Ok(engine.prior_art_of(&number, &request)?)
+        })
+        .await?;
     Ok(Json(results.into()))
 }

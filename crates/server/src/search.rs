@@ -1,5 +1,7 @@
 //! `POST /v1/search` and `GET /v1/patents/{publication_number}/similar`.
 
+use std::time::Instant;
+
 use axum::extract::State;
 use axum::Json;
 use patsearch_engine::{SearchMode, SearchRequest};
@@ -8,11 +10,11 @@ use patsearch_record::Filters;
 use crate::api::{
     HitBody, SearchBody, SearchResponse, SimilarParams, SimilarResponse, DEFAULT_LIMIT,
 };
-use crate::blocking;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::patents::parse_number;
 use crate::state::AppState;
+use crate::work::Lane;
 
 /// Search the index: keyword (BM25 over the query language), semantic
 /// (the query's embedding against each patent's passages) or hybrid (both,
@@ -74,7 +76,15 @@ pub async fn search(
     request.fusion = fusion;
     request.snippets = body.highlight;
     request.facets = body.facets;
-    let results = blocking(move || Ok(engine.search(&request)?)).await?;
+    let lane = search_lane(&request);
+    let deadline = Instant::now() + config.request_timeout;
+    let results = state
+        .pool()
+        .run(lane, deadline, move |cancel| {
+            request.cancel = cancel.clone();
+            Ok(engine.search(&request)?)
+        })
+        .await?;
     Ok(Json(SearchResponse::from_results(results, offset, limit)))
 }
 
@@ -118,17 +128,32 @@ pub async fn similar(
         .unwrap_or(DEFAULT_LIMIT.min(state.config().max_limit));
     check_limit(limit, state.config().max_limit)?;
     let engine = state.engine();
-    let response = blocking(move || {
-        let Some(record) = engine.get(&number)? else {
-            return Err(ApiError::not_found(format!("{number} is not in the index")));
-        };
-        let results = engine.similar(&record.publication_number, limit, &Filters::default())?;
-        Ok(SimilarResponse {
-            publication_number: record.publication_number.to_string(),
-            took_ms: results.took.as_secs_f64() * 1e3,
-            hits: results.hits.into_iter().map(HitBody::from).collect(),
+    let deadline = Instant::now() + state.config().request_timeout;
+    let response = state
+        .pool()
+        .run(Lane::Light, deadline, move |_cancel| {
+            let Some(record) = engine.get(&number)? else {
+                return Err(ApiError::not_found(format!("{number} is not in the index")));
+            };
+            let results = engine.similar(&record.publication_number, limit, &Filters::default())?;
+            Ok(SimilarResponse {
+                publication_number: record.publication_number.to_string(),
+                took_ms: results.took.as_secs_f64() * 1e3,
+                hits: results.hits.into_iter().map(HitBody::from).collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(Json(response))
+}
+
+/// Searches whose keyword side expands term patterns (wildcards) can cost
+/// far more than the rest, and their cost is the client's to choose: they
+/// run in the heavy lane. Semantic search ignores the query syntax.
+fn search_lane(request: &SearchRequest) -> Lane {
+    let patterns = request.mode != SearchMode::Semantic && request.query.contains(['*', '?']);
+    if patterns {
+        Lane::Heavy
+    } else {
+        Lane::Light
+    }
 }

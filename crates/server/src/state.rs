@@ -8,8 +8,8 @@
 //! changes once it is published (its keyword reader is never reloaded and
 //! its vector index lives in its own memory). A write, one at a time under
 //! the write lock, opens the engine's [`Indexer`] on the same directory,
-//! applies every change of the request, commits (keyword index, then
-//! vectors), and publishes the fresh engine the indexer hands over with one
+//! applies every change of the request, commits (one commit paired across
+//! both indexes, see `Indexer::commit`), and publishes the fresh engine the indexer hands over with one
 //! atomic swap. So a search sees the index wholly before or wholly after a
 //! write, never half of it: records and vectors come from the same engine.
 //! A request whose changes fail part-way is dropped before its commit, so
@@ -28,6 +28,7 @@ use patsearch_engine::{Engine, EngineError, EngineOptions, Indexer, IndexerOptio
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::{IndexGauges, Metrics};
+use crate::work::{PoolLimits, WorkPool};
 
 /// Memory for the keyword writer of a write request (tantivy's minimum is
 /// 15 MB per indexing thread); requests are small, the served engine's
@@ -95,6 +96,8 @@ struct Inner {
     write_lock: Mutex<()>,
     metrics: Metrics,
     draining: AtomicBool,
+    /// Where reads run (bounded lanes, see [`crate::work`]).
+    pool: WorkPool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -164,6 +167,7 @@ impl AppState {
             write_lock: Mutex::new(()),
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
+            pool: WorkPool::new(PoolLimits::default()),
         }))
     }
 
@@ -174,6 +178,10 @@ impl AppState {
     /// The engine to use for the whole of one request.
     pub fn engine(&self) -> Arc<Engine> {
         self.0.engine.load_full()
+    }
+
+    pub(crate) fn pool(&self) -> &WorkPool {
+        &self.0.pool
     }
 
     pub fn metrics(&self) -> &Metrics {

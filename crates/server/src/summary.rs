@@ -2,6 +2,8 @@
 //! sentences of the patent, each with its source) and the key facts, with
 //! its wire types.
 
+use std::time::Instant;
+
 use axum::extract::State;
 use axum::Json;
 use patsearch_engine::{
@@ -11,11 +13,11 @@ use patsearch_engine::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::blocking;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::patents::parse_number;
 use crate::state::AppState;
+use crate::work::Lane;
 
 /// `GET /v1/patents/{publication_number}/summary` parameters.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -276,6 +278,16 @@ pub async fn summary(
         ..SummaryRequest::default()
     };
     let engine = state.engine();
-    let summary = blocking(move || Ok(engine.summarize(&number, &request)?)).await?;
+    let deadline = Instant::now() + state.config().request_timeout;
+    let summary = state
+        .pool()
+        .run(Lane::Heavy, deadline, move |cancel| {
+            let request = SummaryRequest {
+                cancel: cancel.clone(),
+                ..request
+            };
+            Ok(engine.summarize(&number, &request)?)
+        })
+        .await?;
     Ok(Json(summary.into()))
 }

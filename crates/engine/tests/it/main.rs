@@ -2,6 +2,7 @@
 //! small index of the benchmark corpus's first documents, shared by the
 //! tests (`common`), and small throwaway indexes for writes and errors.
 
+mod cancel;
 mod common;
 mod consistency;
 mod hybrid;
