@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use patsearch_ingest::{Event, IngestOptions, Progress};
 use patsearch_keyword::{KeywordIndex, SearchRequest};
-use patsearch_record::Filters;
+use patsearch_record::{Cancellation, Filters};
 
 fn shared() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -106,8 +106,14 @@ fn main() {
 
     let queries = queries();
     let filters = Filters::default();
+    let never = Cancellation::never();
     let run = |snippets: bool| -> Vec<Duration> {
-        fn request<'a>(q: &'a str, filters: &'a Filters, snippets: bool) -> SearchRequest<'a> {
+        fn request<'a>(
+            q: &'a str,
+            filters: &'a Filters,
+            snippets: bool,
+            cancel: &'a Cancellation,
+        ) -> SearchRequest<'a> {
             SearchRequest {
                 query: q,
                 filters,
@@ -115,11 +121,12 @@ fn main() {
                 offset: 0,
                 snippets,
                 facets: false,
+                cancel,
             }
         }
         for q in &queries {
             index
-                .search(&request(q, &filters, snippets))
+                .search(&request(q, &filters, snippets, &never))
                 .unwrap_or_else(|e| panic!("{q}: {e}"));
         }
         let mut times = Vec::new();
@@ -127,7 +134,7 @@ fn main() {
             for q in &queries {
                 let t = Instant::now();
                 let results = index
-                    .search(&request(q, &filters, snippets))
+                    .search(&request(q, &filters, snippets, &never))
                     .expect("search");
                 times.push(t.elapsed());
                 std::hint::black_box(results);

@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use patsearch_keyword::{KeywordIndex, SearchRequest};
-use patsearch_record::{Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 
 fn data_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
@@ -404,6 +404,7 @@ fn indexed_numbers(index: &KeywordIndex) -> Vec<String> {
             offset: 0,
             snippets: false,
             facets: false,
+            cancel: &Cancellation::never(),
         })
         .unwrap();
     assert_eq!(results.total, results.hits.len());
@@ -501,6 +502,7 @@ fn an_ingest_killed_mid_way_keeps_its_last_commit_and_a_rerun_completes_it() {
                 offset: 0,
                 snippets: true,
                 facets: false,
+                cancel: &Cancellation::never(),
             })
             .expect("search the killed ingest's index");
         assert!(results.total > 0);
