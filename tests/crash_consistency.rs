@@ -177,7 +177,7 @@ fn kill_9_mid_write_loses_no_acknowledged_write_and_leaves_no_half_document() {
                 let mut r = base[(version as usize) % base.len()].clone();
                 let n: PublicationNumber =
                     r["publication_number"].as_str().unwrap().parse().unwrap();
-                let kinded = (version / 2) % 2 == 0;
+                let kinded = (version / 2).is_multiple_of(2);
                 r["publication_number"] = json!(if kinded {
                     format!("{}B2", n.base())
                 } else {
