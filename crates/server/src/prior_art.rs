@@ -2,8 +2,6 @@
 //! prior-art search with an element-by-element chart per document, with
 //! their wire types.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
@@ -373,10 +371,8 @@ pub async fn prior_art(
         ..PriorArtRequest::default()
     };
     let engine = state.engine();
-    let deadline = Instant::now() + state.config().request_timeout;
     let results = state
-        .pool()
-        .run(Lane::Heavy, deadline, move |cancel| {
+        .read(Lane::Heavy, move |cancel| {
             let request = PriorArtRequest {
                 cancel: cancel.clone(),
                 ..request
@@ -427,10 +423,8 @@ pub async fn prior_art_of(
         ..PriorArtRequest::default()
     };
     let engine = state.engine();
-    let deadline = Instant::now() + state.config().request_timeout;
     let results = state
-        .pool()
-        .run(Lane::Heavy, deadline, move |cancel| {
+        .read(Lane::Heavy, move |cancel| {
             let request = PriorArtRequest {
                 cancel: cancel.clone(),
                 ..request

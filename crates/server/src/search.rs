@@ -1,7 +1,5 @@
 //! `POST /v1/search` and `GET /v1/patents/{publication_number}/similar`.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::Json;
 use patsearch_engine::{SearchMode, SearchRequest};
@@ -77,10 +75,8 @@ pub async fn search(
     request.snippets = body.highlight;
     request.facets = body.facets;
     let lane = search_lane(&request);
-    let deadline = Instant::now() + config.request_timeout;
     let results = state
-        .pool()
-        .run(lane, deadline, move |cancel| {
+        .read(lane, move |cancel| {
             request.cancel = cancel.clone();
             Ok(engine.search(&request)?)
         })
@@ -128,10 +124,8 @@ pub async fn similar(
         .unwrap_or(DEFAULT_LIMIT.min(state.config().max_limit));
     check_limit(limit, state.config().max_limit)?;
     let engine = state.engine();
-    let deadline = Instant::now() + state.config().request_timeout;
     let response = state
-        .pool()
-        .run(Lane::Light, deadline, move |_cancel| {
+        .read(Lane::Light, move |_cancel| {
             let Some(record) = engine.get(&number)? else {
                 return Err(ApiError::not_found(format!("{number} is not in the index")));
             };

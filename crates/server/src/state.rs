@@ -28,7 +28,7 @@ use patsearch_engine::{Engine, EngineError, EngineOptions, Indexer, IndexerOptio
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::{IndexGauges, Metrics};
-use crate::work::{PoolLimits, WorkPool};
+use crate::work::{Lane, PoolLimits, WorkPool};
 
 /// Memory for the keyword writer of a write request (tantivy's minimum is
 /// 15 MB per indexing thread); requests are small, the served engine's
@@ -180,8 +180,19 @@ impl AppState {
         self.0.engine.load_full()
     }
 
-    pub(crate) fn pool(&self) -> &WorkPool {
-        &self.0.pool
+    /// Runs a read in `lane` of the pool (see [`crate::work`]) with the
+    /// server's request timeout as its deadline.
+    pub(crate) fn read<T, F>(
+        &self,
+        lane: Lane,
+        work: F,
+    ) -> impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&patsearch_record::Cancellation) -> Result<T, ApiError> + Send + 'static,
+    {
+        let deadline = std::time::Instant::now() + self.0.config.request_timeout;
+        self.0.pool.run(lane, deadline, work)
     }
 
     pub fn metrics(&self) -> &Metrics {

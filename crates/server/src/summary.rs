@@ -2,8 +2,6 @@
 //! sentences of the patent, each with its source) and the key facts, with
 //! its wire types.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::Json;
 use patsearch_engine::{
@@ -278,10 +276,8 @@ pub async fn summary(
         ..SummaryRequest::default()
     };
     let engine = state.engine();
-    let deadline = Instant::now() + state.config().request_timeout;
     let summary = state
-        .pool()
-        .run(Lane::Heavy, deadline, move |cancel| {
+        .read(Lane::Heavy, move |cancel| {
             let request = SummaryRequest {
                 cancel: cancel.clone(),
                 ..request
