@@ -683,6 +683,17 @@ fn operations_endpoints_and_the_openapi_document() {
     assert!(doc["paths"]["/v1/patents/{publication_number}"]["delete"].is_object());
     assert!(doc["components"]["schemas"]["SearchBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every code the server can answer with, the accept loop's included.
+    let codes: BTreeSet<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is a string enum")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in ["overloaded", "uri_too_long", "headers_too_large", "timeout"] {
+        assert!(codes.contains(code), "{code} missing from {codes:?}");
+    }
+    assert!(doc["paths"]["/v1/search"]["post"]["responses"]["429"].is_object());
 }
 
 #[test]

@@ -55,8 +55,13 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
+    /// 414: the request target (path and query string) is longer than the
+    /// server accepts.
+    UriTooLong,
     /// 415: the body is declared as something other than JSON.
     UnsupportedMediaType,
+    /// 431: the request's header fields are larger than the server accepts.
+    HeadersTooLarge,
     /// 429: the server's queue for this kind of request is full; the
     /// response's `Retry-After` says when to try again.
     Overloaded,
@@ -73,7 +78,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
@@ -89,7 +94,9 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UriTooLong,
         ErrorCode::UnsupportedMediaType,
+        ErrorCode::HeadersTooLarge,
         ErrorCode::Overloaded,
         ErrorCode::Timeout,
         ErrorCode::ModelUnavailable,
@@ -114,6 +121,8 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Timeout | ErrorCode::ModelUnavailable | ErrorCode::ShuttingDown => {
@@ -147,6 +156,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UriTooLong => "uri_too_long",
+            ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Timeout => "timeout",
@@ -380,6 +391,8 @@ mod tests {
         assert_eq!(status(ErrorCode::PayloadTooLarge), 413);
         assert_eq!(status(ErrorCode::Timeout), 503);
         assert_eq!(status(ErrorCode::Overloaded), 429);
+        assert_eq!(status(ErrorCode::UriTooLong), 414);
+        assert_eq!(status(ErrorCode::HeadersTooLarge), 431);
         assert_eq!(status(ErrorCode::Internal), 500);
         assert!(!ErrorCode::Internal.is_user_error());
         assert!(ErrorCode::UnknownField.is_user_error());

@@ -28,7 +28,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use hyper::server::conn::http1;
@@ -41,6 +41,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{Config, MAX_URI_BYTES_CEILING};
 use crate::state::AppState;
+use crate::ErrorCode;
 use crate::SHUTDOWN_GRACE;
 
 /// The request-head limits of the API.
@@ -146,24 +147,11 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn status(self) -> StatusCode {
+    fn code(self) -> ErrorCode {
         match self {
-            Refusal::UriTooLong => StatusCode::URI_TOO_LONG,
-            Refusal::HeadersTooLarge | Refusal::HeadTooLarge => {
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
-            }
-            Refusal::Malformed => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    /// The wire name of the error code. `uri_too_long` and
-    /// `headers_too_large` are not [`ErrorCode`](crate::ErrorCode)s yet:
-    /// the body is the same shape, built here.
-    fn code(self) -> &'static str {
-        match self {
-            Refusal::UriTooLong => "uri_too_long",
-            Refusal::HeadersTooLarge | Refusal::HeadTooLarge => "headers_too_large",
-            Refusal::Malformed => crate::ErrorCode::BadRequest.as_str(),
+            Refusal::UriTooLong => ErrorCode::UriTooLong,
+            Refusal::HeadersTooLarge | Refusal::HeadTooLarge => ErrorCode::HeadersTooLarge,
+            Refusal::Malformed => ErrorCode::BadRequest,
         }
     }
 
@@ -187,7 +175,7 @@ impl Refusal {
 
     fn body(self, limits: HeadLimits) -> String {
         serde_json::json!({
-            "error": {"code": self.code(), "message": self.message(limits)}
+            "error": {"code": self.code().as_str(), "message": self.message(limits)}
         })
         .to_string()
     }
@@ -205,7 +193,7 @@ async fn check_head(State(limits): State<HeadLimits>, request: Request, next: Ne
     match refusal {
         None => next.run(request).await,
         Some(refusal) => (
-            refusal.status(),
+            refusal.code().status(),
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -281,7 +269,7 @@ impl<T: AsyncWrite + Unpin> JsonRejections<T> {
     fn replaced(&mut self, cx: &mut Context<'_>, head: &[u8]) -> Option<Poll<io::Result<usize>>> {
         let refusal = hyper_refusal(head)?;
         let body = refusal.body(self.limits);
-        let status = refusal.status();
+        let status = refusal.code().status();
         self.pending = format!(
             "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             status.as_u16(),

@@ -14,6 +14,7 @@ use crate::blocking;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{bytes_rejection, check_json_content_type, parse_json, ApiPath};
 use crate::state::AppState;
+use crate::work::Lane;
 
 /// Reads a publication number from a path (`US8752472`, `US 8,752,472 B2`).
 pub(crate) fn parse_number(text: &str) -> Result<PublicationNumber, ApiError> {
@@ -33,6 +34,7 @@ pub(crate) fn parse_number(text: &str) -> Result<PublicationNumber, ApiError> {
         (status = 400, description = "`bad_request`: not a publication number", body = ErrorBody),
         (status = 401, description = "`unauthorized` (when reads need the API key)", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
@@ -42,12 +44,13 @@ pub async fn get_patent(
 ) -> Result<Json<PatentRecord>, ApiError> {
     let number = parse_number(&number)?;
     let engine = state.engine();
-    let record = blocking(move || {
-        engine
-            .get(&number)?
-            .ok_or_else(|| ApiError::not_found(format!("{number} is not in the index")))
-    })
-    .await?;
+    let record = state
+        .read(Lane::Light, move |_| {
+            engine
+                .get(&number)?
+                .ok_or_else(|| ApiError::not_found(format!("{number} is not in the index")))
+        })
+        .await?;
     Ok(Json(record))
 }
 

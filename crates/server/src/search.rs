@@ -28,6 +28,7 @@ use crate::work::Lane;
         (status = 401, description = "`unauthorized` (when reads need the API key)", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 422, description = "`unknown_field`, `invalid_body`", body = ErrorBody),
+        (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
         (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
@@ -110,6 +111,8 @@ pub(crate) fn check_limit(limit: usize, max: usize) -> Result<(), ApiError> {
         (status = 401, description = "`unauthorized` (when reads need the API key)", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 422, description = "`unknown_field`", body = ErrorBody),
+        (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
+        (status = 503, description = "`timeout`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
