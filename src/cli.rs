@@ -424,6 +424,10 @@ pub struct EvalArgs {
     /// (grown to cover --depth).
     #[arg(long, default_value_t = patsearch_engine::DEFAULT_CANDIDATES, value_name = "N")]
     pub candidates: usize,
+    /// How much a document's best passage counts beside its title and
+    /// abstract in semantic ranking, 0 to 1 (default: the engine's).
+    #[arg(long, value_name = "W")]
+    pub passage_weight: Option<f32>,
     /// Print the table in Markdown.
     #[arg(long)]
     pub markdown: bool,
@@ -500,6 +504,13 @@ pub struct IngestArgs {
     /// patent: slow), not only title + abstract and independent claims.
     #[arg(long, conflicts_with = "no_embed")]
     pub embed_description: bool,
+    /// Embed at most N description paragraphs per patent besides title +
+    /// abstract and independent claims, chosen by what they are (summary of
+    /// the invention, field, detailed description; never background, figure
+    /// lists or boilerplate). Default: 3 for a new index; an index keeps
+    /// the number it was built with.
+    #[arg(long, value_name = "N", conflicts_with_all = ["no_embed", "embed_description"])]
+    pub description_passages: Option<usize>,
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::time::Instant;
 use anyhow::Context;
 use patsearch_embed::EmbedOptions;
 use patsearch_engine::{
-    Engine, EngineError, EngineOptions, SearchMode, SearchRequest, SearchResults, FETCH_HINT,
+    Engine, EngineError, EngineOptions, SearchMode, SearchRequest, SearchResults, VectorConfig,
+    FETCH_HINT,
 };
 use patsearch_eval::{
     evaluate, markdown_table, read_topics, text_table, EvalError, Evaluation, Judgments, Qrels,
@@ -95,6 +96,12 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         &args.index,
         EngineOptions {
             candidates: args.candidates,
+            vectors: VectorConfig {
+                passage_weight: args
+                    .passage_weight
+                    .unwrap_or(VectorConfig::default().passage_weight),
+                ..VectorConfig::default()
+            },
             ..EngineOptions::default()
         },
     )?;

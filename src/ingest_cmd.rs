@@ -40,8 +40,14 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                 dir,
                 IndexerOptions {
                     embedder,
-                    passages: PassageOptions {
-                        description: args.embed_description,
+                    passages: if args.embed_description {
+                        Some(PassageOptions {
+                            description_paragraphs: usize::MAX,
+                        })
+                    } else {
+                        args.description_passages.map(|n| PassageOptions {
+                            description_paragraphs: n,
+                        })
                     },
                     writer_memory_bytes: WRITER_MEMORY_BYTES,
                     ..IndexerOptions::default()

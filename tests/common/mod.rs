@@ -106,19 +106,26 @@ pub fn ingest_corpus_and_grants(dir: &Path, docs: usize) -> (PathBuf, Vec<serde_
     write_corpus_lines(&input, 0, docs);
     let index = dir.join("index");
     let dump = dir.join("records.jsonl");
-    let output = patsearch()
-        .args(["ingest", "--quiet", "--index"])
-        .arg(&index)
-        .arg("--model")
-        .arg(model_dir())
-        .arg("--dump")
-        .arg(&dump)
-        .arg(&input)
-        .args(full_text_grants())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "ingest: {}", stderr(&output));
+    let mut inputs = vec![input];
+    inputs.extend(full_text_grants());
+    ingest_with_model(&index, &inputs, Some(&dump));
     (index, read_json_lines(&dump))
+}
+
+/// `patsearch ingest` of `inputs` into `index` with the real model (and
+/// `--dump` when given), asserting that it succeeds.
+pub fn ingest_with_model(index: &Path, inputs: &[PathBuf], dump: Option<&Path>) {
+    let mut command = patsearch();
+    command
+        .args(["ingest", "--quiet", "--index"])
+        .arg(index)
+        .arg("--model")
+        .arg(model_dir());
+    if let Some(dump) = dump {
+        command.arg("--dump").arg(dump);
+    }
+    let output = command.args(inputs).output().unwrap();
+    assert!(output.status.success(), "ingest: {}", stderr(&output));
 }
 
 /// The publication numbers of a JSON result's hits, in order.

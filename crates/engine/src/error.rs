@@ -37,6 +37,13 @@ pub enum EngineError {
     #[error("{path} already holds {documents} documents without vectors (it was built with --no-embed): add to it with --no-embed, or build a new index directory with embeddings")]
     DocumentsWithoutVectors { path: PathBuf, documents: u64 },
     /// A bad search request (the caller's to fix).
+    #[error("{path} embeds {recorded} description paragraphs per patent and holds {documents} documents: every document of an index gets the same passages, so {asked} cannot be used for it; build a new index directory (`patsearch ingest PATH... --index NEW_DIR --description-passages {asked}`)")]
+    PassagesMismatch {
+        path: PathBuf,
+        recorded: usize,
+        asked: usize,
+        documents: u64,
+    },
     #[error("invalid search request: {0}")]
     InvalidRequest(String),
     #[error("{0} is not in the index")]
@@ -74,6 +81,7 @@ impl EngineError {
             | EngineError::NoModel { .. }
             | EngineError::ModelNeededToIndex { .. }
             | EngineError::DocumentsWithoutVectors { .. }
+            | EngineError::PassagesMismatch { .. }
             | EngineError::InvalidRequest(_)
             | EngineError::UnknownDocument(_) => true,
             EngineError::Cancelled(_) => false,

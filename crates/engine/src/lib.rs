@@ -68,17 +68,17 @@ use patsearch_embed::{EmbedOptions, Embedder};
 use patsearch_keyword::{KeywordConfig, KeywordIndex};
 use patsearch_manifest::IndexDir;
 use patsearch_record::{PatentRecord, PublicationNumber};
-use patsearch_vectors::{VectorConfig, VectorError, VectorIndex};
+use patsearch_vectors::{VectorError, VectorIndex};
 
 pub use check::IndexCheck;
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
-pub use passages::{passage_text, passages, PassageOptions};
+pub use passages::{passage_text, passages, PassageOptions, DEFAULT_DESCRIPTION_PASSAGES};
 pub use patsearch_summary::{
     estimate_tokens, summary_candidates, CandidateOptions, Detection, ElementKind, KeyFact, Part,
     Section, SourceSentence, Span,
 };
-pub use patsearch_vectors::{Passage, PassageKind};
+pub use patsearch_vectors::{Passage, PassageKind, VectorConfig};
 pub use prior_art::{
     split_text, Cutoff, DateField, ElementMatch, PriorArtHit, PriorArtRequest, PriorArtResults,
     PriorArtSource, QueryElement, Quote, Split, SplitMode, DEFAULT_COVERAGE_THRESHOLD,

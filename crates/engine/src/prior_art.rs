@@ -13,15 +13,21 @@
 //! 2. **Candidates.** Each element's vector searches the vector index for
 //!    its best [`PriorArtRequest::candidates`] documents, with the request's
 //!    filters and the date cut-off applied inside the search (so it never
-//!    returns fewer documents than pass them); the candidates are the union.
+//!    returns fewer documents than pass them); the candidates are the union,
+//!    with the best [`PriorArtRequest::candidates`] of a BM25 search of the
+//!    whole text's words (the keyword index reads every description in full,
+//!    the vectors only the title, abstract, claims and chosen paragraphs).
 //! 3. **Chart.** For every candidate, each element's similarity is its best
 //!    cosine over *all* the document's stored passage vectors (title +
 //!    abstract, each independent claim, description paragraphs when the
 //!    index has them), not only the passages that made it a candidate.
 //! 4. **Ranking.** `combine_element_scores`: an element is *covered* when its
 //!    similarity reaches [`PriorArtRequest::threshold`]; documents rank by
-//!    covered elements, then by the mean similarity over all elements, then
-//!    by publication number (deterministic).
+//!    covered elements, then by the reciprocal-rank fusion (k = 60, as in
+//!    hybrid search) of their rank by mean element similarity and their BM25
+//!    rank, then by publication number (deterministic). On the 20 claims of
+//!    `tests/fixtures/prior-art-claims.tsv` over the corpus the source patent
+//!    was in the top 3 for 16 without BM25, 18 with it (benches/README.md).
 //! 5. **Quotes.** For the first [`PriorArtRequest::refine`] hits, the best
 //!    passage of each element is cut into sentences (a claim into its
 //!    elements) and those are embedded together once more, so the
@@ -50,7 +56,8 @@ use patsearch_summary::{
 use patsearch_vectors::{Passage, PassageKind};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::passages::{passage_text, truncate};
+use crate::fusion;
+use crate::passages::{passage_of, passage_text, truncate};
 use crate::{Engine, EngineError};
 
 /// Results per page unless asked otherwise.
@@ -229,11 +236,14 @@ pub struct Quote {
 pub struct ElementMatch {
     /// Index into [`PriorArtResults::elements`].
     pub element: usize,
-    /// Cosine of the element with its best passage of the document.
+    /// Cosine of the element with its best passage of the document (what
+    /// coverage is judged on).
     pub similarity: f32,
     /// Whether the similarity reaches the threshold.
     pub covered: bool,
-    /// The best passage.
+    /// The passage charted: the best one, or for the first hits the one
+    /// holding the best-matching sentence (the abstract's sentence can state
+    /// an element better than the best whole paragraph's).
     pub passage: Passage,
     /// The passage for a person: `title and abstract`, `claim 1`.
     pub label: String,
@@ -347,6 +357,23 @@ impl Engine {
             }
         }
 
+        // BM25 over the whole text adds candidates, and evidence from the
+        // full descriptions the vectors only sample.
+        request.cancel.check()?;
+        let keyword_ranks: HashMap<String, usize> = self
+            .keyword
+            .candidates(&keyword_query(&request.text), &filters, k, &request.cancel)?
+            .into_iter()
+            .filter(|(number, _)| !excluded.contains(&base_of(number)))
+            .enumerate()
+            .map(|(rank, (number, _))| (number, rank + 1))
+            .collect();
+        for number in keyword_ranks.keys() {
+            if let Ok(number) = number.parse::<PublicationNumber>() {
+                candidates.insert(number);
+            }
+        }
+
         request.cancel.check()?;
         // The chart of every candidate over all its passages.
         let mut charted: Vec<Charted> = candidates
@@ -382,8 +409,27 @@ impl Engine {
                 })
             })
             .collect();
+        // Elements covered first; among documents covering as many, the
+        // reciprocal-rank fusion of the mean element similarity and BM25.
         charted.sort_by(|a, b| {
             compare_coverage((a.score, a.covered), (b.score, b.covered))
+                .then_with(|| a.number.cmp(&b.number))
+        });
+        let fused: HashMap<PublicationNumber, f64> = charted
+            .iter()
+            .enumerate()
+            .map(|(semantic_rank, c)| {
+                let rrf = |rank: usize| 1.0 / (fusion::DEFAULT_RRF_K + rank as f64);
+                let keyword = keyword_ranks
+                    .get(&c.number.to_string())
+                    .map_or(0.0, |&rank| rrf(rank));
+                (c.number.clone(), rrf(semantic_rank + 1) + keyword)
+            })
+            .collect();
+        charted.sort_by(|a, b| {
+            b.covered
+                .cmp(&a.covered)
+                .then(fused[&b.number].total_cmp(&fused[&a.number]))
                 .then_with(|| a.number.cmp(&b.number))
         });
         let total = charted.len();
@@ -521,8 +567,17 @@ impl Engine {
         let mut tokens = 0;
         for (h, hit) in hits.iter().enumerate().take(refine) {
             let mut wanted: Vec<(PassageKind, String, Vec<Span>)> = Vec::new();
-            for m in &hit.mapping {
-                let kind = m.passage.kind;
+            // The abstract and the independent claims too: a whole
+            // paragraph may match an element best while the abstract or a
+            // claim limitation states it.
+            let claims = records[h].independent_claims();
+            let kinds = hit
+                .mapping
+                .iter()
+                .map(|m| m.passage.kind)
+                .chain([PassageKind::TitleAbstract])
+                .chain(claims.map(|c| PassageKind::Claim(c.number)));
+            for kind in kinds {
                 if wanted.iter().any(|w| w.0 == kind) {
                     continue;
                 }
@@ -590,46 +645,70 @@ impl Engine {
             .map(|(t, v)| (*t, v.as_slice()))
             .collect();
         for (h, hit) in hits.iter_mut().enumerate() {
+            let quotable: Vec<(PassageKind, &(String, Vec<Span>))> = pieces
+                .iter()
+                .filter(|((hit, _), _)| *hit == h)
+                .map(|((_, kind), p)| (*kind, p))
+                .collect();
             for m in &mut hit.mapping {
-                let Some((text, spans)) = pieces.get(&(h, m.passage.kind)) else {
+                let e = &element_vectors[m.element];
+                // The best sentence of any quotable passage; a passage of one
+                // piece is its own quote, with the element's similarity to
+                // its stored vector, known only for the element's best passage.
+                let mut best: Option<(PassageKind, Quote)> = None;
+                for (kind, (text, spans)) in &quotable {
+                    let candidate = match spans.as_slice() {
+                        [] => continue,
+                        [only] if *kind == m.passage.kind => Quote {
+                            text: only.text(text).to_string(),
+                            range: *only,
+                            similarity: m.similarity,
+                        },
+                        [_] => continue,
+                        spans => {
+                            let Some((span, similarity)) = spans
+                                .iter()
+                                .filter_map(|s| vector_of.get(s.text(text)).map(|v| (s, dot(e, v))))
+                                .fold(None, |acc: Option<(&Span, f32)>, (s, sim)| match acc {
+                                    Some((_, best)) if best >= sim => acc,
+                                    _ => Some((s, sim)),
+                                })
+                            else {
+                                continue;
+                            };
+                            Quote {
+                                text: span.text(text).to_string(),
+                                range: *span,
+                                similarity,
+                            }
+                        }
+                    };
+                    // Ties go to the element's best passage.
+                    let better = match &best {
+                        None => true,
+                        Some((best_kind, q)) => {
+                            candidate.similarity > q.similarity
+                                || (candidate.similarity == q.similarity
+                                    && *kind == m.passage.kind
+                                    && *best_kind != m.passage.kind)
+                        }
+                    };
+                    if better {
+                        best = Some((*kind, candidate));
+                    }
+                }
+                let Some((kind, quote)) = best else {
                     continue;
                 };
-                let Some(first) = spans.first() else {
-                    continue;
-                };
-                m.quote = Some(if spans.len() > 1 {
-                    let e = &element_vectors[m.element];
-                    let (i, similarity) = spans
-                        .iter()
-                        .map(|s| {
-                            vector_of
-                                .get(s.text(text))
-                                .map_or(f32::NEG_INFINITY, |v| dot(e, v))
-                        })
-                        .enumerate()
-                        .fold(
-                            (0, f32::NEG_INFINITY),
-                            |acc, (i, s)| {
-                                if s > acc.1 {
-                                    (i, s)
-                                } else {
-                                    acc
-                                }
-                            },
-                        );
-                    Quote {
-                        text: spans[i].text(text).to_string(),
-                        range: spans[i],
-                        similarity,
+                if kind != m.passage.kind {
+                    if let Some(passage) = passage_of(&records[h], kind) {
+                        m.label = kind.to_string();
+                        m.text = passage_text(&records[h], kind)
+                            .map(|t| truncate(t.trim(), PASSAGE_CHARS));
+                        m.passage = passage;
                     }
-                } else {
-                    // One piece: the passage itself.
-                    Quote {
-                        text: first.text(text).to_string(),
-                        range: *first,
-                        similarity: m.similarity,
-                    }
-                });
+                }
+                m.quote = Some(quote);
             }
         }
         Ok(())
@@ -838,6 +917,31 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The most words of a prior-art text its keyword search uses.
+const KEYWORD_QUERY_WORDS: usize = 256;
+
+/// A prior-art text as a keyword query: its distinct words of three or more
+/// letters or digits, lower-cased (so no word reads as query syntax: `AND`,
+/// `field:`, brackets), the first [`KEYWORD_QUERY_WORDS`].
+fn keyword_query(text: &str) -> String {
+    let mut seen = HashSet::new();
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .filter(|w| seen.insert(w.clone()))
+        .take(KEYWORD_QUERY_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A publication number's base (without kind), or the text itself when it
+/// does not parse.
+fn base_of(number: &str) -> String {
+    number
+        .parse::<PublicationNumber>()
+        .map_or_else(|_| number.to_string(), |n| n.base())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -939,6 +1043,19 @@ mod tests {
                 "a motor driving the rotor"
             ]
         );
+    }
+
+    #[test]
+    fn a_text_becomes_a_keyword_query_of_its_words_without_syntax() {
+        assert_eq!(
+            keyword_query(
+                "A method (AND claim 1: title:x) of charging, comprising: a coil; charging OR NOT"
+            ),
+            "method and claim title charging comprising coil not"
+        );
+        let long: String = (0..1000).map(|i| format!("word{i} ")).collect();
+        assert_eq!(keyword_query(&long).split(' ').count(), KEYWORD_QUERY_WORDS);
+        assert_eq!(keyword_query("a (b) :: --"), "");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use patsearch_embed::Embedder;
 use patsearch_keyword::{KeywordIndex, KeywordWriter};
-use patsearch_manifest::IndexDir;
+use patsearch_manifest::{program, IndexDir};
 use patsearch_record::{FilterFields, PatentRecord, PublicationNumber};
 use patsearch_vectors::{Passage, VectorConfig, VectorIndex};
 
@@ -24,8 +24,11 @@ pub struct IndexerOptions {
     /// The model to embed with. `None` builds (or extends) a keyword-only
     /// index; an index that already has vectors then refuses new documents.
     pub embedder: Option<Arc<Embedder>>,
-    /// What of each patent to embed.
-    pub passages: PassageOptions,
+    /// What of each patent to embed. `None`: what the index records (see
+    /// `VectorSection::description_passages`), or for a new vector index
+    /// [`PassageOptions::default`]. A setting other than the recorded one
+    /// is refused for an index that holds documents.
+    pub passages: Option<PassageOptions>,
     /// Memory for the keyword writer's in-RAM segments.
     pub writer_memory_bytes: usize,
     /// Documents gathered before their passages are embedded together (the
@@ -44,7 +47,7 @@ impl Default for IndexerOptions {
     fn default() -> Self {
         Self {
             embedder: None,
-            passages: PassageOptions::default(),
+            passages: None,
             writer_memory_bytes: 256 * 1024 * 1024,
             embed_batch_documents: 64,
             embed_workers: 1,
@@ -93,6 +96,7 @@ pub struct Indexer {
     vectors: Option<VectorIndex>,
     embedder: Option<Arc<Embedder>>,
     options: IndexerOptions,
+    passages: PassageOptions,
     /// Upserted into the keyword index, waiting to be embedded.
     pending: Vec<PatentRecord>,
     /// Numbers upserted since the last commit (invisible to the keyword
@@ -192,6 +196,15 @@ impl Indexer {
             }
             (None, None) => None,
         };
+        let passages = match &vectors {
+            Some(_) => Some(Self::settle_passages(
+                &dir,
+                &keyword,
+                &root,
+                options.passages,
+            )?),
+            None => None,
+        };
         let writer = keyword.writer(options.writer_memory_bytes)?;
         let opened = check::check(
             &keyword,
@@ -205,6 +218,7 @@ impl Indexer {
             vectors,
             embedder,
             options,
+            passages: passages.unwrap_or_default(),
             pending: Vec::new(),
             uncommitted: HashMap::new(),
             opened,
@@ -213,6 +227,60 @@ impl Indexer {
         };
         indexer.repair()?;
         Ok(indexer)
+    }
+
+    /// The passages every document of the index gets: the recorded ones,
+    /// or `asked` recorded for an index without documents.
+    fn settle_passages(
+        dir: &IndexDir,
+        keyword: &KeywordIndex,
+        root: &std::path::Path,
+        asked: Option<PassageOptions>,
+    ) -> Result<PassageOptions, EngineError> {
+        let recorded = dir
+            .read_manifest()?
+            .vectors
+            .map(|section| section.description_passages)
+            .unwrap_or(0);
+        let documents = keyword.num_docs();
+        match asked {
+            Some(asked) if asked.description_paragraphs != recorded => {
+                if documents > 0 {
+                    return Err(EngineError::PassagesMismatch {
+                        path: root.to_path_buf(),
+                        recorded,
+                        asked: asked.description_paragraphs,
+                        documents,
+                    });
+                }
+                dir.update_manifest(&program(), |m| {
+                    if let Some(section) = &mut m.vectors {
+                        section.description_passages = asked.description_paragraphs;
+                    }
+                })?;
+                Ok(asked)
+            }
+            Some(asked) => Ok(asked),
+            None if documents == 0 && recorded == 0 => {
+                let default = PassageOptions::default();
+                if default.description_paragraphs != 0 {
+                    dir.update_manifest(&program(), |m| {
+                        if let Some(section) = &mut m.vectors {
+                            section.description_passages = default.description_paragraphs;
+                        }
+                    })?;
+                }
+                Ok(default)
+            }
+            None => Ok(PassageOptions {
+                description_paragraphs: recorded,
+            }),
+        }
+    }
+
+    /// The passages this indexer embeds for each document.
+    pub fn passages(&self) -> PassageOptions {
+        self.passages
     }
 
     /// Repairs what the check at open found, and commits.
@@ -511,7 +579,7 @@ impl Indexer {
         let records = std::mem::take(&mut self.pending);
         let per_doc: Vec<Vec<(Passage, String)>> = records
             .iter()
-            .map(|r| passages(r, &self.options.passages))
+            .map(|r| passages(r, &self.passages))
             .collect();
         let texts: Vec<&str> = per_doc
             .iter()

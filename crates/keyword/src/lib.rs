@@ -22,7 +22,7 @@ mod writer;
 
 use std::path::PathBuf;
 
-use patsearch_manifest::{IndexDir, KeywordSection, ManifestError};
+use patsearch_manifest::{program, IndexDir, KeywordSection, ManifestError};
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
@@ -103,10 +103,6 @@ impl std::fmt::Debug for KeywordIndex {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
-}
-
-fn program() -> String {
-    format!("patsearch {}", env!("CARGO_PKG_VERSION"))
 }
 
 impl KeywordIndex {

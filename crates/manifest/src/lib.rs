@@ -46,6 +46,12 @@ pub struct VectorSection {
     /// Identity of the embedding model (name and weights digest).
     pub model: String,
     pub dimension: usize,
+    /// Description paragraphs embedded per patent besides title + abstract
+    /// and independent claims (chosen by the engine's passage rules), so
+    /// that every writer of the index embeds the same passages. Absent in
+    /// indexes written before passages existed: none.
+    #[serde(default)]
+    pub description_passages: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +205,12 @@ impl IndexDir {
         self.write_manifest(&manifest)?;
         Ok(manifest)
     }
+}
+
+/// The program and version recorded as a manifest's writer
+/// (`patsearch 0.1.0`; the crates of the workspace share one version).
+pub fn program() -> String {
+    format!("patsearch {}", env!("CARGO_PKG_VERSION"))
 }
 
 #[cfg(test)]

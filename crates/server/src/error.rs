@@ -347,7 +347,8 @@ impl From<EngineError> for ApiError {
                     format!("this needs the embedding model the index was built with ({model}), and the server has not loaded it"),
                 )
             }
-            e @ EngineError::DocumentsWithoutVectors { .. } => ApiError::internal(&e),
+            e @ (EngineError::DocumentsWithoutVectors { .. }
+            | EngineError::PassagesMismatch { .. }) => ApiError::internal(&e),
             EngineError::InvalidRequest(message) => ApiError::bad_request(message),
             EngineError::UnknownDocument(number) => {
                 ApiError::not_found(format!("{number} is not in the index"))

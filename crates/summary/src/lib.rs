@@ -16,6 +16,8 @@
 //!   problem, the solution, the first independent claim.
 //! * [`mod@mmr`]: Maximal Marginal Relevance selection over sentence vectors
 //!   the caller computed (L2-normalised `&[Vec<f32>]`).
+//! * [`passage`]: the description paragraphs worth a search vector, by
+//!   what they are (summary, field, detailed description) within a budget.
 //! * [`claim`]: claim elements (preamble and limitations) for claim charts,
 //!   and how per-element similarities make one document score.
 //!
@@ -26,6 +28,7 @@ pub mod candidates;
 pub mod claim;
 pub mod facts;
 pub mod mmr;
+pub mod passage;
 pub mod section;
 pub mod sentence;
 
@@ -37,5 +40,6 @@ pub use facts::{
     first_independent_claim, key_facts, solution, technical_problem, KeyFact, KeyFacts,
 };
 pub use mmr::{mmr_select, DEFAULT_LAMBDA};
+pub use passage::search_paragraphs;
 pub use section::{description_parts, DescriptionParts, Detection, Part};
 pub use sentence::{split_sentences, Span};

@@ -34,7 +34,7 @@ mod store;
 
 use std::path::PathBuf;
 
-use patsearch_manifest::{IndexDir, ManifestError, VectorSection};
+use patsearch_manifest::{program, IndexDir, ManifestError, VectorSection};
 use patsearch_record::{FilterFields, Filters, PublicationNumber};
 
 use crate::filter::{FilterCache, Scope};
@@ -121,6 +121,11 @@ pub struct VectorConfig {
     /// `commit` compacts first when tombstones exceed this fraction of the
     /// stored vectors.
     pub compact_tombstone_ratio: f64,
+    /// How much a document's best passage counts beside its title and
+    /// abstract: its score is `(1 - w) * summary + w * best` (see
+    /// `TopDocs::push_doc`); 1 ranks by the best passage alone, 0 by the
+    /// summary alone.
+    pub passage_weight: f32,
 }
 
 impl Default for VectorConfig {
@@ -133,6 +138,7 @@ impl Default for VectorConfig {
             exact_max_fraction: 0.25,
             insert_batch: 4096,
             compact_tombstone_ratio: 0.3,
+            passage_weight: 0.5,
         }
     }
 }
@@ -155,6 +161,9 @@ impl VectorConfig {
         if self.compact_tombstone_ratio.is_nan() || self.compact_tombstone_ratio < 0.0 {
             return fail("compact_tombstone_ratio must be non-negative");
         }
+        if !(0.0..=1.0).contains(&self.passage_weight) {
+            return fail("passage_weight must be within 0..=1");
+        }
         Ok(())
     }
 
@@ -164,10 +173,6 @@ impl VectorConfig {
             ef_construction: self.ef_construction,
         }
     }
-}
-
-fn program() -> String {
-    format!("patsearch {}", env!("CARGO_PKG_VERSION"))
 }
 
 /// An open vector index. Searches take `&self` and may run from several
@@ -241,6 +246,7 @@ impl VectorIndex {
                     m.vectors = Some(VectorSection {
                         model: model.to_string(),
                         dimension,
+                        description_passages: 0,
                     })
                 })?;
             }
@@ -612,7 +618,7 @@ impl VectorIndex {
             docs: docs.as_deref(),
             exclude: None,
         };
-        self.hits(search::exact(&self.store, query, k, scope))
+        self.hits(search::exact(&self.store, &self.config, query, k, scope))
     }
 
     /// Documents nearest to a document of the index, by its title and

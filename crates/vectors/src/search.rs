@@ -16,14 +16,16 @@ use serde::Serialize;
 use crate::filter::Scope;
 use crate::graph::Graph;
 use crate::hint;
-use crate::store::{dot, Passage, Store};
+use crate::store::{dot, Passage, PassageKind, Store};
 use crate::VectorConfig;
 
 /// A document found by a vector search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VectorHit {
     pub publication_number: PublicationNumber,
-    /// Cosine similarity of the best passage with the query.
+    /// The document's score: `(1 - w)` times its title-and-abstract
+    /// similarity plus `w` times its best passage's
+    /// ([`crate::VectorConfig::passage_weight`]).
     pub score: f32,
     /// Position in the ranking, from 1.
     pub rank: usize,
@@ -74,24 +76,37 @@ impl Eq for Entry<'_> {}
 pub(crate) struct TopDocs<'a> {
     store: &'a Store,
     k: usize,
+    passage_weight: f32,
     heap: BinaryHeap<Entry<'a>>,
 }
 
 impl<'a> TopDocs<'a> {
-    pub fn new(store: &'a Store, k: usize) -> Self {
+    pub fn new(store: &'a Store, k: usize, passage_weight: f32) -> Self {
         Self {
             store,
             k,
+            passage_weight,
             heap: BinaryHeap::with_capacity(k + 1),
         }
     }
 
     /// Scores a document over all its live vectors and keeps it if it ranks.
+    ///
+    /// The score blends the title-and-abstract vector's similarity `s` with
+    /// the best of all its vectors' `m`: `(1 - w) s + w m` for
+    /// [`VectorConfig::passage_weight`] `w`, so a passage adds evidence to
+    /// what the summary says but one paragraph alone cannot carry a patent
+    /// whose summary is off the query. A document without a summary vector
+    /// scores `m`. The hit names the passage that gave `m`.
     pub fn push_doc(&mut self, query: &[f32], slot: u32) {
         let doc = self.store.doc(slot);
         let mut best: Option<Ranked> = None;
+        let mut summary: Option<f32> = None;
         for &id in &doc.vectors {
             let score = dot(query, self.store.vector(id));
+            if self.store.passage(id).kind == PassageKind::TitleAbstract {
+                summary = Some(score);
+            }
             if best.is_none_or(|b| score > b.score) {
                 best = Some(Ranked {
                     score,
@@ -100,7 +115,11 @@ impl<'a> TopDocs<'a> {
                 });
             }
         }
-        if let Some(ranked) = best {
+        if let Some(mut ranked) = best {
+            if let Some(summary) = summary {
+                let w = self.passage_weight;
+                ranked.score = (1.0 - w) * summary + w * ranked.score;
+            }
             self.push(Entry {
                 ranked,
                 number: &doc.number,
@@ -135,8 +154,14 @@ impl<'a> TopDocs<'a> {
 }
 
 /// Scans every allowed document.
-pub(crate) fn exact(store: &Store, query: &[f32], k: usize, scope: Scope<'_>) -> Vec<Ranked> {
-    let mut top = TopDocs::new(store, k);
+pub(crate) fn exact(
+    store: &Store,
+    config: &VectorConfig,
+    query: &[f32],
+    k: usize,
+    scope: Scope<'_>,
+) -> Vec<Ranked> {
+    let mut top = TopDocs::new(store, k, config.passage_weight);
     for slot in scope.slots(store) {
         top.push_doc(query, slot);
     }
@@ -204,7 +229,7 @@ pub(crate) fn search(
         return Vec::new();
     }
     if use_exact(store, graph, config, scope) {
-        return exact(store, query, k, scope);
+        return exact(store, config, query, k, scope);
     }
     let want = k.min(allowed_docs);
     let per_doc = store
@@ -230,7 +255,7 @@ pub(crate) fn search(
             hint::prefetch(&store.doc(store.owner(id)).vectors);
             hint::prefetch(store.vector(id));
         }
-        let mut top = TopDocs::new(store, k);
+        let mut top = TopDocs::new(store, k, config.passage_weight);
         seen.clear();
         for &id in &ids {
             let slot = store.owner(id);
@@ -250,7 +275,7 @@ pub(crate) fn search(
         }
         fetch *= 2;
     }
-    exact(store, query, k, scope)
+    exact(store, config, query, k, scope)
 }
 
 #[cfg(test)]
@@ -258,6 +283,14 @@ mod tests {
     use patsearch_record::FilterFields;
 
     use super::*;
+
+    /// Today's tests of ties and passages rank by the best vector alone.
+    fn max_only() -> VectorConfig {
+        VectorConfig {
+            passage_weight: 1.0,
+            ..VectorConfig::default()
+        }
+    }
 
     #[test]
     fn top_docs_keeps_the_best_and_breaks_ties_by_number() {
@@ -282,15 +315,73 @@ mod tests {
                 (Passage::claim(1), &c[..]),
             ],
         );
-        let ranked = exact(&store, &[1.0, 0.0], 2, Scope::everything());
+        let ranked = exact(&store, &max_only(), &[1.0, 0.0], 2, Scope::everything());
         assert_eq!(
             ranked.iter().map(|r| r.slot).collect::<Vec<_>>(),
             vec![1, 0]
         );
-        let ranked = exact(&store, &[0.0, 1.0], 1, Scope::everything());
+        let ranked = exact(&store, &max_only(), &[0.0, 1.0], 1, Scope::everything());
         assert_eq!((ranked[0].slot, ranked[0].vector), (2, 2));
-        let ranked = exact(&store, &[0.6, 0.8], 3, Scope::everything());
+        let ranked = exact(&store, &max_only(), &[0.6, 0.8], 3, Scope::everything());
         assert_eq!(ranked[0].vector, 3);
         assert_eq!(ranked.len(), 3);
+    }
+
+    #[test]
+    fn a_passage_adds_to_the_summary_and_cannot_carry_a_document_alone() {
+        let mut store = Store::new(2);
+        let number = |n: u32| -> PublicationNumber { format!("US{n}A1").parse().unwrap() };
+        let query = [1.0f32, 0.0];
+        // Summary and passage both fairly close to the query.
+        let (fair, close) = ([0.8f32, 0.6], [0.9f32, 0.435_889_9]);
+        // Summary off the query, one paragraph right on it.
+        let (off, exact_hit) = ([0.0f32, 1.0], [1.0f32, 0.0]);
+        store.upsert(
+            &number(1),
+            FilterFields::default(),
+            &[
+                (Passage::title_abstract(), &fair[..]),
+                (Passage::description(4), &close[..]),
+            ],
+        );
+        store.upsert(
+            &number(2),
+            FilterFields::default(),
+            &[
+                (Passage::title_abstract(), &off[..]),
+                (Passage::description(9), &exact_hit[..]),
+            ],
+        );
+        // A document without a summary vector ranks by its passages.
+        store.upsert(
+            &number(3),
+            FilterFields::default(),
+            &[(Passage::claim(1), &fair[..])],
+        );
+        let blended = VectorConfig {
+            passage_weight: 0.5,
+            ..VectorConfig::default()
+        };
+        let ranked = exact(&store, &blended, &query, 3, Scope::everything());
+        let slots: Vec<u32> = ranked.iter().map(|r| r.slot).collect();
+        assert_eq!(slots, vec![0, 2, 1], "{ranked:?}");
+        assert!((ranked[0].score - 0.85).abs() < 1e-5, "{}", ranked[0].score);
+        // The hit names the passage that matched best.
+        assert_eq!(
+            store.passage(ranked[0].vector).kind,
+            PassageKind::Description(4)
+        );
+        assert!((ranked[1].score - 0.8).abs() < 1e-5);
+        assert!((ranked[2].score - 0.5).abs() < 1e-5);
+        // By the best vector alone the off-summary document comes first.
+        let ranked = exact(&store, &max_only(), &query, 3, Scope::everything());
+        assert_eq!(ranked[0].slot, 1);
+        // By the summary alone it comes last, whatever its paragraphs say.
+        let summary_only = VectorConfig {
+            passage_weight: 0.0,
+            ..VectorConfig::default()
+        };
+        let ranked = exact(&store, &summary_only, &query, 3, Scope::everything());
+        assert_eq!(ranked.last().unwrap().slot, 1);
     }
 }

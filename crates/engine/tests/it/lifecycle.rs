@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use patsearch_embed::{EmbedOptions, Embedder};
 use patsearch_engine::{
-    Engine, EngineError, EngineOptions, Indexer, IndexerOptions, SearchMode, SearchRequest,
+    passages, Engine, EngineError, EngineOptions, Indexer, IndexerOptions, PassageOptions,
+    SearchMode, SearchRequest,
 };
 use patsearch_manifest::IndexDir;
-use patsearch_record::PublicationNumber;
+use patsearch_record::{PatentRecord, PublicationNumber};
 use patsearch_vectors::VectorError;
 
 use crate::common::{build_index, corpus_records, embedder, fixture, model_dir, numbers};
@@ -22,6 +23,14 @@ fn semantic(query: &str) -> SearchRequest {
     }
 }
 
+/// The vectors an index with the default passages holds for `records`.
+fn vectors(records: &[PatentRecord]) -> usize {
+    records
+        .iter()
+        .map(|r| passages(r, &PassageOptions::default()).len())
+        .sum()
+}
+
 #[test]
 fn deletes_and_upserts_reach_both_indexes() {
     let tmp = tempfile::tempdir().unwrap();
@@ -29,7 +38,7 @@ fn deletes_and_upserts_reach_both_indexes() {
     let records = corpus_records(12);
     let (engine, _) = build_index(&root, &records);
     assert_eq!(engine.num_docs(), 12);
-    assert_eq!(engine.num_vectors(), Some((12, 12)));
+    assert_eq!(engine.num_vectors(), Some((12, vectors(&records))));
     let gasket = &records[9];
     assert_eq!(gasket.publication_number.to_string(), "US8826599");
     let query = "insulating gasket for head-of-wall joints";
@@ -62,7 +71,13 @@ fn deletes_and_upserts_reach_both_indexes() {
     let engine = indexer.finish().unwrap();
 
     assert_eq!(engine.num_docs(), 11);
-    assert_eq!(engine.num_vectors(), Some((11, 11)));
+    let mut kept: Vec<PatentRecord> = records
+        .iter()
+        .filter(|r| *r != gasket && *r != &records[0])
+        .cloned()
+        .collect();
+    kept.push(changed.clone());
+    assert_eq!(engine.num_vectors(), Some((11, vectors(&kept))));
     assert!(engine.get(&gasket.publication_number).unwrap().is_none());
     let found = numbers(&engine.search(&semantic(query)).unwrap());
     assert!(!found.contains(&"US8826599".to_string()));
@@ -89,7 +104,8 @@ fn deletes_and_upserts_reach_both_indexes() {
     assert!(err.to_string().contains("models/fetch.sh"), "{err}");
     let engine = indexer.finish().unwrap();
     assert_eq!(engine.num_docs(), 10);
-    assert_eq!(engine.num_vectors(), Some((10, 10)));
+    kept.pop();
+    assert_eq!(engine.num_vectors(), Some((10, vectors(&kept))));
 }
 
 #[test]
@@ -113,7 +129,7 @@ fn hits_whose_record_is_gone_are_skipped() {
         },
     )
     .unwrap();
-    assert_eq!(engine.num_vectors(), Some((5, 5)));
+    assert_eq!(engine.num_vectors(), Some((5, vectors(&records))));
     let results = engine.search(&semantic(&records[0].title)).unwrap();
     let found = numbers(&results);
     assert_eq!(found.len(), 4);
@@ -318,4 +334,117 @@ fn a_bulk_load_merges_the_keyword_index_but_a_few_additions_do_not() {
         .search(&SearchRequest::new("encrypted", SearchMode::Keyword))
         .unwrap();
     assert_eq!(numbers(&keyword)[0], "US8799651");
+}
+
+#[test]
+fn an_index_keeps_the_passages_it_was_built_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("index");
+    let records = corpus_records(2);
+    let open = |passages: Option<PassageOptions>| {
+        Indexer::open_or_create(
+            &root,
+            IndexerOptions {
+                embedder: Some(embedder()),
+                passages,
+                ..IndexerOptions::default()
+            },
+        )
+    };
+    let mut indexer = open(Some(PassageOptions::summary_only())).unwrap();
+    indexer.upsert(records[0].clone()).unwrap();
+    let engine = indexer.finish().unwrap();
+    assert_eq!(engine.num_vectors(), Some((1, 1)));
+    drop(engine);
+    let (_, manifest) = IndexDir::open(&root).unwrap();
+    assert_eq!(manifest.vectors.unwrap().description_passages, 0);
+
+    // A writer that does not say (the server's) embeds what the index records.
+    let mut indexer = open(None).unwrap();
+    assert_eq!(indexer.passages(), PassageOptions::summary_only());
+    indexer.upsert(records[1].clone()).unwrap();
+    let engine = indexer.finish().unwrap();
+    assert_eq!(engine.num_vectors(), Some((2, 2)));
+    drop(engine);
+
+    // Another number for an index with documents is refused, saying how to rebuild.
+    let err = open(Some(PassageOptions::default())).unwrap_err();
+    assert!(matches!(err, EngineError::PassagesMismatch { .. }), "{err}");
+    assert!(err.is_user_error());
+    assert!(
+        err.to_string().contains("--description-passages 3"),
+        "{err}"
+    );
+
+    // A new index gets the default, and records it.
+    let fresh = tmp.path().join("fresh");
+    let mut indexer = Indexer::open_or_create(
+        &fresh,
+        IndexerOptions {
+            embedder: Some(embedder()),
+            ..IndexerOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(indexer.passages(), PassageOptions::default());
+    indexer.upsert(records[0].clone()).unwrap();
+    drop(indexer.finish().unwrap());
+    let (_, manifest) = IndexDir::open(&fresh).unwrap();
+    assert_eq!(
+        manifest.vectors.unwrap().description_passages,
+        PassageOptions::default().description_paragraphs
+    );
+}
+
+#[test]
+fn patents_without_description_or_with_odd_ones_index_and_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("index");
+    let base = corpus_records(1).remove(0);
+    let with = |number: &str, paragraphs: Vec<String>| {
+        let mut r = base.clone();
+        r.publication_number = number.parse().unwrap();
+        r.claims.clear();
+        r.description = paragraphs
+            .into_iter()
+            .map(|text| patsearch_record::Paragraph {
+                number: None,
+                heading: None,
+                text,
+            })
+            .collect();
+        r
+    };
+    let long: Vec<String> = (0..2000)
+        .map(|i| format!("Paragraph {i} describes how the gasket's layers are bonded and cut to fit the track."))
+        .collect();
+    let records = vec![
+        with("US7000001", Vec::new()),
+        with("US7000002", long),
+        with("US7000003", vec!["Word".into(); 500]),
+    ];
+    let mut indexer = Indexer::open_or_create(
+        &root,
+        IndexerOptions {
+            embedder: Some(embedder()),
+            ..IndexerOptions::default()
+        },
+    )
+    .unwrap();
+    for r in &records {
+        indexer.upsert(r.clone()).unwrap();
+    }
+    let engine = indexer.finish().unwrap();
+    // Title + abstract each, and three paragraphs of the long description.
+    assert_eq!(engine.num_vectors(), Some((3, 6)));
+    for mode in [
+        SearchMode::Keyword,
+        SearchMode::Semantic,
+        SearchMode::Hybrid,
+    ] {
+        let results = engine
+            .search(&SearchRequest::new(base.title.as_str(), mode))
+            .unwrap();
+        assert_eq!(results.hits.len(), 3, "{mode:?}");
+    }
 }

@@ -67,7 +67,7 @@ fn filtered_graph_search_matches_a_filtered_brute_force() {
                         doc.number
                     );
                 }
-                let truth = brute_force(&docs, q, 10, &filters);
+                let truth = brute_force(&docs, q, 10, &filters, config.passage_weight);
                 let exact = index.exact_search(q, 10, &filters);
                 assert_eq!(
                     numbers(&exact),
@@ -119,7 +119,7 @@ fn a_very_selective_filter_returns_every_allowed_document() {
             found.sort();
             assert_eq!(found, allowed);
             let hits = index.search(&q, 10, &one);
-            let expected = brute_force(&docs, &q, 10, &one);
+            let expected = brute_force(&docs, &q, 10, &one, config.passage_weight);
             assert!(!expected.is_empty());
             assert_eq!(
                 numbers(&hits),

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use patsearch_record::{FilterFields, Filters, PublicationNumber};
-use patsearch_vectors::{Passage, VectorConfig, VectorHit, VectorIndex};
+use patsearch_vectors::{Passage, PassageKind, VectorConfig, VectorHit, VectorIndex};
 
 pub const MODEL: &str = "synthetic-test-model";
 
@@ -179,23 +179,37 @@ pub fn build(
 }
 
 /// The best `k` documents passing `filters`, computed here from scratch.
+/// A document's score for `query` as the index defines it, computed from
+/// scratch: `(1 - w)` times its title-and-abstract passage's similarity
+/// plus `w` times its best passage's, or the best alone without a
+/// title-and-abstract passage.
+pub fn doc_score(doc: &Doc, query: &[f32], passage_weight: f32) -> f32 {
+    let best = doc
+        .passages
+        .iter()
+        .map(|(_, v)| dot(query, v))
+        .fold(f32::MIN, f32::max);
+    match doc
+        .passages
+        .iter()
+        .find(|(p, _)| p.kind == PassageKind::TitleAbstract)
+    {
+        Some((_, summary)) => (1.0 - passage_weight) * dot(query, summary) + passage_weight * best,
+        None => best,
+    }
+}
+
 pub fn brute_force(
     docs: &[Doc],
     query: &[f32],
     k: usize,
     filters: &Filters,
+    passage_weight: f32,
 ) -> Vec<(PublicationNumber, f32)> {
     let mut scored: Vec<(PublicationNumber, f32)> = docs
         .iter()
         .filter(|d| filters.matches(&d.fields))
-        .map(|d| {
-            let best = d
-                .passages
-                .iter()
-                .map(|(_, v)| dot(query, v))
-                .fold(f32::MIN, f32::max);
-            (d.number.clone(), best)
-        })
+        .map(|d| (d.number.clone(), doc_score(d, query, passage_weight)))
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     scored.truncate(k);
