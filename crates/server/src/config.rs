@@ -273,7 +273,12 @@ impl Settings {
                 .candidates
                 .unwrap_or(patsearch_engine::DEFAULT_CANDIDATES),
             header_read_timeout: Duration::from_millis(
-                self.header_read_timeout_ms.unwrap_or(10_000),
+                // Also how long an idle keep-alive connection is kept: HTTP
+                // client pools reuse idle connections for up to 15 s (ureq)
+                // or more, and a server closing one first races with the
+                // client's next request, which then fails without a
+                // response (a POST is not retried).
+                self.header_read_timeout_ms.unwrap_or(30_000),
             ),
             // A 2000-character query of non-ASCII text, percent-encoded, in
             // the query string of a summary or prior-art GET fits.
@@ -421,7 +426,7 @@ mod tests {
         assert_eq!(config.max_query_chars, 2_000);
         assert_eq!(config.max_body_bytes, 10 * 1024 * 1024);
         assert_eq!(config.candidates, 100);
-        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.header_read_timeout, Duration::from_secs(30));
         assert_eq!(config.max_uri_bytes, 32 * 1024);
         assert_eq!(config.max_header_bytes, 32 * 1024);
         assert_eq!(config.max_connections, 1024);

@@ -272,6 +272,23 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        // Refused before its body was read: the unread rest of the body
+        // would be taken for the next request, so hyper may close the
+        // connection after answering, and a client that reused it would
+        // see its next request fail without a response. Saying so lets
+        // the client open a new one.
+        if matches!(
+            self.code,
+            ErrorCode::Unauthorized
+                | ErrorCode::WritesDisabled
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::UnsupportedMediaType
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         if self.code == ErrorCode::Overloaded {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -397,6 +414,16 @@ mod tests {
         assert_eq!(status(ErrorCode::Internal), 500);
         assert!(!ErrorCode::Internal.is_user_error());
         assert!(ErrorCode::UnknownField.is_user_error());
+    }
+
+    #[test]
+    fn refusals_before_the_body_is_read_close_the_connection() {
+        for code in [ErrorCode::Unauthorized, ErrorCode::PayloadTooLarge] {
+            let response = ApiError::new(code, "no").into_response();
+            assert_eq!(response.headers()["connection"], "close", "{code}");
+        }
+        let response = ApiError::new(ErrorCode::NotFound, "no").into_response();
+        assert!(response.headers().get("connection").is_none());
     }
 
     #[test]
