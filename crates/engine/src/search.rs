@@ -218,22 +218,7 @@ impl Engine {
         let hits = vectors.search(&query, window, &request.filters);
         request.cancel.check()?;
         let ranked = semantic_ranking(&hits);
-        let page = fusion::page(&ranked, request.offset, request.limit);
-        let passages = passages_by_number(&hits);
-        let snippet_query = request.snippets.then_some(request.query.as_str());
-        Ok(SearchResults {
-            mode: SearchMode::Semantic,
-            hits: self.resolve(
-                page,
-                request.offset,
-                &passages,
-                snippet_query,
-                &request.cancel,
-            )?,
-            total: ranked.len(),
-            took: Duration::ZERO,
-            facets: None,
-        })
+        self.page_of(SearchMode::Semantic, &ranked, &hits, request, None)
     }
 
     fn hybrid_search(
@@ -294,11 +279,24 @@ impl Engine {
             .map(|h| Candidate::new(h.publication_number.to_string(), h.score))
             .collect();
         let fused = fusion::fuse(&keyword, &semantic, &request.fusion);
-        let page = fusion::page(&fused, request.offset, request.limit);
-        let passages = passages_by_number(&semantic_hits);
+        self.page_of(SearchMode::Hybrid, &fused, &semantic_hits, request, facets)
+    }
+
+    /// The requested page of a ranked window, resolved into hits with the
+    /// matched passages of `semantic_hits` and, when asked, snippets.
+    fn page_of(
+        &self,
+        mode: SearchMode,
+        ranked: &[Fused],
+        semantic_hits: &[VectorHit],
+        request: &SearchRequest,
+        facets: Option<Facets>,
+    ) -> Result<SearchResults, EngineError> {
+        let page = fusion::page(ranked, request.offset, request.limit);
+        let passages = passages_by_number(semantic_hits);
         let snippet_query = request.snippets.then_some(request.query.as_str());
         Ok(SearchResults {
-            mode: SearchMode::Hybrid,
+            mode,
             hits: self.resolve(
                 page,
                 request.offset,
@@ -306,7 +304,7 @@ impl Engine {
                 snippet_query,
                 &request.cancel,
             )?,
-            total: fused.len(),
+            total: ranked.len(),
             took: Duration::ZERO,
             facets,
         })
