@@ -27,7 +27,7 @@ use tantivy::{
 };
 
 use crate::query::{Ast, DateField, ExactField, Occur, QueryError, Scheme, TextField, MAX_CLAUSES};
-use crate::schema::{code_steps, date_value, Fields, STEMMED, WORDS};
+use crate::schema::{code_steps, date_value, Fields, CONTENT_WORDS, STEMMED, WORDS};
 use crate::KeywordError;
 
 /// How much each text field counts when a term has no field prefix (0: not
@@ -239,8 +239,12 @@ impl Compiler<'_> {
                 Ok(Some(date_query(self.date_field(*field), *from, *to)))
             }
             Ast::Bool(items) => {
+                let stop_words = self.stop_words(items);
                 let mut clauses: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
-                for (occur, item) in items {
+                for ((occur, item), stop_word) in items.iter().zip(stop_words) {
+                    if stop_word {
+                        continue;
+                    }
                     let Some(q) = self.compile(item)? else {
                         continue;
                     };
@@ -251,6 +255,37 @@ impl Compiler<'_> {
                 }
                 Ok(Some(finish_bool(clauses)))
             }
+        }
+    }
+
+    /// Which of a group's clauses are optional stop words ("a", "of", "the":
+    /// Lucene's English list) to leave out. A natural-language query carries
+    /// many; they add nothing to BM25 over the description (every patent has
+    /// them) but score in a title that happens to hold one, and snippets
+    /// would highlight them. Only a bare optional word goes: a phrase keeps
+    /// its words (the index keeps them, at their positions), as do `+the`,
+    /// `title:the`, and a group of nothing but stop words.
+    fn stop_words(&self, items: &[(Occur, Ast)]) -> Vec<bool> {
+        let stop: Vec<bool> = items
+            .iter()
+            .map(|(occur, item)| match item {
+                Ast::Term {
+                    field: None, text, ..
+                } if *occur == Occur::Should && !text.contains(['*', '?']) => {
+                    self.analyze(WORDS, text).len() == 1
+                        && self.analyze(CONTENT_WORDS, text).is_empty()
+                }
+                _ => false,
+            })
+            .collect();
+        let anything_else = items
+            .iter()
+            .zip(&stop)
+            .any(|((occur, _), stop)| !stop && *occur != Occur::MustNot);
+        if anything_else {
+            stop
+        } else {
+            vec![false; items.len()]
         }
     }
 

@@ -8,7 +8,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RawTokenizer, RemoveLongFilter,
-    SimpleTokenizer, Stemmer, TextAnalyzer, Token,
+    SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token,
 };
 use tantivy::{DateTime, Index, TantivyDocument};
 
@@ -33,6 +33,10 @@ pub(crate) const STEMMED: &str = "patsearch_en_stem";
 pub(crate) const WORDS: &str = "patsearch_words";
 /// The whole value lower-cased: exact names.
 pub(crate) const EXACT: &str = "patsearch_exact";
+/// [`WORDS`] without English stop words (Lucene's list, as tantivy ships
+/// it). Query side only: a word this drops is a stop word (see
+/// [`crate::compile`]); the index keeps every word, so phrases still match.
+pub(crate) const CONTENT_WORDS: &str = "patsearch_content_words";
 
 /// The language of the stemmed fields.
 const STEM_LANGUAGE: Language = Language::English;
@@ -56,6 +60,18 @@ pub(crate) fn register_analyzers(index: &Index) {
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
+            .build(),
+    );
+    manager.register(
+        CONTENT_WORDS,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(
+                StopWordFilter::new(STEM_LANGUAGE)
+                    .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
+            )
             .build(),
     );
     manager.register(

@@ -276,6 +276,38 @@ fn snippets_highlight_the_query_words_in_the_field_they_come_from() {
 }
 
 #[test]
+fn optional_stop_words_are_left_out_unless_nothing_else_is_asked() {
+    let s = shared();
+    let numbers_and_scores = |r: &SearchResults| -> Vec<(String, f32)> {
+        r.hits
+            .iter()
+            .map(|h| (h.publication_number.clone(), h.score))
+            .collect()
+    };
+    // As if the stop words were not written: the same matches, the same
+    // scores (otherwise "a" alone would match nearly every patent, and
+    // score in the few titles that hold it).
+    let sentence = page("a battery of the phone", 0, 50);
+    let words = page("battery phone", 0, 50);
+    assert!(words.total > 0);
+    assert_eq!(sentence.total, words.total);
+    assert_eq!(numbers_and_scores(&sentence), numbers_and_scores(&words));
+    check_snippets(
+        "a battery of the phone",
+        &["battery", "batteries", "phone", "phones"],
+        None,
+        20,
+    );
+    // A query of nothing but stop words still searches them, and a required
+    // stop word or a phrase keeps its words.
+    assert!(page("of the", 0, 1).total > words.total);
+    // `+the battery` matches whatever has "the", battery or not.
+    assert_eq!(page("+the battery", 0, 1).total, page("the", 0, 1).total);
+    assert!(page("the", 0, 1).total > words.total);
+    assert!(page("\"battery of\"", 0, 1).total < page("battery", 0, 1).total);
+}
+
+#[test]
 fn snippets_highlight_words_whose_stem_is_spelled_differently() {
     // "battery" and "batteries" both stem to "batteri", which is not a
     // substring of "battery": a description that only says "battery" must
