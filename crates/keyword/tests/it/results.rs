@@ -277,7 +277,6 @@ fn snippets_highlight_the_query_words_in_the_field_they_come_from() {
 
 #[test]
 fn optional_stop_words_are_left_out_unless_nothing_else_is_asked() {
-    let s = shared();
     let numbers_and_scores = |r: &SearchResults| -> Vec<(String, f32)> {
         r.hits
             .iter()
