@@ -112,6 +112,9 @@ fn from_flat(flat: FlatRecord, ctx: DocContext<'_>) -> Result<PatentRecord, DocE
             })
             .collect();
     }
+    let references = crate::crossref::cross_references(&record.description);
+    record.related_documents = references.related;
+    record.priority_claims = references.priorities;
     record.lang = Some("en".into());
     record.source = Some(source(ctx, non_empty(flat.source_file)));
     Ok(record)

@@ -11,6 +11,7 @@
 //! input order) or parse single documents with [`parse_xml_document`].
 
 mod claims;
+mod crossref;
 mod entities;
 mod epo;
 mod jsonl;

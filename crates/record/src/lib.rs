@@ -7,6 +7,7 @@
 //! claim dependency helpers); it knows nothing about parsing or indexing.
 
 mod cancel;
+mod family;
 mod filter;
 mod number;
 
@@ -14,6 +15,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use cancel::{Cancellation, Cancelled};
+pub use family::{
+    application_key, family_keys, relation_label, TextSignature, BAND_ROWS, MIN_SHINGLES,
+    SIGNATURE_BANDS, SIGNATURE_HASHES,
+};
 pub use filter::{code_has_prefix, compact_code, name_words, DateRange, FilterFields, Filters};
 pub use number::{NumberError, PublicationNumber};
 
