@@ -445,6 +445,7 @@ mod tests {
                     keyword: None,
                     semantic: None,
                     snippet: None,
+                    related: None,
                 })
                 .collect(),
             total: numbers.len(),

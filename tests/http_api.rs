@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -396,6 +396,71 @@ fn patents_and_similar_ones() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let reply = server.get("/v1/patents/US8826599/similar");
     assert_eq!(hit_numbers(&reply.json).len(), 10);
+
+    // A family of the fixture: the corpus patents whose descriptions name
+    // one application (read by the ingest from their cross-reference
+    // statements). Each lists the others first, saying why.
+    let mut naming: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for record in &f.records {
+        let named = record["related_documents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| &r["document"])
+            .chain(record["priority_claims"].as_array().into_iter().flatten());
+        for document in named {
+            let number: String = document["number"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            naming
+                .entry(number)
+                .or_default()
+                .insert(record["publication_number"].as_str().unwrap().to_string());
+        }
+    }
+    let family = naming
+        .values()
+        .max_by_key(|members| members.len())
+        .expect("applications named");
+    assert!(family.len() >= 3, "a family in the fixture: {naming:?}");
+    let first = family.iter().next().unwrap();
+    let reply = server.get(&format!("/v1/patents/{first}/similar?limit=20"));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let hits = reply.json["hits"].as_array().unwrap();
+    let related: Vec<&Value> = hits
+        .iter()
+        .take_while(|h| h.get("related").is_some())
+        .collect();
+    let related_numbers: BTreeSet<String> = related
+        .iter()
+        .map(|h| h["publication_number"].as_str().unwrap().to_string())
+        .collect();
+    let others: BTreeSet<String> = family.iter().filter(|n| *n != first).cloned().collect();
+    assert!(
+        others.is_subset(&related_numbers),
+        "{first}: the family {others:?} first, with why: {}",
+        reply.text
+    );
+    for hit in &related {
+        assert!(hit["related"]["hops"].as_u64().unwrap() <= 2, "{hit}");
+        assert!(
+            !hit["related"]["label"].as_str().unwrap().is_empty(),
+            "{hit}"
+        );
+    }
+    let rest = &hits[related.len()..];
+    assert!(
+        rest.iter().all(|h| h.get("related").is_none()),
+        "relatives come first"
+    );
+    let scores: Vec<f64> = rest
+        .iter()
+        .map(|h| h["semantic"]["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 
     assert_error(&server.get("/v1/patents/US1234567B1"), 404, "not_found");
     assert_error(

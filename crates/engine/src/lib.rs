@@ -85,7 +85,9 @@ pub use prior_art::{
     DEFAULT_ELEMENT_CANDIDATES, DEFAULT_PRIOR_ART_LIMIT, DEFAULT_REFINE, MAX_CLAIM_ELEMENTS,
     MAX_SENTENCE_ELEMENTS,
 };
-pub use search::{Hit, KeywordMatch, SearchMode, SearchRequest, SearchResults, SemanticMatch};
+pub use search::{
+    Hit, KeywordMatch, Related, SearchMode, SearchRequest, SearchResults, SemanticMatch,
+};
 pub use summarize::{
     summarize_record, Summary, SummaryFacts, SummaryMethod, SummaryRequest, SummarySentence,
     DEFAULT_SUMMARY_SENTENCES, MAX_SUMMARY_SENTENCES,

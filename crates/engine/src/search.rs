@@ -128,6 +128,28 @@ pub struct Hit {
     /// The query's words highlighted in the document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<Snippet>,
+    /// Similar patents: why this one is a relative of the patent asked
+    /// about (family member or near-duplicate), when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+}
+
+/// Why a similar patent is a relative of the patent asked about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    /// 1 when both name one application, 2 through one more member, ...;
+    /// 0 for a near-duplicate outside the family.
+    pub hops: usize,
+    /// The application that links them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// Estimated share of description shingles both have, when they are
+    /// near-duplicates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_overlap: Option<f32>,
+    /// Why, in words ("both claim provisional application US61107876",
+    /// "same description, 96% shingle overlap").
+    pub label: String,
 }
 
 /// A page of results.
@@ -198,6 +220,7 @@ impl Engine {
                 score: f64::from(h.score),
                 title: h.title,
                 semantic: None,
+                related: None,
                 snippet: h.snippet,
             })
             .collect();
@@ -310,10 +333,12 @@ impl Engine {
         })
     }
 
-    /// Documents like a document of the index: the nearest neighbours of its
-    /// title-and-abstract vector (its first vector when it has none), itself
-    /// excluded, passing `filters`. A number without kind finds the stored
-    /// publication of any kind.
+    /// Documents like a document of the index, itself excluded, passing
+    /// `filters`: first its relatives (family members, then near-duplicates
+    /// of its description; see [`patsearch_keyword::KeywordIndex::relatives`]),
+    /// each with [`Hit::related`] saying why, then the nearest neighbours of
+    /// its title-and-abstract vector (its first vector when it has none). A
+    /// number without kind finds the stored publication of any kind.
     pub fn similar(
         &self,
         number: &PublicationNumber,
@@ -323,23 +348,73 @@ impl Engine {
         let started = Instant::now();
         patsearch_keyword::validate_filters(filters).map_err(KeywordError::from)?;
         let vectors = self.vectors_or_error()?;
-        let stored = if vectors.contains(number) {
-            number.clone()
-        } else {
-            match self.keyword.get(number)? {
-                Some(record) if vectors.contains(&record.publication_number) => {
-                    record.publication_number
-                }
-                _ => return Err(EngineError::UnknownDocument(number.clone())),
-            }
+        let Some((record, relatives)) = self.keyword.relatives(number, &Cancellation::never())?
+        else {
+            return Err(EngineError::UnknownDocument(number.clone()));
         };
-        let hits = vectors.similar(&stored, limit, filters)?;
-        let ranked = semantic_ranking(&hits);
-        let passages = passages_by_number(&hits);
+        let stored = record.publication_number;
+        if !vectors.contains(&stored) {
+            return Err(EngineError::UnknownDocument(number.clone()));
+        }
+        let mut ranked: Vec<Fused> = Vec::new();
+        let mut passages: HashMap<String, Passage> = HashMap::new();
+        let mut related: HashMap<String, Related> = HashMap::new();
+        for relative in relatives {
+            let Ok(other) = relative.publication_number.parse::<PublicationNumber>() else {
+                continue;
+            };
+            if !vectors
+                .fields_of(&other)
+                .is_some_and(|f| filters.matches(f))
+            {
+                continue;
+            }
+            let (score, passage) = vectors
+                .similarity_to(&stored, &other)
+                .unwrap_or((0.0, Passage::title_abstract()));
+            ranked.push(Fused {
+                number: relative.publication_number.clone(),
+                score: f64::from(score),
+                keyword: None,
+                semantic: Some(Component { rank: 0, score }),
+            });
+            passages.insert(relative.publication_number.clone(), passage);
+            related.insert(
+                relative.publication_number,
+                Related {
+                    hops: relative.hops,
+                    application: relative.application,
+                    text_overlap: relative.text_overlap,
+                    label: relative.label,
+                },
+            );
+        }
+        let neighbours = vectors.similar(&stored, limit + ranked.len(), filters)?;
+        for hit in semantic_ranking(&neighbours) {
+            if !related.contains_key(&hit.number) {
+                ranked.push(hit);
+            }
+        }
+        passages.extend(
+            passages_by_number(&neighbours)
+                .into_iter()
+                .filter(|(n, _)| !related.contains_key(n)),
+        );
+        ranked.truncate(limit);
+        // The semantic rank is the position in this list, relatives included.
+        for (i, fused) in ranked.iter_mut().enumerate() {
+            if let Some(semantic) = &mut fused.semantic {
+                semantic.rank = i + 1;
+            }
+        }
+        let mut hits = self.resolve(&ranked, 0, &passages, None, &Cancellation::never())?;
+        for hit in &mut hits {
+            hit.related = related.remove(&hit.publication_number);
+        }
         Ok(SearchResults {
             mode: SearchMode::Semantic,
-            hits: self.resolve(&ranked, 0, &passages, None, &Cancellation::never())?,
             total: ranked.len(),
+            hits,
             took: started.elapsed(),
             facets: None,
         })
@@ -420,6 +495,7 @@ impl Engine {
                 keyword: fused.keyword,
                 semantic,
                 snippet,
+                related: None,
             });
         }
         Ok(hits)

@@ -13,6 +13,7 @@
 
 mod compile;
 mod facets;
+mod family;
 mod query;
 mod schema;
 mod search;
@@ -28,6 +29,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use compile::{validate_filters, FieldBoosts, FilterError, QueryLimits};
 pub use facets::{FacetCount, Facets};
+pub use family::{Relative, MAX_FAMILY_MEMBERS, NEAR_DUPLICATE_SIMILARITY};
 pub use query::{
     parse as parse_query, Ast, QueryError, MAX_CLAUSES as MAX_QUERY_CLAUSES,
     MAX_DEPTH as MAX_QUERY_DEPTH,

@@ -1,7 +1,7 @@
 //! The tantivy schema for patents, its analyzers, and record -> document.
 
 use chrono::NaiveDate;
-use patsearch_record::{compact_code, name_words, PatentRecord};
+use patsearch_record::{compact_code, family_keys, name_words, PatentRecord, TextSignature};
 use tantivy::schema::{
     DateOptions, Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing,
     TextOptions, FAST, STORED, STRING,
@@ -25,7 +25,10 @@ use tantivy::{DateTime, Index, TantivyDocument};
 /// their passage from the postings instead of re-reading the text; string
 /// fast-field dictionaries without zstd blocks (see the workspace manifest);
 /// the stored record is text, not bytes.
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: family evidence: `family_keys` (the applications a record names,
+/// `patsearch_record::family_keys`), `text_bands` and `text_signature` (the
+/// MinHash signature of its description and its band tokens).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";
@@ -121,6 +124,12 @@ pub struct Fields {
     /// The token position at which each claim starts in `claims` (a fast
     /// multi-valued column, in claim order; see [`value_starts`]).
     pub claims_starts: Field,
+    /// The applications the record names (see `patsearch_record::family_keys`).
+    pub family_keys: Field,
+    /// One token per band of the description's MinHash signature.
+    pub text_bands: Field,
+    /// The signature itself, to check a pair that shares a band.
+    pub text_signature: Field,
     /// The token position at which each paragraph starts in `description`.
     pub description_starts: Field,
     /// The canonical record as JSON, for retrieval and snippets.
@@ -190,6 +199,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         priority: b.add_date_field("priority", date),
         claims_starts: b.add_u64_field("claims_starts", FAST),
         description_starts: b.add_u64_field("description_starts", FAST),
+        family_keys: b.add_text_field("family_keys", STRING | FAST),
+        text_bands: b.add_text_field("text_bands", STRING),
+        text_signature: b.add_bytes_field("text_signature", FAST),
         // Stored text rather than bytes: tantivy reads stored bytes back one
         // byte at a time (6% of a hybrid request's CPU under load), text in
         // one copy.
@@ -228,6 +240,9 @@ impl Fields {
             priority: f("priority")?,
             claims_starts: f("claims_starts")?,
             description_starts: f("description_starts")?,
+            family_keys: f("family_keys")?,
+            text_bands: f("text_bands")?,
+            text_signature: f("text_signature")?,
             record: f("record")?,
         })
     }
@@ -384,6 +399,15 @@ pub(crate) fn to_document(
     }
     for start in value_starts(words, record.description.iter().map(|p| p.text.as_str())) {
         doc.add_u64(fields.description_starts, start);
+    }
+    for key in family_keys(record) {
+        doc.add_text(fields.family_keys, key);
+    }
+    if let Some(signature) = TextSignature::of_description(record) {
+        for band in signature.band_tokens() {
+            doc.add_text(fields.text_bands, band);
+        }
+        doc.add_bytes(fields.text_signature, &signature.to_bytes());
     }
     for party in &record.assignees {
         doc.add_text(fields.assignee, &party.name);

@@ -261,7 +261,7 @@ impl KeywordIndex {
         Ok(out)
     }
 
-    fn address_of(
+    pub(crate) fn address_of(
         &self,
         searcher: &Searcher,
         number: &PublicationNumber,
@@ -271,7 +271,7 @@ impl KeywordIndex {
         Ok(top.first().map(|(_, address)| *address))
     }
 
-    fn record_at(
+    pub(crate) fn record_at(
         &self,
         searcher: &Searcher,
         address: DocAddress,
@@ -290,7 +290,7 @@ impl KeywordIndex {
     /// their order. Each segment's column is opened once and its dictionary
     /// read in ordinal order, one pass per block, rather than one block
     /// decoding per document: a page of candidates asks for a hundred.
-    fn fast_strs_at(
+    pub(crate) fn fast_strs_at(
         &self,
         searcher: &Searcher,
         addresses: &[DocAddress],

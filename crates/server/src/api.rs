@@ -241,6 +241,31 @@ pub struct HitBody {
     /// The query's words highlighted in the best matching field; null when
     /// highlighting is off or the query's words do not occur.
     pub snippet: Option<SnippetBody>,
+    /// Similar patents only: why this one is a relative of the patent asked
+    /// about (a family member or a near-duplicate); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<RelatedBody>,
+}
+
+/// Why a similar patent is a relative: relatives come before the
+/// semantically similar patents, family members first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedBody {
+    /// 1 when both name one application (a parent, a provisional, a
+    /// priority), 2 through one more member, ...; 0 for a near-duplicate
+    /// outside the family.
+    pub hops: usize,
+    /// The application that links them (`US61107876`, `PCTUS2013040618`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "US61107876")]
+    pub application: Option<String>,
+    /// Estimated share of description word 5-shingles both have (MinHash),
+    /// when at least 0.8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_overlap: Option<f32>,
+    /// Why, in words.
+    #[schema(example = "both claim provisional application US61107876")]
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -334,6 +359,12 @@ impl From<Hit> for HitBody {
             }),
             semantic: hit.semantic.map(SemanticBody::from),
             snippet: hit.snippet.map(SnippetBody::from),
+            related: hit.related.map(|r| RelatedBody {
+                hops: r.hops,
+                application: r.application,
+                text_overlap: r.text_overlap,
+                label: r.label,
+            }),
         }
     }
 }

@@ -633,12 +633,7 @@ impl VectorIndex {
             .store
             .slot_of(number)
             .ok_or_else(|| VectorError::UnknownDocument(number.clone()))?;
-        let ids = &self.store.doc(slot).vectors;
-        let Some(&id) = ids
-            .iter()
-            .find(|&&id| self.store.passage(id).kind == PassageKind::TitleAbstract)
-            .or(ids.first())
-        else {
+        let Some(id) = self.summary_vector(slot) else {
             return Ok(Vec::new());
         };
         let docs = self.scope_docs(filters);
@@ -655,6 +650,36 @@ impl VectorIndex {
             k,
             scope,
         )))
+    }
+}
+
+impl VectorIndex {
+    /// The vector a document is compared by in [`VectorIndex::similar`]:
+    /// its title and abstract's, else its first.
+    fn summary_vector(&self, slot: u32) -> Option<u32> {
+        let ids = &self.store.doc(slot).vectors;
+        ids.iter()
+            .find(|&&id| self.store.passage(id).kind == PassageKind::TitleAbstract)
+            .or(ids.first())
+            .copied()
+    }
+
+    /// The score and best passage [`VectorIndex::similar`] of `number`
+    /// gives `other`, whether or not `other` would be among its top hits;
+    /// `None` when either has no vectors.
+    pub fn similarity_to(
+        &self,
+        number: &PublicationNumber,
+        other: &PublicationNumber,
+    ) -> Option<(f32, Passage)> {
+        let query = self
+            .store
+            .vector(self.summary_vector(self.store.slot_of(number)?)?);
+        let slot = self.store.slot_of(other)?;
+        let mut top = search::TopDocs::new(&self.store, 1, self.config.passage_weight);
+        top.push_doc(query, slot);
+        let best = top.into_sorted().into_iter().next()?;
+        Some((best.score, self.store.passage(best.vector).clone()))
     }
 }
 

@@ -3,6 +3,7 @@
 //! filters, results (paging, facets, snippets) and the index lifecycle.
 
 mod errors;
+mod family;
 mod filters;
 mod fixtures;
 mod index;
