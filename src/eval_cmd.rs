@@ -128,6 +128,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     report_coverage(&qrels, &topics);
 
     let mut evaluations: Vec<Evaluation> = Vec::new();
+    let mut family_pages: Vec<String> = Vec::new();
     for &mode in &modes {
         let started = Instant::now();
         let (run, failures) = match args.task {
@@ -156,6 +157,10 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             run.write_file(&path)?;
             eprintln!("{mode}: run written to {}", path.display());
         }
+        if args.task == EvalTaskArg::Search {
+            let pages = pages_with_a_family_twice(&engine, &run, &topics)?;
+            family_pages.push(format!("{mode} {pages}/{}", topics.len()));
+        }
         evaluations.push(evaluate(&qrels, &run));
     }
 
@@ -167,7 +172,48 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", text_table(&columns));
     }
+    if !family_pages.is_empty() {
+        eprintln!(
+            "first pages (10 hits) holding two members of one family: {}",
+            family_pages.join(", ")
+        );
+    }
     Ok(())
+}
+
+/// How many topics' first ten hits hold two relatives (family members or
+/// near-duplicates, as similar patents finds them): what collapsing a
+/// family into one hit would change.
+fn pages_with_a_family_twice(
+    engine: &Engine,
+    run: &Run,
+    topics: &[Topic],
+) -> anyhow::Result<usize> {
+    let base = |number: &str| number.parse::<PublicationNumber>().ok().map(|n| n.base());
+    let mut pages = 0;
+    for topic in topics {
+        let page: Vec<PublicationNumber> = run
+            .ranking(&topic.id)
+            .unwrap_or_default()
+            .iter()
+            .take(10)
+            .filter_map(|r| r.doc.parse().ok())
+            .collect();
+        let bases: Vec<String> = page.iter().map(PublicationNumber::base).collect();
+        let mut twice = false;
+        for number in &page {
+            let relatives = engine.relatives(number)?.unwrap_or_default();
+            if relatives
+                .iter()
+                .any(|r| base(&r.publication_number).is_some_and(|b| bases.contains(&b)))
+            {
+                twice = true;
+                break;
+            }
+        }
+        pages += usize::from(twice);
+    }
+    Ok(pages)
 }
 
 /// The modes to run: those asked for that the index and the task support.

@@ -223,6 +223,17 @@ fn eval_scores_every_mode_and_its_runs_are_reproducible() {
         "{err}"
     );
     assert!(!err.contains("semantic: topic BADQ"), "{err}");
+    // What collapsing families would change, per mode, over every topic.
+    let family_line = err
+        .lines()
+        .find(|l| l.starts_with("first pages (10 hits) holding two members of one family: "))
+        .unwrap_or_else(|| panic!("no family line: {err}"));
+    for mode in MODES {
+        assert!(
+            family_line.contains(&format!("{mode} ")) && family_line.contains("/4"),
+            "{family_line}"
+        );
+    }
 
     // The title topics find their document in the top 10 of every mode.
     for (mode, path) in MODES.iter().zip(run_files(&first)) {

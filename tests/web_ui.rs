@@ -414,6 +414,44 @@ fn search_and_open_a_patent_in_the_browser() {
     assert_eq!(rows, 6);
     let status = browser.text(&browser.find("#pa-status"));
     assert!(status.contains("documents ranked"), "{status}");
+
+    // The page of a patent with a family lists the family first, each
+    // member saying why. A family of the fixture: the records whose
+    // descriptions name the most-named application.
+    let mut naming: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for record in &records {
+        let named = record["related_documents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| &r["document"]);
+        for document in named {
+            naming
+                .entry(document["number"].as_str().unwrap().to_string())
+                .or_default()
+                .push(record["publication_number"].as_str().unwrap().to_string());
+        }
+    }
+    let family = naming
+        .values()
+        .max_by_key(|members| members.len())
+        .expect("related documents in the fixture");
+    assert!(family.len() >= 2, "a family in the fixture: {naming:?}");
+    browser.goto(&format!("{base}/patent/{}", family[0]));
+    let why = browser.wait_for("the family on the patent page", |b| {
+        let found = b.eval(
+            "return Array.from(document.querySelectorAll('li.similar-hit.related')).map((li) => \
+             [li.querySelector('.similar-title').textContent, li.querySelector('.related-why').textContent])",
+        );
+        found.as_array().filter(|a| !a.is_empty()).cloned()
+    });
+    assert!(why.len() >= family.len() - 1, "{why:?}");
+    for member in &why {
+        assert!(
+            member[1].as_str().unwrap().contains("application"),
+            "{member}"
+        );
+    }
 }
 
 fn self_clear(browser: &Browser, element: &str) {

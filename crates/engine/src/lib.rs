@@ -333,6 +333,19 @@ impl Engine {
         Ok(self.keyword.get(number)?)
     }
 
+    /// A publication's relatives in the index (family members, then
+    /// near-duplicates; see [`patsearch_keyword::KeywordIndex::relatives`]);
+    /// `None` when it is not in the index.
+    pub fn relatives(
+        &self,
+        number: &PublicationNumber,
+    ) -> Result<Option<Vec<patsearch_keyword::Relative>>, EngineError> {
+        Ok(self
+            .keyword
+            .relatives(number, &patsearch_record::Cancellation::never())?
+            .map(|(_, relatives)| relatives))
+    }
+
     fn vectors_or_error(&self) -> Result<&VectorIndex, EngineError> {
         self.vectors
             .as_ref()

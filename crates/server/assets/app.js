@@ -370,12 +370,15 @@
     if (!desc.childElementCount) desc.append(el("p", { class: "muted", text: "(no description)" }));
 
     const mine = generation;
-    api("/v1/patents/" + encodeURIComponent(r.publication_number) + "/similar?limit=5")
+    // Family members and near-duplicates come first, each saying why; then
+    // the nearest patents by meaning.
+    api("/v1/patents/" + encodeURIComponent(r.publication_number) + "/similar?limit=10")
       .then((data) => {
         if (mine !== generation || !data.hits.length) return;
-        $("similar").replaceChildren(...data.hits.map((h) => el("li", { class: "similar-hit" }, [
+        $("similar").replaceChildren(...data.hits.map((h) => el("li", { class: h.related ? "similar-hit related" : "similar-hit" }, [
           patentLink(h.publication_number, h.title || h.publication_number, "similar-title"),
           el("span", { class: "muted", text: " " + h.publication_number + " · cosine " + fmt(h.semantic && h.semantic.score, 3) }),
+          h.related ? el("span", { class: "related-why", text: " · " + h.related.label }) : null,
         ])));
         $("similar-section").hidden = false;
       })
