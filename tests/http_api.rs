@@ -8,15 +8,15 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{
-    hit_numbers, ingest_corpus_and_grants, patsearch, read_json_lines, spawn_server,
-    write_corpus_lines, KillOnDrop,
+    hit_numbers, ingest_corpus_and_grants, largest_family, patsearch, read_json_lines,
+    spawn_server, write_corpus_lines, KillOnDrop,
 };
 
 use serde_json::{json, Value};
@@ -400,33 +400,9 @@ fn patents_and_similar_ones() {
     // A family of the fixture: the corpus patents whose descriptions name
     // one application (read by the ingest from their cross-reference
     // statements). Each lists the others first, saying why.
-    let mut naming: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for record in &f.records {
-        let named = record["related_documents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| &r["document"])
-            .chain(record["priority_claims"].as_array().into_iter().flatten());
-        for document in named {
-            let number: String = document["number"]
-                .as_str()
-                .unwrap()
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect();
-            naming
-                .entry(number)
-                .or_default()
-                .insert(record["publication_number"].as_str().unwrap().to_string());
-        }
-    }
-    let family = naming
-        .values()
-        .max_by_key(|members| members.len())
-        .expect("applications named");
-    assert!(family.len() >= 3, "a family in the fixture: {naming:?}");
-    let first = family.iter().next().unwrap();
+    let family = largest_family(&f.records);
+    assert!(family.len() >= 3, "a family in the fixture: {family:?}");
+    let first = family.first().unwrap();
     let reply = server.get(&format!("/v1/patents/{first}/similar?limit=20"));
     assert_eq!(reply.status, 200, "{}", reply.text);
     let hits = reply.json["hits"].as_array().unwrap();

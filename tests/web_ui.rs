@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ingest_corpus_and_grants, spawn_server, KillOnDrop};
+use common::{ingest_corpus_and_grants, largest_family, spawn_server, KillOnDrop};
 
 use serde_json::{json, Value};
 
@@ -416,27 +416,9 @@ fn search_and_open_a_patent_in_the_browser() {
     assert!(status.contains("documents ranked"), "{status}");
 
     // The page of a patent with a family lists the family first, each
-    // member saying why. A family of the fixture: the records whose
-    // descriptions name the most-named application.
-    let mut naming: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for record in &records {
-        let named = record["related_documents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| &r["document"]);
-        for document in named {
-            naming
-                .entry(document["number"].as_str().unwrap().to_string())
-                .or_default()
-                .push(record["publication_number"].as_str().unwrap().to_string());
-        }
-    }
-    let family = naming
-        .values()
-        .max_by_key(|members| members.len())
-        .expect("related documents in the fixture");
-    assert!(family.len() >= 2, "a family in the fixture: {naming:?}");
+    // member saying why.
+    let family = largest_family(&records);
+    assert!(family.len() >= 2, "a family in the fixture: {family:?}");
     browser.goto(&format!("{base}/patent/{}", family[0]));
     let why = browser.wait_for("the family on the patent page", |b| {
         let found = b.eval(

@@ -175,3 +175,36 @@ pub fn spawn_server(
         ),
     }
 }
+
+/// The largest family among canonical records: the publications that name
+/// the most-named application (a related document or a priority claim, its
+/// number as letters and digits), sorted.
+pub fn largest_family(records: &[serde_json::Value]) -> Vec<String> {
+    let mut naming: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for record in records {
+        let named = record["related_documents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| &r["document"])
+            .chain(record["priority_claims"].as_array().into_iter().flatten());
+        for document in named {
+            let number: String = document["number"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            naming
+                .entry(number)
+                .or_default()
+                .insert(record["publication_number"].as_str().unwrap().to_string());
+        }
+    }
+    naming
+        .into_values()
+        .max_by_key(|members| members.len())
+        .map(|members| members.into_iter().collect())
+        .unwrap_or_default()
+}

@@ -74,6 +74,7 @@ pub use check::IndexCheck;
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
 pub use passages::{passage_text, passages, PassageOptions, DEFAULT_DESCRIPTION_PASSAGES};
+pub use patsearch_keyword::Relative;
 pub use patsearch_summary::{
     estimate_tokens, summary_candidates, CandidateOptions, Detection, ElementKind, KeyFact, Part,
     Section, SourceSentence, Span,
@@ -85,9 +86,7 @@ pub use prior_art::{
     DEFAULT_ELEMENT_CANDIDATES, DEFAULT_PRIOR_ART_LIMIT, DEFAULT_REFINE, MAX_CLAIM_ELEMENTS,
     MAX_SENTENCE_ELEMENTS,
 };
-pub use search::{
-    Hit, KeywordMatch, Related, SearchMode, SearchRequest, SearchResults, SemanticMatch,
-};
+pub use search::{Hit, KeywordMatch, SearchMode, SearchRequest, SearchResults, SemanticMatch};
 pub use summarize::{
     summarize_record, Summary, SummaryFacts, SummaryMethod, SummaryRequest, SummarySentence,
     DEFAULT_SUMMARY_SENTENCES, MAX_SUMMARY_SENTENCES,
@@ -339,7 +338,7 @@ impl Engine {
     pub fn relatives(
         &self,
         number: &PublicationNumber,
-    ) -> Result<Option<Vec<patsearch_keyword::Relative>>, EngineError> {
+    ) -> Result<Option<Vec<Relative>>, EngineError> {
         Ok(self
             .keyword
             .relatives(number, &patsearch_record::Cancellation::never())?

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use patsearch_keyword::{Facets, Fetched, KeywordError, Snippet};
+use patsearch_keyword::{Facets, Fetched, KeywordError, Relative, Snippet};
 use patsearch_record::{Cancellation, Filters, PublicationNumber};
 use patsearch_vectors::{Passage, VectorHit};
 use serde::{Deserialize, Serialize, Serializer};
@@ -131,25 +131,7 @@ pub struct Hit {
     /// Similar patents: why this one is a relative of the patent asked
     /// about (family member or near-duplicate), when it is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub related: Option<Related>,
-}
-
-/// Why a similar patent is a relative of the patent asked about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Related {
-    /// 1 when both name one application, 2 through one more member, ...;
-    /// 0 for a near-duplicate outside the family.
-    pub hops: usize,
-    /// The application that links them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub application: Option<String>,
-    /// Estimated share of description shingles both have, when they are
-    /// near-duplicates.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text_overlap: Option<f32>,
-    /// Why, in words ("both claim provisional application US61107876",
-    /// "same description, 96% shingle overlap").
-    pub label: String,
+    pub related: Option<Relative>,
 }
 
 /// A page of results.
@@ -358,7 +340,7 @@ impl Engine {
         }
         let mut ranked: Vec<Fused> = Vec::new();
         let mut passages: HashMap<String, Passage> = HashMap::new();
-        let mut related: HashMap<String, Related> = HashMap::new();
+        let mut related: HashMap<String, Relative> = HashMap::new();
         for relative in relatives {
             let Ok(other) = relative.publication_number.parse::<PublicationNumber>() else {
                 continue;
@@ -379,15 +361,7 @@ impl Engine {
                 semantic: Some(Component { rank: 0, score }),
             });
             passages.insert(relative.publication_number.clone(), passage);
-            related.insert(
-                relative.publication_number,
-                Related {
-                    hops: relative.hops,
-                    application: relative.application,
-                    text_overlap: relative.text_overlap,
-                    label: relative.label,
-                },
-            );
+            related.insert(relative.publication_number.clone(), relative);
         }
         let neighbours = vectors.similar(&stored, limit + ranked.len(), filters)?;
         for hit in semantic_ranking(&neighbours) {

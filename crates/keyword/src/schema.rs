@@ -8,7 +8,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RawTokenizer, RemoveLongFilter,
-    SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Token, Tokenizer,
 };
 use tantivy::{DateTime, Index, TantivyDocument};
 
@@ -44,33 +44,24 @@ pub(crate) const CONTENT_WORDS: &str = "patsearch_content_words";
 /// The language of the stemmed fields.
 const STEM_LANGUAGE: Language = Language::English;
 
+/// Words as every analyzer of prose starts: split on what is not a letter
+/// or digit, over-long tokens dropped, lower-cased, accents folded.
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+}
+
 /// Registers the analyzers the schema names. Tantivy does not persist custom
 /// analyzers, so this runs on every open.
 pub(crate) fn register_analyzers(index: &Index) {
     let manager = index.tokenizers();
-    manager.register(
-        STEMMED,
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(STEM_LANGUAGE))
-            .build(),
-    );
-    manager.register(
-        WORDS,
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .build(),
-    );
+    manager.register(STEMMED, words().filter(Stemmer::new(STEM_LANGUAGE)).build());
+    manager.register(WORDS, words().build());
     manager.register(
         CONTENT_WORDS,
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
+        words()
             .filter(
                 StopWordFilter::new(STEM_LANGUAGE)
                     .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
