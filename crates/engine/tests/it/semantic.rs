@@ -194,7 +194,26 @@ fn similar_finds_neighbours_without_the_document_itself() {
         .filter(|n| family.contains(&n.as_str()))
         .count();
     assert!(in_family >= 3, "{found:?}");
-    let scores: Vec<f64> = results.hits.iter().map(|h| h.score).collect();
+    // Relatives (family members, near-duplicates) first, each saying why;
+    // the nearest neighbours after them, by score.
+    let relatives = results
+        .hits
+        .iter()
+        .take_while(|h| h.related.is_some())
+        .count();
+    assert!(
+        results.hits[relatives..]
+            .iter()
+            .all(|h| h.related.is_none()),
+        "{found:?}"
+    );
+    assert!(results.hits[..relatives].iter().all(|h| !h
+        .related
+        .as_ref()
+        .unwrap()
+        .label
+        .is_empty()));
+    let scores: Vec<f64> = results.hits[relatives..].iter().map(|h| h.score).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     // Filtered: only what the filter allows.
     let filters = Filters {
