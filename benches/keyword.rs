@@ -121,6 +121,7 @@ fn main() {
                 offset: 0,
                 snippets,
                 facets: false,
+                collapse: false,
                 cancel,
             }
         }

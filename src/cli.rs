@@ -349,6 +349,10 @@ pub struct SearchArgs {
     /// Print facet counts (CPC subclass, assignee, year).
     #[arg(long)]
     pub facets: bool,
+    /// List every member of a family (by default a family is one hit, its
+    /// best-ranked member, naming the others).
+    #[arg(long)]
+    pub no_collapse: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -381,6 +385,21 @@ pub enum EvalTaskArg {
     /// patents most similar to it (vector neighbours, as the API's
     /// /v1/patents/{number}/similar), itself excluded.
     Similar,
+    /// Summaries against the patents' own abstracts: each stored patent
+    /// with an abstract of at least 200 characters and a description of at
+    /// least 5,000 is summarised from its description and claims, the
+    /// abstract withheld, by patsearch and by the LEAD and TextRank
+    /// baselines, and ROUGE-1/2/Lsum F1 is printed side by side. Needs no
+    /// --qrels or model.
+    Summary,
+}
+
+/// `patsearch eval --half`: a fixed split of the patents for a development
+/// half and a confirmation half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HalfArg {
+    A,
+    B,
 }
 
 #[derive(Debug, Args)]
@@ -394,9 +413,30 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,
     /// Relevance judgments in TREC qrels format: `topic 0 docid grade` a
-    /// line, whitespace separated.
+    /// line, whitespace separated (not for --task summary).
     #[arg(long, value_name = "FILE")]
-    pub qrels: PathBuf,
+    pub qrels: Option<PathBuf>,
+    /// --task summary: only the patents of one half (a or b), split by a
+    /// hash of the publication number, so a method can be developed on one
+    /// half and confirmed on the other.
+    #[arg(long, value_enum, value_name = "HALF")]
+    pub half: Option<HalfArg>,
+    /// --task summary: at most this many patents, spread evenly over the
+    /// eligible ones (every k-th by publication number).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// --task summary: sentences per summary.
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub sentences: u32,
+    /// --task summary: each summary is cut to this many words before it is
+    /// scored.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub words: u32,
+    /// --task summary: write each patent's summaries and scores as JSON
+    /// lines, for reading them.
+    #[arg(long, value_name = "FILE")]
+    pub summaries_out: Option<PathBuf>,
+
     /// keyword, semantic, hybrid, or all: every mode the index and the task
     /// support (keyword only on an index without vectors; similar patents
     /// are ranked by vectors only, so semantic only for --task similar).
@@ -428,6 +468,13 @@ pub struct EvalArgs {
     /// abstract in semantic ranking, 0 to 1 (default: the engine's).
     #[arg(long, value_name = "W")]
     pub passage_weight: Option<f32>,
+    /// Search with one hit per family, as the API and `patsearch search`
+    /// do by default, and score families rather than publications: a
+    /// family takes the best grade of its judged members, so finding it
+    /// once finds them all. Off by default: the judgments are of
+    /// publications, and uncollapsed figures compare with earlier runs.
+    #[arg(long)]
+    pub collapse: bool,
     /// Print the table in Markdown.
     #[arg(long)]
     pub markdown: bool,
@@ -610,7 +657,7 @@ mod tests {
         };
         assert_eq!(args.index, PathBuf::from("idx"));
         assert_eq!(args.queries, Some(PathBuf::from("q.tsv")));
-        assert_eq!(args.qrels, PathBuf::from("qrels.tsv"));
+        assert_eq!(args.qrels, Some(PathBuf::from("qrels.tsv")));
         assert_eq!(args.mode, EvalModeArg::All);
         assert_eq!(args.task, EvalTaskArg::Search);
         assert_eq!(args.depth, 100);
@@ -654,7 +701,32 @@ mod tests {
             argv.extend_from_slice(bad);
             assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
         }
-        assert!(Cli::try_parse_from(["patsearch", "eval", "--index", "i"]).is_err());
+        // --qrels is needed by the search and similar tasks, which say so
+        // when they run; the summary task takes none.
+        let cli = Cli::try_parse_from([
+            "patsearch",
+            "eval",
+            "--index",
+            "i",
+            "--task",
+            "summary",
+            "--half",
+            "b",
+            "--sample",
+            "50",
+        ])
+        .unwrap();
+        let Command::Eval(args) = cli.command else {
+            panic!("eval")
+        };
+        assert_eq!(args.task, EvalTaskArg::Summary);
+        assert_eq!(args.qrels, None);
+        assert_eq!(args.half, Some(HalfArg::B));
+        assert_eq!(
+            (args.sample, args.sentences, args.words),
+            (Some(50), 3, 100)
+        );
+        assert!(Cli::try_parse_from(["patsearch", "eval", "--index", "i", "--half", "c"]).is_err());
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
-fn usage(message: impl Into<String>) -> anyhow::Error {
+pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
     Usage(message.into()).into()
 }
 
@@ -61,14 +61,21 @@ fn is_user_error(e: &anyhow::Error) -> bool {
 }
 
 fn eval(args: &EvalArgs) -> anyhow::Result<()> {
+    if args.task == EvalTaskArg::Summary {
+        return crate::eval_summary::eval(args);
+    }
     // The input files first: a typo is reported before the index and the
     // model are loaded.
-    let qrels = Qrels::read(&args.qrels)?;
+    let qrels_path = args
+        .qrels
+        .as_deref()
+        .ok_or_else(|| usage("--qrels FILE is needed (judgments: `topic 0 docid grade` a line)"))?;
+    let qrels = Qrels::read(qrels_path)?;
     let judged = qrels.evaluable_topics().count();
     if judged == 0 {
         return Err(usage(format!(
             "no topic of {} has a relevant judgment (grade above 0): nothing to evaluate",
-            args.qrels.display()
+            qrels_path.display()
         )));
     }
     let topics = match (&args.queries, args.task) {
@@ -82,6 +89,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
                 text: t.to_string(),
             })
             .collect(),
+        (None, EvalTaskArg::Summary) => unreachable!("summaries are evaluated by eval_summary"),
         (None, EvalTaskArg::Search) => {
             return Err(usage(
                 "--task search needs --queries FILE (`topic<TAB>query text` a line)",
@@ -117,11 +125,12 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         args.index.display(),
         engine.num_docs(),
         judged,
-        args.qrels.display(),
+        qrels_path.display(),
         topics.len(),
         match args.task {
             EvalTaskArg::Search => "queries",
             EvalTaskArg::Similar => "similar-patent topics",
+            EvalTaskArg::Summary => unreachable!("summaries are evaluated by eval_summary"),
         },
         started.elapsed().as_secs_f64()
     );
@@ -134,6 +143,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         let (run, failures) = match args.task {
             EvalTaskArg::Search => search_run(&engine, args, mode, &filters, &topics, &qrels)?,
             EvalTaskArg::Similar => similar_run(&engine, depth, &filters, &topics, &qrels)?,
+            EvalTaskArg::Summary => unreachable!("summaries are evaluated by eval_summary"),
         };
         for (topic, why) in &failures {
             let outcome = if qrels.num_relevant(topic) > 0 {
@@ -161,7 +171,13 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             let pages = pages_with_a_family_twice(&engine, &run, &topics)?;
             family_pages.push(format!("{mode} {pages}/{}", topics.len()));
         }
-        evaluations.push(evaluate(&qrels, &run));
+        if args.collapse && args.task == EvalTaskArg::Search {
+            let family = family_names(&engine)?;
+            let name = |doc: &str| family_name(&family, doc);
+            evaluations.push(evaluate(&qrels.grouped(name), &run.grouped(name)));
+        } else {
+            evaluations.push(evaluate(&qrels, &run));
+        }
     }
 
     let names: Vec<String> = modes.iter().map(ToString::to_string).collect();
@@ -177,6 +193,9 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             "first pages (10 hits) holding two members of one family: {}",
             family_pages.join(", ")
         );
+    }
+    if args.collapse && args.task == EvalTaskArg::Search {
+        eprintln!("collapsed: one hit per family; each family scored with the best grade of its judged members");
     }
     Ok(())
 }
@@ -216,6 +235,38 @@ fn pages_with_a_family_twice(
     Ok(pages)
 }
 
+/// Publication base number -> the name of its family: the base number of
+/// its first member, for publications with relatives.
+fn family_names(engine: &Engine) -> anyhow::Result<BTreeMap<String, String>> {
+    let families = engine.families()?;
+    let mut names = BTreeMap::new();
+    let base = |n: &str| n.parse::<PublicationNumber>().map(|n| n.base()).ok();
+    for group in families.groups() {
+        let members = families.members(group);
+        let Some(first) = members.iter().find_map(|m| base(m)) else {
+            continue;
+        };
+        for member in members {
+            if let Some(b) = base(member) {
+                names.insert(b, first.clone());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The family a judged or ranked document id stands for under collapse:
+/// its family's name, or its own base number when it has no relatives.
+fn family_name(names: &BTreeMap<String, String>, doc: &str) -> String {
+    match doc.parse::<PublicationNumber>() {
+        Ok(number) => {
+            let base = number.base();
+            names.get(&base).cloned().unwrap_or(base)
+        }
+        Err(_) => doc.to_string(),
+    }
+}
+
 /// The modes to run: those asked for that the index and the task support.
 fn modes(args: &EvalArgs, engine: &Engine) -> anyhow::Result<Vec<SearchMode>> {
     let no_vectors = || {
@@ -253,6 +304,7 @@ fn modes(args: &EvalArgs, engine: &Engine) -> anyhow::Result<Vec<SearchMode>> {
         (EvalTaskArg::Search, EvalModeArg::Keyword) => vec![SearchMode::Keyword],
         (EvalTaskArg::Search, EvalModeArg::Semantic) => vec![SearchMode::Semantic],
         (EvalTaskArg::Search, EvalModeArg::Hybrid) => vec![SearchMode::Hybrid],
+        (EvalTaskArg::Summary, _) => Vec::new(),
     })
 }
 
@@ -341,6 +393,7 @@ fn search_run(
             fusion: args.ranking.fusion(),
             snippets: false,
             facets: false,
+            collapse: args.collapse,
             ..SearchRequest::default()
         };
         match engine.search(&request) {
@@ -488,10 +541,13 @@ mod tests {
                     rank: i + 1,
                     score: 1.0 / (i + 1) as f64,
                     title: String::new(),
+                    gist: String::new(),
                     keyword: None,
                     semantic: None,
                     snippet: None,
                     related: None,
+                    family_size: 1,
+                    family: Vec::new(),
                 })
                 .collect(),
             total: numbers.len(),

@@ -2,6 +2,7 @@
 
 mod cli;
 mod eval_cmd;
+mod eval_summary;
 mod ingest_cmd;
 mod prior_art_cmd;
 mod search_cmd;

@@ -54,6 +54,7 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         fusion: args.fusion(),
         snippets: true,
         facets: args.facets,
+        collapse: !args.no_collapse,
         ..SearchRequest::default()
     };
     let results = match engine.search(&request) {
@@ -87,15 +88,20 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print_results(&results)?;
+    print_results(&results, request.collapse)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_results(results: &SearchResults) -> anyhow::Result<()> {
+fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()> {
+    let what = if collapsed {
+        "families (one hit each)"
+    } else {
+        "documents"
+    };
     match results.mode {
-        SearchMode::Keyword => println!("{} matching documents", results.total),
+        SearchMode::Keyword => println!("{} matching {what}", results.total),
         mode => println!(
-            "{} documents ranked ({mode} search, {:.0} ms)",
+            "{} {what} ranked ({mode} search, {:.0} ms)",
             results.total,
             results.took.as_secs_f64() * 1e3
         ),
@@ -108,8 +114,24 @@ fn print_results(results: &SearchResults) -> anyhow::Result<()> {
             hit.title,
             format_score(results.mode, hit.score)
         );
+        if !hit.gist.is_empty() {
+            println!("     {}", hit.gist);
+        }
         if results.mode != SearchMode::Keyword {
             println!("     {}", components(hit));
+        }
+        if !hit.family.is_empty() {
+            let unlisted = hit.family_size - 1 - hit.family.len();
+            println!(
+                "     family of {}: also {}{}",
+                hit.family_size,
+                hit.family.join(", "),
+                if unlisted > 0 {
+                    format!(" and {unlisted} more")
+                } else {
+                    String::new()
+                }
+            );
         }
         // In semantic mode the matched passage says more than the query's
         // words highlighted (the JSON has both).

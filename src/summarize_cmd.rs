@@ -85,7 +85,13 @@ fn print_summary(summary: &Summary) {
     let how = match (summary.method, &summary.query) {
         (SummaryMethod::Mmr, Some(q)) => format!("most relevant to {q:?} first"),
         (SummaryMethod::Mmr, None) => "most central, in reading order".to_string(),
-        (SummaryMethod::Lead, _) => "lead sentences: no model".to_string(),
+        (SummaryMethod::Invention, _) => {
+            "what the invention is, from the description and claims, in reading order".to_string()
+        }
+        (SummaryMethod::Lead, _) => {
+            "lead sentences of the abstract and claims: the description has nothing to quote"
+                .to_string()
+        }
     };
     println!(
         "\nSummary ({} of {} candidate sentences, {how}, {:.0} ms):",

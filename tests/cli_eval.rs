@@ -481,3 +481,17 @@ fn bad_input_files_are_named_with_their_line() {
         stderr(&output)
     );
 }
+
+#[test]
+fn search_and_similar_tasks_need_judgments_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for task in ["search", "similar"] {
+        let output = eval_no_model(dir.path(), &["--task", task]);
+        assert_eq!(output.status.code(), Some(2), "{task}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("--qrels FILE is needed"),
+            "{task}: {}",
+            stderr(&output)
+        );
+    }
+}

@@ -208,9 +208,25 @@ fn ingested_documents_are_found_by_search() {
     );
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.starts_with("1 matching documents"), "{text}");
+    assert!(
+        text.starts_with("1 matching families (one hit each)"),
+        "{text}"
+    );
     assert!(text.contains("US8927386B2"), "{text}");
     assert!(text.to_lowercase().contains("**trench"), "{text}");
+    let output = run(
+        &[
+            "search",
+            "--index",
+            index.to_str().unwrap(),
+            "trench",
+            "--no-collapse",
+        ],
+        &[],
+    );
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("1 matching documents"), "{text}");
 }
 
 #[test]
@@ -404,6 +420,7 @@ fn indexed_numbers(index: &KeywordIndex) -> Vec<String> {
             offset: 0,
             snippets: false,
             facets: false,
+            collapse: false,
             cancel: &Cancellation::never(),
         })
         .unwrap();
@@ -502,6 +519,7 @@ fn an_ingest_killed_mid_way_keeps_its_last_commit_and_a_rerun_completes_it() {
                 offset: 0,
                 snippets: true,
                 facets: false,
+                collapse: false,
                 cancel: &Cancellation::never(),
             })
             .expect("search the killed ingest's index");

@@ -79,7 +79,11 @@ fn ingest_embeds_and_semantic_search_finds_paraphrases() {
     // Semantic mode, JSON: the paraphrased patent in the top 3, each hit
     // with its cosine, rank and matched passage.
     for (expected, query) in PARAPHRASES {
-        let results = search_json(&index, query, &["--mode", "semantic", "--limit", "3"]);
+        let results = search_json(
+            &index,
+            query,
+            &["--mode", "semantic", "--limit", "3", "--no-collapse"],
+        );
         assert_eq!(results["mode"], "semantic");
         let found = hit_numbers(&results);
         assert!(found.contains(&expected.to_string()), "{query}: {found:?}");
@@ -164,7 +168,7 @@ fn ingest_embeds_and_semantic_search_finds_paraphrases() {
     let results = search_json(
         &index,
         PARAPHRASES[0].1,
-        &["--mode", "semantic", "--limit", "50"],
+        &["--mode", "semantic", "--limit", "50", "--no-collapse"],
     );
     assert!(!hit_numbers(&results).contains(&"US8826599".to_string()));
     assert_eq!(results["total"], 39);

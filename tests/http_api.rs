@@ -447,6 +447,105 @@ fn patents_and_similar_ones() {
 }
 
 #[test]
+fn results_show_a_family_once_unless_asked_for_every_member() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    let family = largest_family(&f.records);
+    assert!(family.len() >= 3, "a family in the fixture: {family:?}");
+    let members: BTreeSet<String> = family.iter().cloned().collect();
+    let first = f
+        .records
+        .iter()
+        .find(|r| r["publication_number"] == family[0].as_str())
+        .unwrap();
+    // The family's own title: every mode finds several members.
+    let query = first["title"].as_str().unwrap();
+    for mode in ["keyword", "semantic", "hybrid"] {
+        let every =
+            server.search(json!({"query": query, "mode": mode, "limit": 50, "collapse": false}));
+        let shown_every: Vec<String> = hit_numbers(&every)
+            .into_iter()
+            .filter(|n| members.contains(n))
+            .collect();
+        assert!(
+            shown_every.len() >= 2,
+            "{mode}: members uncollapsed: {every}"
+        );
+
+        let collapsed = server.search(json!({"query": query, "mode": mode, "limit": 50}));
+        let hits = collapsed["hits"].as_array().unwrap();
+        let shown: Vec<&Value> = hits
+            .iter()
+            .filter(|h| members.contains(h["publication_number"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            shown.len(),
+            1,
+            "{mode}: one hit for the family: {collapsed}"
+        );
+        // The best-ranked member stands for the family, naming the others.
+        assert_eq!(shown[0]["publication_number"], shown_every[0].as_str());
+        assert!(shown[0]["family_size"].as_u64().unwrap() >= family.len() as u64);
+        let named: BTreeSet<String> = shown[0]["family"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        let others: BTreeSet<String> = members
+            .iter()
+            .filter(|n| **n != shown_every[0])
+            .cloned()
+            .collect();
+        assert!(
+            others.is_subset(&named),
+            "{mode}: {named:?} names {others:?}"
+        );
+        assert!(
+            collapsed["total"].as_u64() < every["total"].as_u64(),
+            "{mode}: the total counts families"
+        );
+        // Every hit's family is shown once, and a hit alone says so.
+        let mut families_seen = BTreeSet::new();
+        for hit in hits {
+            let mut group: Vec<String> = hit["family"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect();
+            group.push(hit["publication_number"].as_str().unwrap().to_string());
+            group.sort();
+            assert!(
+                hit["family_size"].as_u64().unwrap() as usize >= group.len(),
+                "{hit}"
+            );
+            assert!(
+                families_seen.insert(group),
+                "{mode}: a family twice: {collapsed}"
+            );
+        }
+
+        // Paging under collapse: pages of 4 are the page of 12, in order.
+        let twelve =
+            hit_numbers(&server.search(json!({"query": query, "mode": mode, "limit": 12})));
+        let mut paged = Vec::new();
+        for offset in [0, 4, 8] {
+            let page =
+                server.search(json!({"query": query, "mode": mode, "limit": 4, "offset": offset}));
+            assert_eq!(page["total"], collapsed["total"], "{mode}");
+            paged.extend(hit_numbers(&page));
+        }
+        assert_eq!(paged, twelve, "{mode}");
+    }
+    assert_error(
+        &server.post("/v1/search", r#"{"query": "x", "collapse": "no"}"#, &[]),
+        422,
+        "invalid_body",
+    );
+}
+
+#[test]
 fn documents_are_added_and_deleted_with_the_key() {
     let f = fixture();
     let tmp = tempfile::tempdir().unwrap();

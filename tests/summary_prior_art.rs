@@ -138,7 +138,7 @@ fn summaries_quote_the_patent_verbatim_with_their_sources() {
     assert!(r["description"].as_array().unwrap().len() > 50);
     let summary = run_json(&["summarize", number]);
     assert_eq!(summary["publication_number"], number);
-    assert_eq!(summary["method"], "mmr");
+    assert_eq!(summary["method"], "invention");
     let sentences = summary["sentences"].as_array().unwrap();
     assert_eq!(sentences.len(), 5);
     assert!(summary["candidates"].as_u64().unwrap() >= 5);
@@ -587,7 +587,7 @@ fn the_http_api_serves_summaries_and_prior_art() {
     // A summary with its sources and key facts.
     let (status, summary) = http.get("/v1/patents/US8927386/summary?sentences=3");
     assert_eq!(status, 200, "{summary}");
-    assert_eq!(summary["method"], "mmr");
+    assert_eq!(summary["method"], "invention");
     let r = record("US8927386B2");
     let sentences = summary["sentences"].as_array().unwrap();
     assert_eq!(sentences.len(), 3);
@@ -649,4 +649,152 @@ fn the_http_api_serves_summaries_and_prior_art() {
         (status, &error["error"]["code"]),
         (400, &json!("limit_too_large"))
     );
+}
+
+/// The words of `text` as `patsearch eval --task summary` cuts them.
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+#[test]
+fn eval_task_summary_scores_three_systems_on_the_eligible_patents_from_their_own_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summaries.jsonl");
+    let output = patsearch()
+        .args(["eval", "--task", "summary", "--index"])
+        .arg(&fixture().index)
+        .arg("--summaries-out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = String::from_utf8_lossy(&output.stdout).to_string();
+    // The eligible patents, counted here from the records themselves.
+    let eligible: Vec<&Value> = fixture()
+        .records
+        .iter()
+        .filter(|r| {
+            let description: usize = r["description"].as_array().map_or(0, |d| {
+                d.iter().map(|p| p["text"].as_str().unwrap().len()).sum()
+            });
+            r["abstract"].as_str().unwrap_or("").chars().count() >= 200 && description >= 5_000
+        })
+        .collect();
+    assert!(eligible.len() > 200, "{}", eligible.len());
+    assert!(
+        table.contains(&format!("patents: {}", eligible.len())),
+        "{table}"
+    );
+    for system in ["lead", "textrank", "patsearch"] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(system))
+            .unwrap_or_else(|| panic!("no {system} row: {table}"));
+        let figures: Vec<f64> = row
+            .split_whitespace()
+            .skip(1)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert_eq!(figures.len(), 3, "{row}");
+        assert!(figures.iter().all(|&f| f > 0.0 && f < 100.0), "{row}");
+    }
+    assert!(table.contains("patsearch - textrank ROUGE-1"), "{table}");
+    assert!(table.contains("key facts found"), "{table}");
+
+    // Each summary: at most 3 sentences a line and 100 words, every line a
+    // verbatim (possibly cut) piece of the description, never the abstract
+    // the summary is judged against.
+    let lines = common::read_json_lines(&out);
+    assert_eq!(lines.len(), eligible.len());
+    for line in &lines {
+        let number = line["publication_number"].as_str().unwrap();
+        let r = record(number);
+        let description: Vec<&str> = r["description"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        let systems = line["summaries"].as_array().unwrap();
+        assert_eq!(systems.len(), 3);
+        for s in systems {
+            let text = s["text"].as_str().unwrap();
+            assert!(word_count(text) <= 100, "{s}");
+            assert!(text.lines().count() <= 3, "{s}");
+            for sentence in text.lines() {
+                let words: Vec<&str> = sentence.split_whitespace().collect();
+                assert!(
+                    description.iter().any(|p| {
+                        let p: Vec<&str> = p.split_whitespace().collect();
+                        p.windows(words.len()).any(|w| w == words.as_slice())
+                    }),
+                    "{number} {}: {sentence:?} is not in the description",
+                    s["system"]
+                );
+            }
+            for measure in ["rouge_1", "rouge_2", "rouge_lsum"] {
+                let v = s[measure].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&v), "{s}");
+            }
+        }
+    }
+
+    // The halves split the patents, and the command refuses judgments.
+    let half = |h: &str| {
+        let output = patsearch()
+            .args(["eval", "--task", "summary", "--half", h, "--index"])
+            .arg(&fixture().index)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        text.lines()
+            .find_map(|l| l.strip_prefix("patents: "))
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let (a, b) = (half("a"), half("b"));
+    assert_eq!(a + b, eligible.len());
+    assert!(a > 0 && b > 0);
+    let refused = patsearch()
+        .args(["eval", "--task", "summary", "--qrels", "q.txt", "--index"])
+        .arg(&fixture().index)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("no --qrels"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn search_hits_carry_a_gist_quoted_from_the_patent() {
+    let http = Http::start(&fixture().index);
+    let (status, results) = http.post(
+        "/v1/search",
+        &json!({"query": "wireless charging of a mobile device", "mode": "keyword", "limit": 10}),
+    );
+    assert_eq!(status, 200, "{results}");
+    let hits = results["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 10);
+    for hit in hits {
+        let gist = hit["gist"].as_str().unwrap();
+        assert!(!gist.is_empty() && gist.chars().count() <= 300, "{hit}");
+        let r = record(hit["publication_number"].as_str().unwrap());
+        let quoted = gist.trim_end_matches('…');
+        let in_text = r["description"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["text"].as_str().unwrap().contains(quoted))
+            || r["abstract"].as_str().unwrap().contains(quoted);
+        assert!(
+            in_text,
+            "{gist:?} is not quoted from {}",
+            hit["publication_number"]
+        );
+    }
 }

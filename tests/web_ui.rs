@@ -291,6 +291,29 @@ fn search_and_open_a_patent_in_the_browser() {
     assert!(!browser.text(&marks[0]).is_empty());
     let scores = browser.text(&browser.find("li.hit .hit-scores"));
     assert!(scores.contains("keyword #"), "scores: {scores:?}");
+    // Each hit says what the patent is in one sentence quoted from it.
+    let gists = browser.eval(
+        "return Array.from(document.querySelectorAll('li.hit')).map((li) => \
+         [li.dataset.pn, (li.querySelector('.hit-gist') || {}).textContent || ''])",
+    );
+    for pair in gists.as_array().unwrap() {
+        let (number, gist) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        let record = records
+            .iter()
+            .find(|r| r["publication_number"] == number)
+            .unwrap();
+        let quoted = gist.trim_end_matches('…');
+        assert!(!quoted.is_empty(), "{number}: no gist");
+        assert!(
+            record["description"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["text"].as_str().unwrap().contains(quoted))
+                || record["abstract"].as_str().unwrap().contains(quoted),
+            "{number}: gist {gist:?} is not quoted from the patent"
+        );
+    }
 
     // Semantic mode: new results, with cosine scores.
     let hits = browser.search(title, "semantic");
@@ -371,6 +394,7 @@ fn search_and_open_a_patent_in_the_browser() {
     for label in [
         "Problem",
         "Solution",
+        "Effect",
         "First independent claim",
         "Classification",
     ] {
@@ -434,6 +458,61 @@ fn search_and_open_a_patent_in_the_browser() {
             "{member}"
         );
     }
+
+    // A search for the family's title shows it once, naming the others,
+    // unless the link asks for every member.
+    let family_title = records
+        .iter()
+        .find(|r| r["publication_number"] == family[0].as_str())
+        .and_then(|r| r["title"].as_str())
+        .unwrap()
+        .to_string();
+    let members_shown = |b: &Browser| -> Option<(usize, Vec<String>)> {
+        let hits = b.find_all("li.hit");
+        if hits.is_empty() {
+            return None;
+        }
+        let shown = hits
+            .iter()
+            .filter(|h| family.contains(&b.attribute(h, "data-pn").as_str().unwrap().to_string()))
+            .count();
+        let named = b.eval(
+            "return Array.from(document.querySelectorAll('li.hit .hit-family a.family-member')).map((a) => a.textContent)",
+        );
+        let named = named
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        Some((shown, named))
+    };
+    let query: String = url_encode(&family_title);
+    browser.goto(&format!("{base}/?q={query}&mode=keyword"));
+    let (shown, named) = browser.wait_for("collapsed hits", members_shown);
+    assert_eq!(shown, 1, "one hit for the family");
+    assert!(
+        family.iter().filter(|m| named.contains(m)).count() >= family.len() - 1,
+        "the hit names the other members: {named:?}"
+    );
+    let status = browser.text(&browser.find("#status"));
+    assert!(status.contains("families"), "{status}");
+    browser.goto(&format!("{base}/?q={query}&mode=keyword&members=all"));
+    let (shown, _) = browser.wait_for("every member", members_shown);
+    assert!(shown >= 2, "every member listed: {shown}");
+    assert_eq!(
+        browser.eval("return document.getElementById('f-members').checked"),
+        true
+    );
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn self_clear(browser: &Browser, element: &str) {

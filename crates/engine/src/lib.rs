@@ -74,7 +74,7 @@ pub use check::IndexCheck;
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
 pub use passages::{passage_text, passages, PassageOptions, DEFAULT_DESCRIPTION_PASSAGES};
-pub use patsearch_keyword::Relative;
+pub use patsearch_keyword::{Families, Relative};
 pub use patsearch_summary::{
     estimate_tokens, summary_candidates, CandidateOptions, Detection, ElementKind, KeyFact, Part,
     Section, SourceSentence, Span,
@@ -343,6 +343,12 @@ impl Engine {
             .keyword
             .relatives(number, &patsearch_record::Cancellation::never())?
             .map(|(_, relatives)| relatives))
+    }
+
+    /// The families of the index as it is now (see
+    /// [`patsearch_keyword::Families`]).
+    pub fn families(&self) -> Result<std::sync::Arc<Families>, EngineError> {
+        Ok(self.keyword.families()?)
     }
 
     fn vectors_or_error(&self) -> Result<&VectorIndex, EngineError> {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use patsearch_keyword::{Facets, Fetched, KeywordError, Relative, Snippet};
+use patsearch_keyword::{Facets, Families, Fetched, KeywordError, Relative, Snippet};
 use patsearch_record::{Cancellation, Filters, PublicationNumber};
 use patsearch_vectors::{Passage, VectorHit};
 use serde::{Deserialize, Serialize, Serializer};
@@ -56,7 +56,12 @@ pub struct SearchRequest {
     /// Highlighted keyword snippets for the page's hits.
     pub snippets: bool,
     /// Facet counts over the keyword matches (keyword and hybrid modes).
+    /// They count publications, collapsed or not.
     pub facets: bool,
+    /// One hit per family (see [`patsearch_keyword::Families`]): the
+    /// best-ranked member, naming the others; `total` and paging then count
+    /// families. On by default.
+    pub collapse: bool,
     /// Stops the search when cancelled or past its deadline
     /// ([`EngineError::Cancelled`]); never, by default.
     #[serde(skip)]
@@ -74,6 +79,7 @@ impl Default for SearchRequest {
             fusion: Fusion::default(),
             snippets: true,
             facets: false,
+            collapse: true,
             cancel: Cancellation::never(),
         }
     }
@@ -119,6 +125,10 @@ pub struct Hit {
     /// the fused score in hybrid mode.
     pub score: f64,
     pub title: String,
+    /// One verbatim sentence saying what the patent is (chosen at ingest,
+    /// `patsearch_summary::gist`); empty when the record has no text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gist: String,
     /// Keyword rank and BM25 score, when the keyword retriever found it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<KeywordMatch>,
@@ -132,6 +142,14 @@ pub struct Hit {
     /// about (family member or near-duplicate), when it is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<Relative>,
+    /// Publications in its family, itself included (1 when alone; see
+    /// [`patsearch_keyword::Families`]).
+    pub family_size: usize,
+    /// The other members of its family, at most
+    /// [`patsearch_keyword::MAX_LISTED_MEMBERS`]: the publications a
+    /// collapsed list does not show.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub family: Vec<String>,
 }
 
 /// A page of results.
@@ -141,6 +159,7 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Keyword mode: every matching document. Semantic and hybrid modes:
     /// the documents ranked in the candidate window (what paging can reach).
+    /// Families instead of documents when collapsed.
     pub total: usize,
     #[serde(rename = "took_ms", serialize_with = "millis")]
     pub took: Duration,
@@ -186,6 +205,7 @@ impl Engine {
             offset: request.offset,
             snippets: request.snippets,
             facets: request.facets,
+            collapse: request.collapse,
             cancel: &request.cancel,
         })?;
         let hits = results
@@ -201,9 +221,12 @@ impl Engine {
                 rank: h.rank,
                 score: f64::from(h.score),
                 title: h.title,
+                gist: h.gist,
                 semantic: None,
                 related: None,
                 snippet: h.snippet,
+                family_size: h.family_size,
+                family: h.family,
             })
             .collect();
         Ok(SearchResults {
@@ -271,6 +294,7 @@ impl Engine {
                     offset: 0,
                     snippets: false,
                     facets: true,
+                    collapse: false,
                     cancel: &request.cancel,
                 })?
                 .facets
@@ -297,6 +321,14 @@ impl Engine {
         request: &SearchRequest,
         facets: Option<Facets>,
     ) -> Result<SearchResults, EngineError> {
+        let families = self.keyword.families()?;
+        let collapsed;
+        let ranked = if request.collapse {
+            collapsed = collapse(ranked, &families);
+            &collapsed[..]
+        } else {
+            ranked
+        };
         let page = fusion::page(ranked, request.offset, request.limit);
         let passages = passages_by_number(semantic_hits);
         let snippet_query = request.snippets.then_some(request.query.as_str());
@@ -307,6 +339,7 @@ impl Engine {
                 request.offset,
                 &passages,
                 snippet_query,
+                &families,
                 &request.cancel,
             )?,
             total: ranked.len(),
@@ -381,7 +414,15 @@ impl Engine {
                 semantic.rank = i + 1;
             }
         }
-        let mut hits = self.resolve(&ranked, 0, &passages, None, &Cancellation::never())?;
+        let families = self.keyword.families()?;
+        let mut hits = self.resolve(
+            &ranked,
+            0,
+            &passages,
+            None,
+            &families,
+            &Cancellation::never(),
+        )?;
         for hit in &mut hits {
             hit.related = related.remove(&hit.publication_number);
         }
@@ -432,6 +473,7 @@ impl Engine {
         offset: usize,
         passages: &HashMap<String, Passage>,
         snippet_query: Option<&str>,
+        families: &Families,
         cancel: &Cancellation,
     ) -> Result<Vec<Hit>, EngineError> {
         let ranked: Vec<(usize, &Fused, PublicationNumber)> = page
@@ -443,7 +485,12 @@ impl Engine {
         let fetched = self.keyword.fetch(&numbers, snippet_query, cancel)?;
         let mut hits = Vec::with_capacity(page.len());
         for ((i, fused, _), fetched) in ranked.into_iter().zip(fetched) {
-            let Some(Fetched { record, snippet }) = fetched else {
+            let Some(Fetched {
+                record,
+                gist,
+                snippet,
+            }) = fetched
+            else {
                 tracing::warn!(number = %fused.number, "vector hit without a stored record (skipped): re-run the last ingest or delete to bring the indexes in step");
                 continue;
             };
@@ -461,15 +508,19 @@ impl Engine {
                     passage,
                 }
             });
+            let (family_size, family) = families.family_of(&fused.number);
             hits.push(Hit {
                 publication_number: fused.number.clone(),
                 rank: offset + i + 1,
                 score: fused.score,
                 title: record.title,
+                gist,
                 keyword: fused.keyword,
                 semantic,
                 snippet,
                 related: None,
+                family_size,
+                family,
             });
         }
         Ok(hits)
@@ -519,5 +570,16 @@ fn semantic_ranking(hits: &[VectorHit]) -> Vec<Fused> {
 fn passages_by_number(hits: &[VectorHit]) -> HashMap<String, Passage> {
     hits.iter()
         .map(|h| (h.publication_number.to_string(), h.passage.clone()))
+        .collect()
+}
+
+/// A ranking with each family's best-ranked member only; publications
+/// alone in their family all stay.
+fn collapse(ranked: &[Fused], families: &Families) -> Vec<Fused> {
+    let mut seen = std::collections::HashSet::new();
+    ranked
+        .iter()
+        .filter(|f| families.group_of(&f.number).is_none_or(|g| seen.insert(g)))
+        .cloned()
         .collect()
 }

@@ -1,29 +1,27 @@
-//! Grounded summaries: a few sentences of the patent itself, chosen by
-//! embedding centrality (or relevance to a query) with redundancy removed,
-//! each with where it comes from, and the key facts beside them.
+//! Grounded summaries: a few sentences of the patent itself, each with where
+//! it comes from, and the key facts beside them. Nothing is generated: every
+//! sentence of a [`Summary`] is a slice of the record, and `range` says
+//! which.
 //!
-//! The text work is `patsearch-summary`'s: the candidate sentences (verbatim
-//! byte ranges of the abstract, the description's paragraphs and the
-//! independent claims, boilerplate dropped, within a token budget), the key
-//! facts, and Maximal Marginal Relevance. This module embeds the candidates
-//! (and the query) in one call (the embedder spreads a few texts over the
-//! cores) and selects with MMR. Nothing is generated: every sentence of a
-//! [`Summary`] is a slice of the record, and `range` says which.
-//!
-//! Cost: the embedding of the candidates is nearly all of it, so
-//! [`CandidateOptions::max_tokens`] bounds the latency (see
-//! `patsearch_summary::candidates`). Without a model (an index built with
-//! `--no-embed`) a summary is the lead sentences of the candidate tiers
-//! (abstract, then the description's summary part, then the first claim),
-//! and says so ([`SummaryMethod::Lead`]).
+//! * Without a query, what the invention is
+//!   ([`SummaryMethod::Invention`]): `patsearch_summary::invention_summary`
+//!   reads the description and the claims, no model, in a few milliseconds.
+//!   A record whose description has nothing to quote gets the first
+//!   candidates of the abstract and claims ([`SummaryMethod::Lead`]).
+//! * With a query (and a model), the sentences most relevant to it
+//!   ([`SummaryMethod::Mmr`]): the summary crate's candidates, embedded with
+//!   the query in one call (the embedder spreads a few texts over the cores)
+//!   and chosen by Maximal Marginal Relevance. The embedding is nearly all
+//!   of the cost, so [`CandidateOptions::max_tokens`] bounds the latency (see
+//!   `patsearch_summary::candidates`).
 
 use std::time::{Duration, Instant};
 
 use patsearch_embed::Embedder;
 use patsearch_record::{Cancellation, Claim, PatentRecord, PublicationNumber};
 use patsearch_summary::{
-    estimate_tokens, key_facts, mmr_select, summary_candidates, CandidateOptions, KeyFact,
-    SourceSentence, DEFAULT_LAMBDA,
+    estimate_tokens, invention_summary, key_facts, mmr_select, summary_candidates,
+    CandidateOptions, KeyFact, SourceSentence, DEFAULT_LAMBDA,
 };
 use serde::{Serialize, Serializer};
 
@@ -76,12 +74,17 @@ impl SummaryRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SummaryMethod {
-    /// Maximal Marginal Relevance over sentence embeddings: centrality
-    /// (cosine to the candidates' centroid) without a query, cosine to the
-    /// query with one.
+    /// Focused on a query: Maximal Marginal Relevance over sentence
+    /// embeddings, by cosine to the query.
     Mmr,
-    /// No model: the first candidates in tier order (abstract, the
-    /// description's summary, the first claim, ...).
+    /// What the invention is, without a model: the description's sentences
+    /// by TF-IDF centrality against the claims and the summary part, part
+    /// and cue weights, redundancy removed
+    /// (`patsearch_summary::invention_summary`); the abstract is left out,
+    /// as it is shown beside the summary.
+    Invention,
+    /// The description has nothing to quote: the first candidates in tier
+    /// order (abstract, the first claim, ...).
     Lead,
 }
 
@@ -102,8 +105,11 @@ pub struct SummaryFacts {
     /// The technical problem: verbatim sentences of the background (or of a
     /// problem or summary section).
     pub problem: Option<KeyFact>,
-    /// The solution: verbatim sentences of the summary.
+    /// The solution: verbatim sentences of the summary, or that present
+    /// the invention.
     pub solution: Option<KeyFact>,
+    /// The effect (advantage) the description ascribes to the invention.
+    pub effect: Option<KeyFact>,
     /// The first independent claim.
     pub first_claim: Option<Claim>,
     /// CPC codes, as the record lists them.
@@ -186,31 +192,30 @@ pub fn summarize_record(
         )));
     }
     let query = request.query();
-    let (method, candidates, sentences) = match embedder {
-        Some(embedder) => {
-            let candidates = match query {
-                Some(q) => focused_candidates(record, &request.candidates, q),
-                None => summary_candidates(record, &request.candidates),
-            };
+    let (method, candidates, sentences) = match (query, embedder) {
+        (Some(q), Some(embedder)) => {
+            let candidates = focused_candidates(record, &request.candidates, q);
             request.cancel.check()?;
-            let sentences = select(embedder, &candidates, query, request)?;
+            let sentences = select(embedder, &candidates, q, request)?;
             request.cancel.check()?;
             (SummaryMethod::Mmr, candidates.len(), sentences)
         }
-        None => {
-            let lead = CandidateOptions {
-                max_sentences: request.sentences,
-                ..request.candidates.clone()
-            };
-            let candidates = summary_candidates(record, &lead);
-            let sentences = candidates
-                .into_iter()
-                .map(|source| SummarySentence {
-                    source,
-                    relevance: None,
-                })
-                .collect::<Vec<_>>();
-            (SummaryMethod::Lead, sentences.len(), sentences)
+        _ => {
+            let extract = invention_summary(record, request.sentences);
+            request.cancel.check()?;
+            if extract.sentences.is_empty() {
+                lead_summary(record, request)
+            } else {
+                let sentences = extract
+                    .sentences
+                    .into_iter()
+                    .map(|s| SummarySentence {
+                        source: s.sentence,
+                        relevance: Some(s.score),
+                    })
+                    .collect();
+                (SummaryMethod::Invention, extract.candidates, sentences)
+            }
         }
     };
     let facts = key_facts(record);
@@ -219,7 +224,7 @@ pub fn summarize_record(
         title: record.title.clone(),
         query: match method {
             SummaryMethod::Mmr => query.map(str::to_string),
-            SummaryMethod::Lead => None,
+            SummaryMethod::Invention | SummaryMethod::Lead => None,
         },
         method,
         sentences,
@@ -227,12 +232,34 @@ pub fn summarize_record(
         key_facts: SummaryFacts {
             problem: facts.problem,
             solution: facts.solution,
+            effect: facts.effect,
             first_claim: facts.first_claim.cloned(),
             cpc: record.cpc.iter().map(|c| c.code.clone()).collect(),
             ipc: record.ipc.iter().map(|c| c.code.clone()).collect(),
         },
         took: started.elapsed(),
     })
+}
+
+/// The first candidates in tier order (abstract, the description's summary,
+/// the first claim, ...): what a record whose description has nothing to
+/// quote (none, or only figure lists) can still be summarised by.
+fn lead_summary(
+    record: &PatentRecord,
+    request: &SummaryRequest,
+) -> (SummaryMethod, usize, Vec<SummarySentence>) {
+    let lead = CandidateOptions {
+        max_sentences: request.sentences,
+        ..request.candidates.clone()
+    };
+    let sentences: Vec<SummarySentence> = summary_candidates(record, &lead)
+        .into_iter()
+        .map(|source| SummarySentence {
+            source,
+            relevance: None,
+        })
+        .collect();
+    (SummaryMethod::Lead, sentences.len(), sentences)
 }
 
 /// The candidates of a summary focused on `query`: half the token budget
@@ -343,23 +370,21 @@ fn stems(text: &str) -> Vec<String> {
 fn select(
     embedder: &Embedder,
     candidates: &[SourceSentence],
-    query: Option<&str>,
+    query: &str,
     request: &SummaryRequest,
 ) -> Result<Vec<SummarySentence>, EngineError> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let mut texts: Vec<&str> = candidates.iter().map(|s| s.text.as_str()).collect();
-    texts.extend(query);
+    texts.push(query);
     let mut vectors = embedder.embed(&texts)?;
-    let query_vector = query.and_then(|_| vectors.pop());
-    let reference = match &query_vector {
-        Some(q) => q.clone(),
-        None => centroid(&vectors),
+    let Some(reference) = vectors.pop() else {
+        return Ok(Vec::new());
     };
     let picked = mmr_select(
         &vectors,
-        query_vector.as_deref(),
+        Some(&reference),
         request.sentences,
         request.lambda,
     );
@@ -370,16 +395,6 @@ fn select(
             relevance: Some(cosine(&vectors[i], &reference)),
         })
         .collect())
-}
-
-fn centroid(vectors: &[Vec<f32>]) -> Vec<f32> {
-    let mut c = vec![0.0f32; vectors.first().map_or(0, Vec::len)];
-    for v in vectors {
-        for (c, x) in c.iter_mut().zip(v) {
-            *c += x;
-        }
-    }
-    c
 }
 
 pub(crate) fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -424,9 +439,48 @@ mod tests {
         r
     }
 
+    fn source_of<'a>(r: &'a PatentRecord, s: &SourceSentence) -> &'a str {
+        match s.section {
+            Section::Abstract => r.abstract_text.as_str(),
+            Section::Description => r.description[s.index].text.as_str(),
+            Section::Claims => r.claims[s.index].text.as_str(),
+        }
+    }
+
     #[test]
-    fn lead_summary_without_a_model_is_verbatim_and_sourced() {
+    fn summary_says_what_the_invention_is_from_the_description_verbatim() {
         let r = record();
+        let request = SummaryRequest {
+            sentences: 3,
+            ..SummaryRequest::default()
+        };
+        let s = summarize_record(&r, &request, None).unwrap();
+        assert_eq!(s.method, SummaryMethod::Invention);
+        assert!(!s.sentences.is_empty() && s.sentences.len() <= 3);
+        assert_eq!(
+            s.sentences.iter().find(|x| x.source.paragraph == "0002").map(|x| x.source.text.as_str()),
+            Some("The present invention provides a pump with a helical rotor that moves fluid without shear.")
+        );
+        for sentence in &s.sentences {
+            assert_eq!(sentence.source.section, Section::Description);
+            assert_eq!(
+                sentence.source.range.text(source_of(&r, &sentence.source)),
+                sentence.source.text
+            );
+            assert!(sentence.relevance.is_some_and(|r| r > 0.0));
+        }
+        assert!(s
+            .sentences
+            .windows(2)
+            .all(|w| w[0].source.position < w[1].source.position));
+        assert_eq!(s.key_facts.first_claim.as_ref().map(|c| c.number), Some(1));
+        assert!(s.key_facts.problem.is_some() && s.key_facts.solution.is_some());
+    }
+
+    #[test]
+    fn nothing_to_quote_in_the_description_falls_back_to_the_lead_of_abstract_and_claims() {
+        let mut r = record();
+        r.description.clear();
         let request = SummaryRequest {
             sentences: 3,
             ..SummaryRequest::default()
@@ -434,23 +488,63 @@ mod tests {
         let s = summarize_record(&r, &request, None).unwrap();
         assert_eq!(s.method, SummaryMethod::Lead);
         assert_eq!(s.sentences.len(), 3);
-        assert_eq!(s.sentences[0].source.section, Section::Abstract);
         assert_eq!(
             s.sentences[0].source.text,
             "A pump for viscous fluids is disclosed."
         );
-        assert_eq!(s.sentences[2].source.paragraph, "0002");
+        assert_eq!(s.sentences[2].source.section, Section::Claims);
         for sentence in &s.sentences {
-            let source = match sentence.source.section {
-                Section::Abstract => r.abstract_text.as_str(),
-                Section::Description => r.description[sentence.source.index].text.as_str(),
-                Section::Claims => r.claims[sentence.source.index].text.as_str(),
-            };
-            assert_eq!(sentence.source.range.text(source), sentence.source.text);
+            assert_eq!(
+                sentence.source.range.text(source_of(&r, &sentence.source)),
+                sentence.source.text
+            );
             assert_eq!(sentence.relevance, None);
         }
-        assert_eq!(s.key_facts.first_claim.as_ref().map(|c| c.number), Some(1));
-        assert!(s.key_facts.problem.is_some() && s.key_facts.solution.is_some());
+        r.claims.clear();
+        r.abstract_text.clear();
+        let s = summarize_record(&r, &request, None).unwrap();
+        assert!(
+            s.sentences.is_empty(),
+            "nothing to summarise: {:?}",
+            s.sentences
+        );
+    }
+
+    #[test]
+    fn edge_records_get_a_summary_or_nothing_never_an_error() {
+        let request = SummaryRequest {
+            sentences: 3,
+            ..SummaryRequest::default()
+        };
+        // One paragraph.
+        let mut one = record();
+        one.abstract_text.clear();
+        one.claims.clear();
+        one.description.truncate(1);
+        let s = summarize_record(&one, &request, None).unwrap();
+        assert_eq!(s.method, SummaryMethod::Invention);
+        assert!(!s.sentences.is_empty());
+        // Only claims.
+        let mut claims_only = record();
+        claims_only.abstract_text.clear();
+        claims_only.description.clear();
+        let s = summarize_record(&claims_only, &request, None).unwrap();
+        assert_eq!(s.method, SummaryMethod::Lead);
+        assert_eq!(s.sentences[0].source.section, Section::Claims);
+        // 3,000 paragraphs: the candidates scored are capped, the summary
+        // still comes from the description.
+        let mut long = record();
+        for i in 0..3_000 {
+            long.description.push(Paragraph {
+                number: Some(format!("{:04}", i + 3)),
+                heading: Some("DETAILED DESCRIPTION".into()),
+                text: format!("In embodiment {i}, the rotor segment is machined from a steel bar and balanced. The segment {i} is then mounted on the shaft of the pump."),
+            });
+        }
+        let s = summarize_record(&long, &request, None).unwrap();
+        assert_eq!(s.method, SummaryMethod::Invention);
+        assert_eq!(s.sentences.len(), 3);
+        assert!(s.candidates <= patsearch_summary::extractive::MAX_SCORED_SENTENCES);
     }
 
     #[test]

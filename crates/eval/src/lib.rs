@@ -6,6 +6,7 @@
 //! metrics computed from them (`metrics`: nDCG@10, R@10, R@100, MRR@10 and
 //! MAP per topic and averaged over the topics with a relevant judgment, as
 //! trec_eval defines them), and the tables that compare systems (`table`).
+//! Summaries against reference texts: ROUGE-1/2/Lsum as `rouge-score` computes them (`rouge`).
 //!
 //! Not for: running the searches (the CLI's `patsearch eval` asks the engine
 //! and hands the rankings over as a [`Run`]) or any knowledge of patents:
@@ -27,7 +28,9 @@
 
 mod error;
 pub mod metrics;
+pub mod porter;
 pub mod qrels;
+pub mod rouge;
 pub mod run;
 pub mod table;
 pub mod topics;
@@ -35,6 +38,7 @@ pub mod topics;
 pub use error::EvalError;
 pub use metrics::{evaluate, score_topic, Evaluation, Metric, Scores};
 pub use qrels::{Judgments, Qrels};
+pub use rouge::{rouge, Rouge, RougeScore};
 pub use run::{Retrieved, Run};
 pub use table::{markdown_table, text_table, TOPICS_ROW};
 pub use topics::{parse_topics, read_topics, Topic};

@@ -134,6 +134,24 @@ impl Qrels {
     pub fn is_empty(&self) -> bool {
         self.topics.is_empty()
     }
+
+    /// The judgments of groups of documents (families, when a result list
+    /// shows one hit per family): `group` names each document's group, and
+    /// a group takes the best grade of its judged members. Scoring a run
+    /// of groups ([`crate::Run::grouped`]) against these counts a group
+    /// found once as all of its relevant members found, and asks of the
+    /// ideal ranking one place per group.
+    pub fn grouped(&self, group: impl Fn(&str) -> String) -> Qrels {
+        let mut topics: BTreeMap<String, Judgments> = BTreeMap::new();
+        for (topic, judgments) in &self.topics {
+            let grouped = topics.entry(topic.clone()).or_default();
+            for (doc, &grade) in judgments {
+                let best = grouped.entry(group(doc)).or_insert(grade);
+                *best = (*best).max(grade);
+            }
+        }
+        Qrels { topics }
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +208,19 @@ mod tests {
         );
         let qrels = parse("T1 0 D1 1\nT1 0 D1 1\n").unwrap();
         assert_eq!(qrels.num_relevant("T1"), 1);
+    }
+
+    #[test]
+    fn a_group_takes_the_best_grade_of_its_members() {
+        let qrels =
+            parse("T1 0 A1 1\nT1 0 A2 2\nT1 0 B 0\nT1 0 C1 0\nT1 0 C2 1\nT2 0 A1 0\n").unwrap();
+        let grouped = qrels.grouped(|doc| doc[..1].to_string());
+        assert_eq!(grouped.grade("T1", "A"), Some(2));
+        assert_eq!(grouped.grade("T1", "B"), Some(0));
+        assert_eq!(grouped.grade("T1", "C"), Some(1));
+        assert_eq!(grouped.grade("T2", "A"), Some(0));
+        assert_eq!(grouped.num_relevant("T1"), 2);
+        assert_eq!(grouped.evaluable_topics().collect::<Vec<_>>(), ["T1"]);
     }
 
     #[test]

@@ -45,6 +45,30 @@ impl Run {
         self.rankings.get(topic).map(Vec::as_slice)
     }
 
+    /// The run with each document replaced by its group (see
+    /// [`crate::Qrels::grouped`]); a group repeated in a ranking counts at
+    /// its first position only.
+    pub fn grouped(&self, group: impl Fn(&str) -> String) -> Run {
+        let rankings = self
+            .rankings
+            .iter()
+            .map(|(topic, ranking)| {
+                let ranking = ranking
+                    .iter()
+                    .map(|r| Retrieved {
+                        doc: group(&r.doc),
+                        score: r.score,
+                    })
+                    .collect();
+                (topic.clone(), ranking)
+            })
+            .collect();
+        Run {
+            tag: self.tag.clone(),
+            rankings,
+        }
+    }
+
     /// Topics with a ranking, in sorted order.
     pub fn topics(&self) -> impl Iterator<Item = &str> {
         self.rankings.keys().map(String::as_str)
@@ -121,6 +145,44 @@ mod tests {
             doc: doc.into(),
             score,
         }
+    }
+
+    #[test]
+    fn a_family_found_once_counts_as_all_its_relevant_members() {
+        // A1 and A2 are one family, both relevant; B another relevant
+        // patent; X is not judged.
+        let qrels = crate::Qrels::from_judgments([("T", "A1", 2), ("T", "A2", 2), ("T", "B", 1)]);
+        let family = |doc: &str| doc[..1].to_string();
+        let mut uncollapsed = Run::new("u");
+        uncollapsed.insert(
+            "T",
+            vec![
+                retrieved("A1", 3.0),
+                retrieved("A2", 2.0),
+                retrieved("X", 1.0),
+            ],
+        );
+        let mut collapsed = Run::new("c");
+        collapsed.insert(
+            "T",
+            vec![
+                retrieved("A1", 3.0),
+                retrieved("X", 2.0),
+                retrieved("B", 1.0),
+            ],
+        );
+
+        let by_document = crate::evaluate(&qrels, &uncollapsed);
+        let by_family = crate::evaluate(&qrels.grouped(family), &collapsed.grouped(family));
+        // Documents: two of three relevant found. Families: all both.
+        assert!((by_document.mean.recall_10 - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(by_family.mean.recall_10, 1.0);
+        // A family repeated in a grouped ranking counts once, at its first place.
+        let grouped = uncollapsed.grouped(family);
+        let docs: Vec<&str> = deduplicated(grouped.ranking("T").unwrap())
+            .map(|r| r.doc.as_str())
+            .collect();
+        assert_eq!(docs, ["A", "X"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! no other document needs rewriting.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use patsearch_record::{
     application_key, family_keys, relation_label, Cancellation, PatentRecord, PublicationNumber,
@@ -259,5 +260,259 @@ fn direct_label(record: &PatentRecord, key: &str) -> String {
             format!("both claim priority of application {key}")
         }
         None => format!("same family identifier {key}"),
+    }
+}
+
+/// Which family every document of one view of the index belongs to: the
+/// groups of the relation "names an application the other names, or has
+/// a description of at least [`NEAR_DUPLICATE_SIMILARITY`] shingle
+/// overlap", closed under chains. Built from the same evidence as
+/// [`KeywordIndex::relatives`], once per searcher generation (a commit),
+/// so that a search can collapse its hits without a lookup per hit.
+#[derive(Debug)]
+pub struct Families {
+    generation: u64,
+    /// Per segment, per document: its group.
+    by_doc: Vec<Vec<u32>>,
+    /// Groups of more than one document: their members' numbers, sorted.
+    members: HashMap<u32, Vec<String>>,
+    /// The group of each publication in a group of more than one.
+    by_number: HashMap<String, u32>,
+}
+
+/// Members of one group a hit names besides itself.
+pub const MAX_LISTED_MEMBERS: usize = 20;
+/// Documents of one band bucket compared pairwise; past it, each further
+/// document is compared with these first ones only.
+const MAX_BUCKET_PAIRS: usize = 32;
+
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let parent = self.0[x as usize];
+            self.0[x as usize] = self.0[parent as usize];
+            x = parent;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            // The smaller index as root: the same groups give the same ids.
+            let (root, child) = if a < b { (a, b) } else { (b, a) };
+            self.0[child as usize] = root;
+        }
+    }
+}
+
+impl Families {
+    /// The group of a document.
+    pub fn group_at(&self, address: DocAddress) -> u32 {
+        self.by_doc[address.segment_ord as usize][address.doc_id as usize]
+    }
+
+    /// The group of a publication (as stored, with its kind), when it has
+    /// relatives; `None` for a publication alone in its family.
+    pub fn group_of(&self, number: &str) -> Option<u32> {
+        self.by_number.get(number).copied()
+    }
+
+    /// The numbers of a group of more than one document, sorted; empty for
+    /// a document alone.
+    pub fn members(&self, group: u32) -> &[String] {
+        self.members.get(&group).map_or(&[], Vec::as_slice)
+    }
+
+    /// A publication's family as a hit shows it: how many publications it
+    /// holds (1 for one alone) and the others' numbers, at most
+    /// [`MAX_LISTED_MEMBERS`].
+    pub fn family_of(&self, number: &str) -> (usize, Vec<String>) {
+        let members = self.group_of(number).map_or(&[][..], |g| self.members(g));
+        let others = members
+            .iter()
+            .filter(|m| m.as_str() != number)
+            .take(MAX_LISTED_MEMBERS)
+            .cloned()
+            .collect();
+        (members.len().max(1), others)
+    }
+
+    /// The groups of more than one publication, in no particular order.
+    pub fn groups(&self) -> impl Iterator<Item = u32> + '_ {
+        self.members.keys().copied()
+    }
+
+    /// Families in the index with more than one publication.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    fn build(index: &KeywordIndex, searcher: &Searcher) -> Result<Self, KeywordError> {
+        let segments = searcher.segment_readers();
+        let mut bases = Vec::with_capacity(segments.len());
+        let mut total: u32 = 0;
+        for segment in segments {
+            bases.push(total);
+            total += segment.max_doc();
+        }
+        let mut groups = UnionFind((0..total).collect());
+        let alive = |segment: &tantivy::SegmentReader, doc: u32| {
+            segment.alive_bitset().is_none_or(|b| b.is_alive(doc))
+        };
+
+        // Documents that share a key: each key's first document takes the
+        // others in, across segments through the key's text.
+        let mut first_with_key: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (s, segment) in segments.iter().enumerate() {
+            let Some(column) = segment.fast_fields().str("family_keys")? else {
+                continue;
+            };
+            let mut first_of_ord = vec![u32::MAX; column.num_terms()];
+            for doc in 0..segment.max_doc() {
+                if !alive(segment, doc) {
+                    continue;
+                }
+                let global = bases[s] + doc;
+                for ord in column.term_ords(doc) {
+                    match first_of_ord[ord as usize] {
+                        u32::MAX => first_of_ord[ord as usize] = global,
+                        first => groups.union(first, global),
+                    }
+                }
+            }
+            let mut stream = column
+                .dictionary()
+                .stream()
+                .map_err(|e| KeywordError::CorruptRecord(format!("family_keys column: {e}")))?;
+            let mut ord = 0usize;
+            while stream.advance() {
+                if let Some(&first) = first_of_ord.get(ord).filter(|f| **f != u32::MAX) {
+                    match first_with_key.entry(stream.key().to_vec()) {
+                        std::collections::hash_map::Entry::Occupied(e) => {
+                            groups.union(*e.get(), first)
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(first);
+                        }
+                    }
+                }
+                ord += 1;
+            }
+        }
+
+        // Documents that share a band, checked on their whole signatures.
+        let mut buckets: HashMap<Vec<u8>, Vec<DocAddress>> = HashMap::new();
+        for (s, segment) in segments.iter().enumerate() {
+            let inverted = segment.inverted_index(index.fields.text_bands)?;
+            let io = |e: std::io::Error| KeywordError::Tantivy(tantivy::TantivyError::from(e));
+            let mut terms = inverted.terms().stream().map_err(io)?;
+            while terms.advance() {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(io)?;
+                let mut docs = Vec::new();
+                let mut doc = tantivy::DocSet::doc(&postings);
+                while doc != tantivy::TERMINATED {
+                    if alive(segment, doc) {
+                        docs.push(DocAddress::new(s as u32, doc));
+                    }
+                    doc = tantivy::DocSet::advance(&mut postings);
+                }
+                if !docs.is_empty() {
+                    buckets
+                        .entry(terms.key().to_vec())
+                        .or_default()
+                        .extend(docs);
+                }
+            }
+        }
+        let mut signatures: HashMap<DocAddress, Option<TextSignature>> = HashMap::new();
+        for docs in buckets.values().filter(|d| d.len() > 1) {
+            for (i, &b) in docs.iter().enumerate().skip(1) {
+                for &a in &docs[..i.min(MAX_BUCKET_PAIRS)] {
+                    let global = |d: DocAddress| bases[d.segment_ord as usize] + d.doc_id;
+                    if groups.find(global(a)) == groups.find(global(b)) {
+                        continue;
+                    }
+                    for d in [a, b] {
+                        if let std::collections::hash_map::Entry::Vacant(e) = signatures.entry(d) {
+                            e.insert(index.signature_at(searcher, d)?);
+                        }
+                    }
+                    if let (Some(Some(x)), Some(Some(y))) = (signatures.get(&a), signatures.get(&b))
+                    {
+                        if x.similarity(y) >= NEAR_DUPLICATE_SIMILARITY {
+                            groups.union(global(a), global(b));
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut by_doc: Vec<Vec<u32>> = Vec::with_capacity(segments.len());
+        let mut sizes: HashMap<u32, u32> = HashMap::new();
+        for (s, segment) in segments.iter().enumerate() {
+            let row: Vec<u32> = (0..segment.max_doc())
+                .map(|doc| groups.find(bases[s] + doc))
+                .collect();
+            for (doc, &g) in row.iter().enumerate() {
+                if alive(segment, doc as u32) {
+                    *sizes.entry(g).or_default() += 1;
+                }
+            }
+            by_doc.push(row);
+        }
+        let mut grouped: Vec<DocAddress> = Vec::new();
+        for (s, row) in by_doc.iter().enumerate() {
+            for (doc, g) in row.iter().enumerate() {
+                if sizes.get(g).is_some_and(|n| *n > 1) && alive(&segments[s], doc as u32) {
+                    grouped.push(DocAddress::new(s as u32, doc as u32));
+                }
+            }
+        }
+        let numbers = index.fast_strs_at(searcher, &grouped, "pn")?;
+        let mut members: HashMap<u32, Vec<String>> = HashMap::new();
+        let mut by_number: HashMap<String, u32> = HashMap::new();
+        for (address, number) in grouped.into_iter().zip(numbers) {
+            let g = by_doc[address.segment_ord as usize][address.doc_id as usize];
+            members.entry(g).or_default().push(number.clone());
+            by_number.insert(number, g);
+        }
+        for list in members.values_mut() {
+            list.sort();
+        }
+        Ok(Families {
+            generation: searcher.generation().generation_id(),
+            by_doc,
+            members,
+            by_number,
+        })
+    }
+}
+
+impl KeywordIndex {
+    /// The families of the index as `searcher` sees it, built on first use
+    /// after each commit.
+    pub(crate) fn families_in(&self, searcher: &Searcher) -> Result<Arc<Families>, KeywordError> {
+        let generation = searcher.generation().generation_id();
+        let mut cached = self.families.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(families) = cached.as_ref().filter(|f| f.generation == generation) {
+            return Ok(Arc::clone(families));
+        }
+        let families = Arc::new(Families::build(self, searcher)?);
+        *cached = Some(Arc::clone(&families));
+        Ok(families)
+    }
+
+    /// The families of the index as it is now (see [`Families`]).
+    pub fn families(&self) -> Result<Arc<Families>, KeywordError> {
+        self.families_in(&self.reader.searcher())
     }
 }

@@ -29,12 +29,14 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use compile::{validate_filters, FieldBoosts, FilterError, QueryLimits};
 pub use facets::{FacetCount, Facets};
-pub use family::{Relative, MAX_FAMILY_MEMBERS, NEAR_DUPLICATE_SIMILARITY};
+pub use family::{
+    Families, Relative, MAX_FAMILY_MEMBERS, MAX_LISTED_MEMBERS, NEAR_DUPLICATE_SIMILARITY,
+};
 pub use query::{
     parse as parse_query, Ast, QueryError, MAX_CLAUSES as MAX_QUERY_CLAUSES,
     MAX_DEPTH as MAX_QUERY_DEPTH,
 };
-pub use schema::{Fields, SCHEMA_VERSION};
+pub use schema::{Fields, MAX_GIST_CHARS, SCHEMA_VERSION};
 pub use search::{Fetched, Hit, SearchRequest, SearchResults, Snippet, SnippetField};
 pub use writer::KeywordWriter;
 
@@ -97,6 +99,9 @@ pub struct KeywordIndex {
     reader: IndexReader,
     fields: Fields,
     config: KeywordConfig,
+    /// The families of the last searcher generation asked about (see
+    /// [`Families`]), shared by the clones, which share the reader.
+    families: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Families>>>>,
 }
 
 impl std::fmt::Debug for KeywordIndex {
@@ -166,6 +171,7 @@ impl KeywordIndex {
             reader,
             fields,
             config: KeywordConfig::default(),
+            families: Default::default(),
         })
     }
 

@@ -28,7 +28,10 @@ use tantivy::{DateTime, Index, TantivyDocument};
 /// 6: family evidence: `family_keys` (the applications a record names,
 /// `patsearch_record::family_keys`), `text_bands` and `text_signature` (the
 /// MinHash signature of its description and its band tokens).
-pub const SCHEMA_VERSION: u32 = 6;
+/// 7: `gist`, the one sentence that says what the patent is
+/// (`patsearch_summary::gist`), as a fast column a page of hits reads like
+/// the title.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// English words, lower-cased, accents folded, Porter-stemmed: patent prose.
 pub(crate) const STEMMED: &str = "patsearch_en_stem";
@@ -84,6 +87,8 @@ pub struct Fields {
     /// Without kind (`US8799651`): what people look up.
     pub pn_base: Field,
     pub title: Field,
+    /// The sentence a hit shows to say what the patent is.
+    pub gist: Field,
     pub abstract_text: Field,
     pub claims: Field,
     pub description: Field,
@@ -166,6 +171,8 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         // A fast column as written, so a page of hits shows titles without
         // reading the document store (whose blocks hold whole records).
         title: b.add_text_field("title", text(STEMMED).set_stored().set_fast("raw")),
+        // Not searched: shown under each hit's title, read like it.
+        gist: b.add_text_field("gist", TextOptions::default().set_fast("raw")),
         abstract_text: b.add_text_field("abstract", text(STEMMED)),
         claims: b.add_text_field("claims", text(STEMMED)),
         description: b.add_text_field("description", text(STEMMED)),
@@ -209,6 +216,7 @@ impl Fields {
             pn: f("pn")?,
             pn_base: f("pn_base")?,
             title: f("title")?,
+            gist: f("gist")?,
             abstract_text: f("abstract")?,
             claims: f("claims")?,
             description: f("description")?,
@@ -364,6 +372,31 @@ pub(crate) fn value_at(starts: &[u64], position: u32) -> usize {
         .saturating_sub(1)
 }
 
+/// A gist is shown whole on a result line: longer sentences are cut at a
+/// word boundary and marked.
+pub const MAX_GIST_CHARS: usize = 300;
+
+/// What a hit shows under its title: the sentence of the description that
+/// best says what the invention is, else the abstract's first sentence
+/// (a record with no description worth quoting), else nothing.
+fn gist_of(record: &PatentRecord) -> String {
+    let sentence = patsearch_summary::gist(record)
+        .map(|s| s.text)
+        .or_else(|| {
+            patsearch_summary::split_sentences(&record.abstract_text)
+                .first()
+                .map(|s| s.text(&record.abstract_text).to_string())
+        })
+        .unwrap_or_default();
+    let sentence = sentence.trim();
+    if sentence.chars().count() <= MAX_GIST_CHARS {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(MAX_GIST_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
+}
+
 /// The tantivy document for a record; `words` is the `WORDS` analyzer.
 pub(crate) fn to_document(
     fields: &Fields,
@@ -374,6 +407,7 @@ pub(crate) fn to_document(
     doc.add_text(fields.pn, record.publication_number.to_string());
     doc.add_text(fields.pn_base, record.publication_number.base());
     doc.add_text(fields.title, &record.title);
+    doc.add_text(fields.gist, gist_of(record));
     doc.add_text(fields.title_words, &record.title);
     doc.add_text(fields.abstract_text, &record.abstract_text);
     doc.add_text(fields.abstract_words, &record.abstract_text);

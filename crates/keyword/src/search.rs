@@ -1,6 +1,7 @@
 //! Searching: ranked hits with highlighted snippets, facet counts, lookups.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 use serde::Serialize;
@@ -28,6 +29,10 @@ pub struct SearchRequest<'a> {
     pub snippets: bool,
     /// Facet counts over every matching document.
     pub facets: bool,
+    /// One hit per family (see [`crate::Families`]): its best-ranked
+    /// member; `total` and paging then count families. Facets still count
+    /// documents.
+    pub collapse: bool,
     /// Stops the search ([`KeywordError::Cancelled`]) when cancelled or past
     /// its deadline: checked while wildcards expand, while documents are
     /// collected, and between the records and snippets of the hits.
@@ -63,20 +68,76 @@ pub struct Hit {
     /// BM25 score with field boosts.
     pub score: f32,
     pub title: String,
+    /// One sentence of the patent saying what it is (see
+    /// [`crate::MAX_GIST_CHARS`]); empty when the record has no text to
+    /// take it from.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gist: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<Snippet>,
+    /// The other members of its family (see [`crate::Families`]), at most
+    /// [`crate::MAX_LISTED_MEMBERS`]; empty for a patent alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub family: Vec<String>,
+    /// Publications in its family, itself included (1 when alone).
+    pub family_size: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
-    /// Matching documents in all.
+    /// Matching documents in all (families, when collapsed).
     pub total: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,
 }
 
 const SNIPPET_CHARS: usize = 240;
+
+/// Every matching document with its score: what collapsing needs, since
+/// the best member of each family can only be known from all of them.
+struct AllScored;
+
+struct AllScoredInSegment {
+    segment: u32,
+    docs: Vec<(f32, DocAddress)>,
+}
+
+impl tantivy::collector::Collector for AllScored {
+    type Fruit = Vec<(f32, DocAddress)>;
+    type Child = AllScoredInSegment;
+
+    fn for_segment(
+        &self,
+        segment: tantivy::SegmentOrdinal,
+        _: &tantivy::SegmentReader,
+    ) -> tantivy::Result<AllScoredInSegment> {
+        Ok(AllScoredInSegment {
+            segment,
+            docs: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(f32, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for AllScoredInSegment {
+    type Fruit = Vec<(f32, DocAddress)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        self.docs.push((score, DocAddress::new(self.segment, doc)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.docs
+    }
+}
 
 impl KeywordIndex {
     /// Compiles the query text and filters into one tantivy query, which
@@ -128,10 +189,42 @@ impl KeywordIndex {
         let searcher = self.reader.searcher();
         let query = self.query_in(&searcher, request.query, request.filters, cancel)?;
         let limit = request.limit.max(1);
-        let top = TopDocs::with_limit(limit)
-            .and_offset(request.offset)
-            .order_by_score();
-        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let families = self.families_in(&searcher)?;
+        let (top, total) = if request.collapse {
+            let all = searcher.search(&query, &AllScored)?;
+            cancel.check()?;
+            // Higher score first; among equal scores the earlier document,
+            // as TopDocs orders them, so that collapse keeps the member an
+            // uncollapsed page would show first.
+            let by_rank = |a: &(f32, DocAddress), b: &(f32, DocAddress)| {
+                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+            };
+            let mut best: HashMap<u32, (f32, DocAddress)> = HashMap::with_capacity(all.len());
+            for hit in all {
+                best.entry(families.group_at(hit.1))
+                    .and_modify(|kept| {
+                        if by_rank(&hit, kept).is_lt() {
+                            *kept = hit;
+                        }
+                    })
+                    .or_insert(hit);
+            }
+            let mut firsts: Vec<(f32, DocAddress)> = best.into_values().collect();
+            let total = firsts.len();
+            let end = request.offset.saturating_add(limit).min(total);
+            if end < total {
+                firsts.select_nth_unstable_by(end, by_rank);
+                firsts.truncate(end);
+            }
+            firsts.sort_by(by_rank);
+            let page: Vec<(f32, DocAddress)> = firsts.into_iter().skip(request.offset).collect();
+            (page, total)
+        } else {
+            let top = TopDocs::with_limit(limit)
+                .and_offset(request.offset)
+                .order_by_score();
+            searcher.search(&query, &(top, Count))?
+        };
         // A stopped search ends early rather than failing: what it found is
         // not the answer.
         cancel.check()?;
@@ -162,6 +255,9 @@ impl KeywordIndex {
         let addresses: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();
         let numbers = self.fast_strs_at(&searcher, &addresses, "pn")?;
         let titles = self.fast_strs_at(&searcher, &addresses, "title")?;
+        let mut gists = self
+            .fast_strs_at(&searcher, &addresses, "gist")?
+            .into_iter();
         let mut hits = Vec::with_capacity(top.len());
         for (i, (((score, _), snippet), (publication_number, title))) in top
             .into_iter()
@@ -169,11 +265,16 @@ impl KeywordIndex {
             .zip(numbers.into_iter().zip(titles))
             .enumerate()
         {
+            let gist = gists.next().unwrap_or_default();
+            let (family_size, family) = families.family_of(&publication_number);
             hits.push(Hit {
+                family,
+                family_size,
                 publication_number,
                 rank: request.offset + i + 1,
                 score,
                 title,
+                gist,
                 snippet,
             });
         }
@@ -251,10 +352,15 @@ impl KeywordIndex {
             None => vec![None; found.len()],
         }
         .into_iter();
+        let addresses: Vec<DocAddress> = found.iter().map(|(_, a, _)| *a).collect();
+        let mut gists = self
+            .fast_strs_at(&searcher, &addresses, "gist")?
+            .into_iter();
         let mut out: Vec<Option<Fetched>> = numbers.iter().map(|_| None).collect();
         for (i, _, record) in found {
             out[i] = Some(Fetched {
                 record,
+                gist: gists.next().unwrap_or_default(),
                 snippet: snippets.next().flatten(),
             });
         }
@@ -396,6 +502,8 @@ impl KeywordIndex {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetched {
     pub record: PatentRecord,
+    /// The record's gist, as [`Hit::gist`].
+    pub gist: String,
     pub snippet: Option<Snippet>,
 }
 

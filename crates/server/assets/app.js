@@ -75,6 +75,7 @@
       date: $("f-date-field").value,
       from: $("f-from").value,
       to: $("f-to").value,
+      members: $("f-members").checked ? "all" : "",
       page: 0,
     };
   }
@@ -88,14 +89,15 @@
     $("f-date-field").value = ["published", "filed", "priority"].includes(s.date) ? s.date : "published";
     $("f-from").value = s.from || "";
     $("f-to").value = s.to || "";
-    const n = ["cpc", "assignee", "country", "from", "to"].filter((k) => s[k]).length;
+    $("f-members").checked = s.members === "all";
+    const n = ["cpc", "assignee", "country", "from", "to", "members"].filter((k) => s[k]).length;
     $("filter-count").textContent = n ? "(" + n + ")" : "";
     if (n) $("filters").open = true;
   }
 
   function toQueryString(s) {
     const p = new URLSearchParams();
-    for (const k of ["q", "mode", "cpc", "assignee", "country", "date", "from", "to"]) {
+    for (const k of ["q", "mode", "cpc", "assignee", "country", "date", "from", "to", "members"]) {
       if (s[k] && !(k === "date" && !s.from && !s.to)) p.set(k, s[k]);
     }
     if (s.page) p.set("page", String(s.page));
@@ -105,7 +107,7 @@
   function fromQueryString(qs) {
     const p = new URLSearchParams(qs);
     const s = {};
-    for (const k of ["q", "mode", "cpc", "assignee", "country", "date", "from", "to"]) s[k] = p.get(k) || "";
+    for (const k of ["q", "mode", "cpc", "assignee", "country", "date", "from", "to", "members"]) s[k] = p.get(k) || "";
     s.page = Math.max(0, parseInt(p.get("page") || "0", 10) || 0);
     return s;
   }
@@ -129,6 +131,7 @@
       limit: PAGE_SIZE,
       offset: s.page * PAGE_SIZE,
       highlight: true,
+      collapse: s.members !== "all",
     };
   }
 
@@ -202,6 +205,7 @@
       patentLink(hit.publication_number, hit.title || "(untitled)", "hit-title"),
       el("span", { class: "hit-pn", text: hit.publication_number }),
     ]));
+    if (hit.gist) li.append(el("p", { class: "hit-gist", dataset: { testid: "hit-gist" }, text: hit.gist }));
 
     const scores = el("p", { class: "hit-scores" });
     scores.append(el("span", { class: "score", text: (mode === "hybrid" ? "fused " : "score ") + fmt(hit.score, 4) }));
@@ -232,6 +236,18 @@
         el("span", { class: "field-label", text: "matched " + passage.label + (shown || !passage.text ? "" : ": ") }),
         shown || !passage.text ? null : passage.text,
       ]));
+    }
+    if (hit.family && hit.family.length) {
+      const family = el("p", { class: "hit-family", dataset: { testid: "hit-family" } }, [
+        el("span", { class: "field-label", text: "Family of " + hit.family_size + ": also " }),
+      ]);
+      hit.family.forEach((pn, i) => {
+        if (i) family.append(", ");
+        family.append(patentLink(pn, pn, "family-member"));
+      });
+      const unlisted = hit.family_size - 1 - hit.family.length;
+      if (unlisted > 0) family.append(" and " + unlisted + " more");
+      li.append(family);
     }
     return li;
   }
@@ -266,7 +282,7 @@
       const last = data.offset + data.hits.length;
       $("status").textContent = data.total === 0
         ? "No results (" + data.mode + ", " + fmt(data.took_ms, 0) + " ms)."
-        : "Results " + first + "–" + last + " of " + data.total + " (" + data.mode + ", " + fmt(data.took_ms, 0) + " ms)";
+        : "Results " + first + "–" + last + " of " + data.total + (s.members === "all" ? "" : " families") + " (" + data.mode + ", " + fmt(data.took_ms, 0) + " ms)";
       $("pager").hidden = data.total <= PAGE_SIZE && s.page === 0;
       $("prev").disabled = s.page === 0;
       $("next").disabled = last >= data.total || data.hits.length < PAGE_SIZE;
@@ -445,10 +461,11 @@
     if (mine !== generation) return;
     $("summary-status").textContent = "";
     $("summary-note").textContent = data.method === "lead"
-      ? "(first sentences: the server has no embedding model)"
+      ? "(the description has nothing to quote: first sentences of the abstract and claims)"
       : data.query
         ? "(most relevant to your focus first; " + data.sentences.length + " of " + data.candidates + " candidate sentences)"
-        : "(most central sentences, in reading order; " + data.sentences.length + " of " + data.candidates + " candidate sentences)";
+        : "(what the invention is, from the description and claims, in reading order; " + data.sentences.length + " of " + data.candidates + " sentences)";
+    if (!data.sentences.length) $("summary-status").textContent = "Nothing to summarise: the patent has no description, abstract or claims text.";
     $("summary").replaceChildren(...data.sentences.map((s) => el("li", {
       class: "summary-sentence",
       dataset: { testid: "summary-sentence", section: s.section, paragraph: s.paragraph, start: String(s.range[0]), end: String(s.range[1]) },
@@ -458,10 +475,11 @@
     dl.replaceChildren();
     const fact = (f) => f && f.sentences.length
       ? [el("span", {}, f.sentences.map((s) => quoted(s))),
-         f.detection === "cues" ? el("span", { class: "muted", text: " (section found by cue phrases)" }) : null]
-      : [el("span", { class: "muted", text: "not stated in a background or summary section" })];
+         f.detection === "cues" ? el("span", { class: "muted", text: " (found by cue phrases)" }) : null]
+      : [el("span", { class: "muted", text: "not found: no sentence of the description states it" })];
     factRow(dl, "Problem", fact(facts.problem), "fact-problem");
     factRow(dl, "Solution", fact(facts.solution), "fact-solution");
+    factRow(dl, "Effect", fact(facts.effect), "fact-effect");
     factRow(dl, "First independent claim", facts.first_claim
       ? [el("a", { href: "#claim-" + facts.first_claim.number, text: "claim " + facts.first_claim.number + ": " }), facts.first_claim.text]
       : [el("span", { class: "muted", text: "none in the record" })], "fact-claim");
@@ -616,6 +634,7 @@
     });
     $("clear-filters").addEventListener("click", () => {
       for (const id of ["f-cpc", "f-assignee", "f-country", "f-from", "f-to"]) $(id).value = "";
+      $("f-members").checked = false;
       $("filter-count").textContent = "";
     });
     $("back-link").addEventListener("click", (ev) => {

@@ -43,6 +43,14 @@ pub struct SearchBody {
     /// matches, in keyword and hybrid mode (default false).
     #[serde(default)]
     pub facets: bool,
+    /// One hit per family (default true): the best-ranked member of each
+    /// group of publications that share an application (continuations,
+    /// divisionals, provisionals, priorities) or a description (80% of its
+    /// word 5-shingles), with `family_size` and the other members'
+    /// numbers; `total`, `offset` and `limit` then count families. False
+    /// lists every publication. Facets count publications either way.
+    #[serde(default = "yes")]
+    pub collapse: bool,
 }
 
 fn yes() -> bool {
@@ -214,6 +222,7 @@ pub struct SearchResponse {
     pub hits: Vec<HitBody>,
     /// Keyword mode: every matching document. Semantic and hybrid modes:
     /// the documents ranked in the candidate window (what paging can reach).
+    /// Families rather than documents when the request collapses them.
     pub total: usize,
     pub offset: usize,
     pub limit: usize,
@@ -231,6 +240,13 @@ pub struct HitBody {
     /// Position in the whole ranking, from 1.
     pub rank: usize,
     pub title: String,
+    /// One verbatim sentence of the description saying what the patent is
+    /// (at most 300 characters, cut with `…`), chosen at ingest; empty
+    /// when the record has no text to take it from.
+    #[schema(
+        example = "The present invention provides a pump with a helical rotor that moves viscous fluid without shear."
+    )]
+    pub gist: String,
     /// The ranking score: BM25 in keyword mode, cosine in semantic mode,
     /// the fused score in hybrid mode.
     pub score: f64,
@@ -245,6 +261,13 @@ pub struct HitBody {
     /// about (a family member or a near-duplicate); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<RelatedBody>,
+    /// Publications in its family, itself included (1 when alone).
+    #[schema(example = 3)]
+    pub family_size: usize,
+    /// The other members of its family (at most 20): with `collapse`, the
+    /// publications this hit stands for.
+    #[schema(example = json!(["US9286337", "US9524308"]))]
+    pub family: Vec<String>,
 }
 
 /// Why a similar patent is a relative: relatives come before the
@@ -352,6 +375,7 @@ impl From<Hit> for HitBody {
             publication_number: hit.publication_number,
             rank: hit.rank,
             title: hit.title,
+            gist: hit.gist,
             score: hit.score,
             keyword: hit.keyword.map(|c| ComponentBody {
                 rank: c.rank,
@@ -365,6 +389,8 @@ impl From<Hit> for HitBody {
                 text_overlap: r.text_overlap,
                 label: r.label,
             }),
+            family_size: hit.family_size,
+            family: hit.family,
         }
     }
 }

@@ -75,6 +75,7 @@ pub async fn search(
     request.fusion = fusion;
     request.snippets = body.highlight;
     request.facets = body.facets;
+    request.collapse = body.collapse;
     let lane = search_lane(&request);
     let results = state
         .read(lane, move |cancel| {

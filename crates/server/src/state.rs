@@ -154,6 +154,8 @@ impl AppState {
         } else {
             engine
         };
+        // Built before the first search rather than by it.
+        engine.families().map_err(index_error)?;
         Ok(Self::from_engine(config, engine))
     }
 
@@ -254,6 +256,9 @@ impl AppState {
             candidates: self.0.config.candidates,
             ..EngineOptions::default()
         })?);
+        // Families are built once per commit: here, rather than by the
+        // first search after the write.
+        engine.families()?;
         self.0.engine.store(engine.clone());
         Ok((out, engine))
     }

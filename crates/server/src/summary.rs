@@ -64,10 +64,16 @@ pub enum DetectionBody {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SummaryMethodBody {
-    /// Maximal Marginal Relevance over sentence embeddings.
+    /// Focused on the query: Maximal Marginal Relevance over sentence
+    /// embeddings.
     Mmr,
-    /// No embedding model: the first sentences of the abstract, the
-    /// description's summary and the first claim.
+    /// What the invention is: the description's sentences by centrality
+    /// against the claims and the summary part, with part and cue weights,
+    /// redundancy removed, in reading order (the abstract is left out: it
+    /// is shown beside the summary).
+    Invention,
+    /// The description has nothing to quote: the first sentences of the
+    /// abstract and the first claim.
     Lead,
 }
 
@@ -96,8 +102,8 @@ pub struct SourceSentenceBody {
 pub struct SummarySentenceBody {
     #[serde(flatten)]
     pub source: SourceSentenceBody,
-    /// Cosine with the query, or without one with the centre of the
-    /// candidate sentences; null for the `lead` method.
+    /// `mmr`: cosine with the query; `invention`: the sentence's score
+    /// (centrality times part and cue weights); null for `lead`.
     pub relevance: Option<f32>,
 }
 
@@ -122,8 +128,13 @@ pub struct KeyFactsBody {
     /// The technical problem (from the background, or a problem or summary
     /// section); null when the description states none.
     pub problem: Option<KeyFactBody>,
-    /// The solution (from the summary); null when there is no summary.
+    /// The solution (from the summary, or the sentences that present the
+    /// invention where the description has no headings); null when no
+    /// sentence states it.
     pub solution: Option<KeyFactBody>,
+    /// The effect: the advantage the description ascribes to the
+    /// invention; null when no sentence states one.
+    pub effect: Option<KeyFactBody>,
     /// The first independent claim.
     pub first_claim: Option<ClaimBody>,
     pub cpc: Vec<String>,
@@ -201,6 +212,7 @@ impl From<Summary> for SummaryResponse {
             query: s.query,
             method: match s.method {
                 SummaryMethod::Mmr => SummaryMethodBody::Mmr,
+                SummaryMethod::Invention => SummaryMethodBody::Invention,
                 SummaryMethod::Lead => SummaryMethodBody::Lead,
             },
             sentences: s.sentences.into_iter().map(Into::into).collect(),
@@ -208,6 +220,7 @@ impl From<Summary> for SummaryResponse {
             key_facts: KeyFactsBody {
                 problem: s.key_facts.problem.map(Into::into),
                 solution: s.key_facts.solution.map(Into::into),
+                effect: s.key_facts.effect.map(Into::into),
                 first_claim: s.key_facts.first_claim.map(|c| ClaimBody {
                     number: c.number,
                     text: c.text,

@@ -45,12 +45,15 @@
 //!
 //! The result is in document (reading) order: abstract, description, claims.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use patsearch_record::PatentRecord;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::independent_claims;
 use crate::section::{
-    description_parts, is_administrative, is_figure_entry, DescriptionParts, Part,
+    description_parts, is_figure_entry, DescriptionParts, Part, ADMINISTRATIVE_PHRASES,
 };
 use crate::sentence::{split_sentences, Span};
 
@@ -131,53 +134,69 @@ pub fn estimate_tokens(text: &str) -> usize {
 /// and incorporation by reference, priority claims, drawing conventions, and
 /// the legal phrases about scope and modifications.
 pub fn is_boilerplate(sentence: &str) -> bool {
-    let lower = sentence.to_lowercase();
-    if is_administrative(&lower) || is_figure_entry(&lower) {
-        return true;
-    }
-    const PHRASES: &[&str] = &[
-        "for simplicity and clarity of illustration",
-        "drawn to scale",
-        "numerous specific details",
-        "without these specific details",
-        "without departing from",
-        "various modifications",
-        "modifications and variations",
-        "the foregoing description",
-        "foregoing general description",
-        "further explanation of the invention",
-        "this summary is provided",
-        "identify key features",
-        "as an aid in determining",
-        "intended to limit the scope",
-        "not intended to be limiting",
-        "general background information",
-        "scope of the appended claims",
-        "scope of the claims",
-        "skilled in the art will",
-        "skill in the art will",
-        "apparent to those skilled",
-        "understood by those skilled",
-        "it is to be understood that",
-        "it should be understood that",
-        "terminology used herein",
-        "singular forms",
-        "reference numerals",
-        "reference numbers",
-        "like numerals",
-        "the following detailed description",
-        "described in detail below",
-        "described in more detail below",
-        "will become apparent",
-        "will become more apparent",
-        "readily apparent",
-        "brief description of the drawings",
-        "is set forth in the accompanying",
-        "entirely hardware embodiment",
-        "entirely software embodiment",
-    ];
-    PHRASES.iter().any(|p| lower.contains(p))
+    // A figure entry shows in its first words; the phrases anywhere, matched
+    // in one pass without lower-casing the sentence (every candidate of
+    // every summary and gist is tested).
+    let head: String = sentence
+        .chars()
+        .take(60)
+        .flat_map(char::to_lowercase)
+        .collect();
+    is_figure_entry(&head) || BOILERPLATE.is_match(sentence)
 }
+
+/// The administrative phrases and those of [`BOILERPLATE_PHRASES`], ASCII
+/// case-insensitive.
+static BOILERPLATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(ADMINISTRATIVE_PHRASES.iter().chain(BOILERPLATE_PHRASES))
+        .expect("boilerplate phrases")
+});
+
+/// Drawing conventions and the legal phrases about scope and modifications
+/// (lower case).
+const BOILERPLATE_PHRASES: &[&str] = &[
+    "for simplicity and clarity of illustration",
+    "drawn to scale",
+    "numerous specific details",
+    "without these specific details",
+    "without departing from",
+    "various modifications",
+    "modifications and variations",
+    "the foregoing description",
+    "foregoing general description",
+    "further explanation of the invention",
+    "this summary is provided",
+    "identify key features",
+    "as an aid in determining",
+    "intended to limit the scope",
+    "not intended to be limiting",
+    "general background information",
+    "scope of the appended claims",
+    "scope of the claims",
+    "skilled in the art will",
+    "skill in the art will",
+    "apparent to those skilled",
+    "understood by those skilled",
+    "it is to be understood that",
+    "it should be understood that",
+    "terminology used herein",
+    "singular forms",
+    "reference numerals",
+    "reference numbers",
+    "like numerals",
+    "the following detailed description",
+    "described in detail below",
+    "described in more detail below",
+    "will become apparent",
+    "will become more apparent",
+    "readily apparent",
+    "brief description of the drawings",
+    "is set forth in the accompanying",
+    "entirely hardware embodiment",
+    "entirely software embodiment",
+];
 
 /// Candidate sentences of `record` for a summary (see the module
 /// documentation), in document order.
@@ -224,7 +243,7 @@ pub fn summary_candidates(
     chosen.into_iter().filter_map(|i| kept[i].take()).collect()
 }
 
-fn is_candidate(s: &SourceSentence, options: &CandidateOptions) -> bool {
+pub(crate) fn is_candidate(s: &SourceSentence, options: &CandidateOptions) -> bool {
     if s.part
         .is_some_and(|p| matches!(p, Part::Administrative | Part::Drawings))
     {

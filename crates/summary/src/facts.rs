@@ -25,7 +25,19 @@
 //!   ...`, which says what the invention provides when nothing else does);
 //!   else its first sentence.
 //!
-//! Both are `None` when the description has no such part.
+//! * **Effect:** the advantage the invention brings, by effect cues
+//!   (`advantage`, `benefit`, `improve`, `effect` count 2; `allows`,
+//!   `enables`, `reduces`, `prevents`, `thereby`, `efficient` ... count 1),
+//!   at least 2 points and no problem cue of its own: the summary's best
+//!   sentences, else the best of the description outside the background.
+//!
+//! Where the description has no headings and its parts cannot be told from
+//! cues either (no summary opener in its first paragraphs), the problem is
+//! the best problem-cue sentence of its leading quarter (what a background
+//! would be), and the solution the first sentence anywhere that presents the
+//! invention (`The present invention provides`, `In one embodiment`,
+//! `According to an aspect`, `There is provided`, `... is disclosed`). A fact
+//! is `None` only when no sentence states it so.
 
 use std::sync::LazyLock;
 
@@ -33,7 +45,8 @@ use patsearch_record::{Claim, PatentRecord};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::candidates::{is_boilerplate, record_sentences, SourceSentence};
+use crate::candidates::{is_boilerplate, record_sentences, Section, SourceSentence};
+use crate::extractive::presents_invention;
 use crate::section::{description_parts, Detection, Part};
 
 /// At most this many sentences per fact.
@@ -44,6 +57,11 @@ const SOLUTION_WINDOW: usize = 12;
 const MIN_WORDS: usize = 6;
 /// The background score a sentence needs to be called the problem.
 const MIN_PROBLEM_SCORE: u32 = 2;
+/// The effect score a sentence needs to be called the effect.
+const MIN_EFFECT_SCORE: u32 = 2;
+/// At least this many leading sentences are read for a problem where the
+/// description's parts are unknown.
+const LEADING_SENTENCES: usize = 40;
 
 /// A fact stated by the description, in its own sentences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,22 +72,31 @@ pub struct KeyFact {
     pub detection: Detection,
 }
 
-/// The technical problem, the solution and the first independent claim.
+/// The technical problem, the solution, its effect and the first
+/// independent claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyFacts<'a> {
     pub problem: Option<KeyFact>,
     pub solution: Option<KeyFact>,
+    pub effect: Option<KeyFact>,
     pub first_claim: Option<&'a Claim>,
 }
 
-/// All three key facts, reading the description's parts once.
+/// All the key facts, reading the description's parts once.
 pub fn key_facts(record: &PatentRecord) -> KeyFacts<'_> {
     let sentences = FactSentences::of(record);
     KeyFacts {
         problem: sentences.problem(),
         solution: sentences.solution(),
+        effect: sentences.effect(),
         first_claim: first_independent_claim(record),
     }
+}
+
+/// The effect the description ascribes to the invention (see the module
+/// documentation).
+pub fn effect(record: &PatentRecord) -> Option<KeyFact> {
+    FactSentences::of(record).effect()
 }
 
 /// The technical problem as the description states it (see the module
@@ -135,7 +162,8 @@ impl FactSentences {
         let sentences = record_sentences(record, &parts, false)
             .into_iter()
             .filter(|s| {
-                s.part.is_some()
+                s.section == Section::Description
+                    && !matches!(s.part, Some(Part::Administrative | Part::Drawings))
                     && s.text.split_whitespace().count() >= MIN_WORDS
                     && !is_boilerplate(&s.text)
             })
@@ -175,7 +203,67 @@ impl FactSentences {
             .in_part(Part::Summary)
             .find(|s| states_objective(&s.text))
             .cloned();
-        self.fact(aim.into_iter().collect())
+        if aim.is_some() {
+            return self.fact(aim.into_iter().collect());
+        }
+        let leading: Vec<&SourceSentence> = self
+            .leading()
+            .filter(|s| {
+                !presents_invention(&s.text)
+                    && !matches!(s.part, Some(Part::Summary | Part::Detailed))
+            })
+            .collect();
+        let best = best_by(&leading, problem_score, MIN_PROBLEM_SCORE);
+        if !best.is_empty() {
+            return self.fact_by_cues(best);
+        }
+        if let Some(aim) = self.leading().find(|s| states_objective(&s.text)) {
+            return self.fact_by_cues(vec![aim.clone()]);
+        }
+        // A weaker statement (one cue: `However, existing file systems do
+        // not ...`) is still the background's best account of the problem.
+        let weak: Vec<&SourceSentence> = if background.is_empty() {
+            leading
+        } else {
+            background
+        };
+        let best: Vec<SourceSentence> = best_by(&weak, problem_score, 1)
+            .into_iter()
+            .take(1)
+            .collect();
+        self.fact_by_cues(best)
+    }
+
+    /// The first quarter of the sentences (at least 40): where a background
+    /// and a summary stand.
+    fn leading(&self) -> impl Iterator<Item = &SourceSentence> {
+        let n = (self.sentences.len() / 4).max(LEADING_SENTENCES);
+        self.sentences.iter().take(n)
+    }
+
+    fn fact_by_cues(&self, mut sentences: Vec<SourceSentence>) -> Option<KeyFact> {
+        if sentences.is_empty() {
+            return None;
+        }
+        sentences.sort_by_key(|s| s.position);
+        Some(KeyFact {
+            sentences,
+            detection: Detection::Cues,
+        })
+    }
+
+    fn effect(&self) -> Option<KeyFact> {
+        let summary: Vec<&SourceSentence> = self.in_part(Part::Summary).collect();
+        let best = best_by(&summary, effect_score, MIN_EFFECT_SCORE);
+        if !best.is_empty() {
+            return self.fact(best);
+        }
+        let rest: Vec<&SourceSentence> = self
+            .sentences
+            .iter()
+            .filter(|s| !matches!(s.part, Some(Part::Background | Part::Problem | Part::Field)))
+            .collect();
+        self.fact_by_cues(best_by(&rest, effect_score, MIN_EFFECT_SCORE))
     }
 
     fn solution(&self) -> Option<KeyFact> {
@@ -192,7 +280,17 @@ impl FactSentences {
                 return self.fact(cued);
             }
         }
-        self.fact(summary.first().map(|s| (*s).clone()).into_iter().collect())
+        if let Some(first) = summary.first() {
+            return self.fact(vec![(*first).clone()]);
+        }
+        let presented: Vec<SourceSentence> = self
+            .sentences
+            .iter()
+            .filter(|s| presents_invention(&s.text) || ACCORDING_TO.is_match(&s.text))
+            .take(MAX_FACT_SENTENCES)
+            .cloned()
+            .collect();
+        self.fact_by_cues(presented)
     }
 }
 
@@ -217,32 +315,69 @@ fn best_by(sentences: &[&SourceSentence], score: fn(&str) -> u32, min: u32) -> V
 const STRONG_PROBLEM_CUES: &[&str] = &[
     "problem*", "drawback*", "disadvantage*", "shortcoming*", "deficien*", "difficult*", "need",
     "needs", "challeng*", "limitation*", "inconvenien*", "defect*", "bottleneck*", "obstacle*",
+    "desirable",
 ];
 #[rustfmt::skip]
 const WEAK_PROBLEM_CUES: &[&str] = &[
     "however", "needed", "limited", "cannot", "unable", "fail*", "suffer*", "expensive", "costly",
     "complex", "complicated", "inefficien*", "insufficien*", "undesirabl*", "lack*", "inaccura*",
     "unreliab*", "burdensome", "cumbersome", "impossible", "prone", "tedious",
+    "not", "risk*", "vulnerab*", "waste*", "wasting", "slow", "consuming", "error*",
 ];
 
 /// 2 points per strong problem cue, 1 per weak one (see the module docs).
 pub fn problem_score(sentence: &str) -> u32 {
     let lower = sentence
         .to_lowercase()
+        .replace("but are not limited to", "")
+        .replace("but is not limited to", "")
+        .replace("but not limited to", "")
         .replace("not limited to", "")
         .replace("not be limited", "");
+    cue_points(&lower, STRONG_PROBLEM_CUES, WEAK_PROBLEM_CUES)
+}
+
+/// 2 points for each word of lower-cased `text` that a strong cue matches,
+/// 1 for each a weak one matches.
+fn cue_points(text: &str, strong: &[&str], weak: &[&str]) -> u32 {
     let mut score = 0;
-    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() {
             continue;
         }
-        if STRONG_PROBLEM_CUES.iter().any(|c| cue_matches(c, word)) {
+        if strong.iter().any(|c| cue_matches(c, word)) {
             score += 2;
-        } else if WEAK_PROBLEM_CUES.iter().any(|c| cue_matches(c, word)) {
+        } else if weak.iter().any(|c| cue_matches(c, word)) {
             score += 1;
         }
     }
     score
+}
+
+/// Effect cues: a trailing `*` matches any word starting so.
+#[rustfmt::skip]
+const STRONG_EFFECT_CUES: &[&str] = &[
+    "advantage*", "benefit*", "improv*", "effect", "effects",
+];
+#[rustfmt::skip]
+const WEAK_EFFECT_CUES: &[&str] = &[
+    "allow*", "enabl*", "thereby", "reduc*", "eliminat*", "prevent*", "avoid*", "efficien*",
+    "simplif*", "minimi*", "easier", "faster", "cheaper", "saving*", "superior", "robust*",
+    "increas*", "enhanc*", "possible",
+];
+
+/// 2 points per strong effect cue, 1 per weak one; 0 for a sentence that
+/// itself states a problem (2 problem points), as `However, this increases
+/// the cost` is no effect.
+pub fn effect_score(sentence: &str) -> u32 {
+    if problem_score(sentence) >= MIN_PROBLEM_SCORE {
+        return 0;
+    }
+    cue_points(
+        &sentence.to_lowercase(),
+        STRONG_EFFECT_CUES,
+        WEAK_EFFECT_CUES,
+    )
 }
 
 fn cue_matches(cue: &str, word: &str) -> bool {
@@ -404,6 +539,39 @@ mod tests {
         assert!(!has_solution_cue(
             "The frames are sent in accordance with the standard."
         ));
+    }
+
+    #[test]
+    fn effect_from_the_summary_and_without_headings() {
+        let r = record(&[
+            (Some("BACKGROUND"), "Gear pumps shear viscous fluids, which is a serious drawback for polymer melts."),
+            (Some("SUMMARY"), "The present invention provides a pump with a helical rotor. Advantageously, the rotor moves the melt without shear, which improves the quality of the product."),
+        ]);
+        assert_eq!(
+            texts(&effect(&r).unwrap()),
+            vec!["Advantageously, the rotor moves the melt without shear, which improves the quality of the product."]
+        );
+        // No headings and no summary opener: the effect and the problem come
+        // from cues, and say so.
+        let r = record(&[
+            (None, "Conventional gear pumps are difficult to clean, which is a problem in food plants."),
+            (None, "The pump body is cast from stainless steel and polished on the inside."),
+            (None, "The smooth bore thereby reduces cleaning time and allows the pump to be cleaned in place."),
+        ]);
+        let e = effect(&r).unwrap();
+        assert_eq!(e.detection, Detection::Cues);
+        assert_eq!(
+            texts(&e),
+            vec!["The smooth bore thereby reduces cleaning time and allows the pump to be cleaned in place."]
+        );
+        let p = technical_problem(&r).unwrap();
+        assert_eq!(p.detection, Detection::Cues);
+        assert!(texts(&p)[0].starts_with("Conventional gear pumps are difficult"));
+        assert_eq!(
+            effect_score("However, this increases the cost, a serious problem."),
+            0
+        );
+        assert_eq!(effect_score("The pump is red."), 0);
     }
 
     #[test]

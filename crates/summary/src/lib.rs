@@ -12,6 +12,10 @@
 //!   none, by cue phrases.
 //! * [`candidates`]: the sentences of a record a summary may quote, without
 //!   boilerplate, within a count and token budget for embedding.
+//! * [`extractive`]: summaries without a model that say what the invention
+//!   is (TF-IDF centrality against the claims and the summary part, cues),
+//!   the one-sentence gist, and the LEAD and TextRank baselines, over
+//!   [`terms`] (stemmed TF-IDF sentence vectors).
 //! * [`facts`]: key facts as the description states them: the technical
 //!   problem, the solution, the first independent claim.
 //! * [`mod@mmr`]: Maximal Marginal Relevance selection over sentence vectors
@@ -26,18 +30,24 @@
 
 pub mod candidates;
 pub mod claim;
+pub mod extractive;
 pub mod facts;
 pub mod mmr;
 pub mod passage;
 pub mod section;
 pub mod sentence;
+pub mod terms;
 
 pub use candidates::{
     estimate_tokens, is_boilerplate, summary_candidates, CandidateOptions, Section, SourceSentence,
 };
 pub use claim::{claim_elements, combine_element_scores, compare_coverage, Element, ElementKind};
+pub use extractive::{
+    gist, invention_summary, lead, presents_invention, textrank, InventionSummary, ScoredSentence,
+};
 pub use facts::{
-    first_independent_claim, key_facts, solution, technical_problem, KeyFact, KeyFacts,
+    effect, effect_score, first_independent_claim, key_facts, problem_score, solution,
+    technical_problem, KeyFact, KeyFacts,
 };
 pub use mmr::{mmr_select, DEFAULT_LAMBDA};
 pub use passage::search_paragraphs;

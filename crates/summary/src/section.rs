@@ -333,30 +333,31 @@ fn contains_any(text: &str, cues: &[&str]) -> bool {
 /// Cross-reference, priority, government-interest and copyright paragraphs
 /// (`lower` is lower-cased).
 pub(crate) fn is_administrative(lower: &str) -> bool {
-    contains_any(
-        lower,
-        &[
-            "incorporated herein by reference",
-            "incorporated by reference",
-            "hereby incorporated",
-            "claims priority",
-            "claims the benefit",
-            "claim the benefit",
-            "benefit of priority",
-            "this application is a continuation",
-            "this application is a division",
-            "this application is a national",
-            "application is a continuation",
-            "provisional application",
-            "provisional patent application",
-            "federally sponsored",
-            "government support",
-            "government has certain rights",
-            "subject to copyright",
-            "copyright protection",
-        ],
-    )
+    contains_any(lower, ADMINISTRATIVE_PHRASES)
 }
+
+/// What cross-reference, priority, government-interest and copyright
+/// paragraphs say (lower case).
+pub(crate) const ADMINISTRATIVE_PHRASES: &[&str] = &[
+    "incorporated herein by reference",
+    "incorporated by reference",
+    "hereby incorporated",
+    "claims priority",
+    "claims the benefit",
+    "claim the benefit",
+    "benefit of priority",
+    "this application is a continuation",
+    "this application is a division",
+    "this application is a national",
+    "application is a continuation",
+    "provisional application",
+    "provisional patent application",
+    "federally sponsored",
+    "government support",
+    "government has certain rights",
+    "subject to copyright",
+    "copyright protection",
+];
 
 /// A field-of-the-invention opening: `This invention relates to ...`.
 fn is_field(lower: &str) -> bool {

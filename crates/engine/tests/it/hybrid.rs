@@ -17,10 +17,13 @@ const QUERIES: &[&str] = &[
     "wireless network device to device communication",
 ];
 
+/// A request that lists every publication (each test that compares modes
+/// or pages by document); collapse has its own.
 fn request(query: &str, mode: SearchMode, offset: usize, limit: usize) -> SearchRequest {
     SearchRequest {
         offset,
         limit,
+        collapse: false,
         ..SearchRequest::new(query, mode)
     }
 }
@@ -137,14 +140,23 @@ fn pages_neither_repeat_nor_skip() {
         SearchMode::Hybrid,
         SearchMode::Keyword,
     ] {
-        for query in QUERIES {
-            let whole = f.engine.search(&request(query, mode, 0, 20)).unwrap();
-            let first = f.engine.search(&request(query, mode, 0, 10)).unwrap();
-            let second = f.engine.search(&request(query, mode, 10, 10)).unwrap();
+        for (query, collapse) in QUERIES.iter().flat_map(|q| [(q, false), (q, true)]) {
+            let search = |offset, limit| {
+                f.engine
+                    .search(&SearchRequest {
+                        collapse,
+                        ..request(query, mode, offset, limit)
+                    })
+                    .unwrap()
+            };
+            let whole = search(0, 20);
+            let first = search(0, 10);
+            let second = search(10, 10);
             let paged: Vec<Hit> = first.hits.iter().chain(&second.hits).cloned().collect();
             assert_eq!(whole.hits.len().min(20), paged.len(), "{mode} {query}");
-            assert_eq!(whole.hits, paged, "{mode} {query}");
+            assert_eq!(whole.hits, paged, "{mode} {query} collapse {collapse}");
             assert_eq!(first.total, whole.total);
+            assert_eq!(second.total, whole.total);
         }
     }
     // A page past the window widens it without error.

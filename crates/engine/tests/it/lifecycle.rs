@@ -443,7 +443,10 @@ fn patents_without_description_or_with_odd_ones_index_and_search() {
         SearchMode::Hybrid,
     ] {
         let results = engine
-            .search(&SearchRequest::new(base.title.as_str(), mode))
+            .search(&SearchRequest {
+                collapse: false,
+                ..SearchRequest::new(base.title.as_str(), mode)
+            })
             .unwrap();
         assert_eq!(results.hits.len(), 3, "{mode:?}");
     }

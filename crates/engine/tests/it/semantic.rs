@@ -51,6 +51,7 @@ fn semantic(query: &str, limit: usize, filters: Filters) -> SearchRequest {
     SearchRequest {
         limit,
         filters,
+        collapse: false,
         ..SearchRequest::new(query, SearchMode::Semantic)
     }
 }
@@ -155,6 +156,7 @@ fn filtered_semantic_search_returns_exactly_the_allowed_documents() {
             .search(&SearchRequest {
                 limit: DOCS,
                 filters: filters.clone(),
+                collapse: false,
                 ..SearchRequest::new(
                     "managing computing resources over a network",
                     SearchMode::Hybrid,

@@ -14,6 +14,7 @@ fn search(query: &str) -> Result<patsearch_keyword::SearchResults, KeywordError>
         offset: 0,
         snippets: true,
         facets: true,
+        collapse: false,
         cancel: &Cancellation::never(),
     })
 }

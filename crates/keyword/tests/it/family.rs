@@ -276,3 +276,205 @@ fn patents_that_share_only_boilerplate_are_not_near_duplicates() {
         );
     }
 }
+
+/// Ten patents that all hold the word "zorblax", with different weights:
+/// F (3 members, one provisional), D (2 members, one description), and
+/// five alone.
+fn collapse_corpus() -> Vec<PatentRecord> {
+    let corpus = corpus_records(60);
+    let long: Vec<&PatentRecord> = corpus
+        .iter()
+        .filter(|r| family_keys(r).is_empty() && r.description.len() >= 20)
+        .collect();
+    assert!(
+        long.len() >= 9,
+        "nine corpus patents with long descriptions and no family"
+    );
+    let marked = |r: &PatentRecord, n: &str, times: usize| {
+        let mut r = copy_as(r, n);
+        r.title = format!("{} {}", r.title, vec!["zorblax"; times].join(" "));
+        r
+    };
+    let mut records = Vec::new();
+    for (i, n) in ["US9600001", "US9600002", "US9600003"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut r = marked(long[i], n, 1 + 2 * i);
+        r.related_documents = vec![RelatedDocument {
+            relation: Relation::Provisional,
+            document: application("61/600,001"),
+        }];
+        records.push(r);
+    }
+    records.push(marked(long[3], "US9600004", 2));
+    records.push(marked(long[3], "US9600005", 5));
+    for (i, n) in [
+        "US9600006",
+        "US9600007",
+        "US9600008",
+        "US9600009",
+        "US9600010",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        records.push(marked(long[4 + i], n, 1 + i));
+    }
+    records
+}
+
+fn zorblax(
+    index: &KeywordIndex,
+    offset: usize,
+    limit: usize,
+    collapse: bool,
+) -> patsearch_keyword::SearchResults {
+    index
+        .search(&patsearch_keyword::SearchRequest {
+            query: "zorblax",
+            filters: &patsearch_record::Filters::default(),
+            limit,
+            offset,
+            snippets: false,
+            facets: true,
+            collapse,
+            cancel: &Cancellation::never(),
+        })
+        .unwrap()
+}
+
+fn hit_numbers(results: &patsearch_keyword::SearchResults) -> Vec<String> {
+    results
+        .hits
+        .iter()
+        .map(|h| h.publication_number.clone())
+        .collect()
+}
+
+#[test]
+fn collapsed_search_shows_each_family_once_at_its_best_member_and_pages_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = write_index(dir.path(), &collapse_corpus());
+    let every = zorblax(&index, 0, 100, false);
+    assert_eq!(every.total, 10);
+    let collapsed = zorblax(&index, 0, 100, true);
+    // Two families of 3 and 2: 10 - 2 - 1 hits.
+    assert_eq!(collapsed.total, 7);
+    assert_eq!(collapsed.hits.len(), 7);
+
+    // The collapsed ranking is the full one with every member after a
+    // family's first left out: the best member stands for it.
+    let group = |n: &str| match n {
+        "US9600001" | "US9600002" | "US9600003" => "F".to_string(),
+        "US9600004" | "US9600005" => "D".to_string(),
+        other => other.to_string(),
+    };
+    let mut seen = HashSet::new();
+    let expected: Vec<String> = hit_numbers(&every)
+        .into_iter()
+        .filter(|n| seen.insert(group(n)))
+        .collect();
+    assert_eq!(hit_numbers(&collapsed), expected);
+    assert_eq!(expected.iter().filter(|n| group(n) == "F").count(), 1);
+    for (i, hit) in collapsed.hits.iter().enumerate() {
+        assert_eq!(hit.rank, i + 1);
+        let members: BTreeSet<String> = every
+            .hits
+            .iter()
+            .map(|h| h.publication_number.clone())
+            .filter(|n| group(n) == group(&hit.publication_number) && *n != hit.publication_number)
+            .collect();
+        assert_eq!(hit.family.iter().cloned().collect::<BTreeSet<_>>(), members);
+        assert_eq!(hit.family_size, members.len() + 1);
+    }
+    // Uncollapsed hits name their family too.
+    let f2 = every
+        .hits
+        .iter()
+        .find(|h| h.publication_number == "US9600002")
+        .unwrap();
+    assert_eq!(f2.family, ["US9600001", "US9600003"]);
+
+    // Pages of 2 put together are the whole list, each with the same total.
+    let mut paged = Vec::new();
+    for offset in (0..8).step_by(2) {
+        let page = zorblax(&index, offset, 2, true);
+        assert_eq!(page.total, 7);
+        assert_eq!(
+            page.hits.first().map(|h| h.rank),
+            (offset < 7).then_some(offset + 1)
+        );
+        paged.extend(hit_numbers(&page));
+    }
+    assert_eq!(paged, expected);
+    assert!(zorblax(&index, 7, 2, true).hits.is_empty());
+
+    // Facets count publications, collapsed or not.
+    assert_eq!(collapsed.facets, every.facets);
+    let facets = every.facets.as_ref().unwrap();
+    let counted: u64 = facets
+        .cpc_subclass
+        .iter()
+        .chain(&facets.assignee)
+        .map(|c| c.count)
+        .sum();
+    assert!(counted >= 10, "{facets:?}");
+}
+
+#[test]
+fn collapse_follows_deletes_and_upserts() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = collapse_corpus();
+    let index = write_index(dir.path(), &records);
+    let best_of_f = zorblax(&index, 0, 100, true)
+        .hits
+        .into_iter()
+        .find(|h| h.publication_number.starts_with("US960000") && h.family_size == 3)
+        .expect("family F shown");
+
+    // Its best member deleted, another member stands for the family.
+    let mut writer = index.writer(50_000_000).unwrap();
+    writer.delete(&number(&best_of_f.publication_number));
+    writer.finish().unwrap();
+    index.reload().unwrap();
+    let after = zorblax(&index, 0, 100, true);
+    assert_eq!(after.total, 7);
+    let f = after
+        .hits
+        .iter()
+        .find(|h| best_of_f.family.contains(&h.publication_number))
+        .expect("family F still shown");
+    assert_eq!(f.family_size, 2);
+    assert!(
+        after
+            .hits
+            .iter()
+            .filter(|h| best_of_f.family.contains(&h.publication_number))
+            .count()
+            == 1
+    );
+
+    // A patent alone that names F's provisional joins F: one family fewer.
+    let mut joined = records
+        .iter()
+        .find(|r| r.publication_number.to_string() == "US9600006")
+        .unwrap()
+        .clone();
+    joined.related_documents = vec![RelatedDocument {
+        relation: Relation::Provisional,
+        document: application("61/600,001"),
+    }];
+    let mut writer = index.writer(50_000_000).unwrap();
+    writer.upsert(&joined).unwrap();
+    writer.finish().unwrap();
+    index.reload().unwrap();
+    let after = zorblax(&index, 0, 100, true);
+    assert_eq!(after.total, 6);
+    let f = after
+        .hits
+        .iter()
+        .find(|h| h.family_size == 3)
+        .expect("F has three again");
+    assert!(f.family.contains(&"US9600006".to_string()) || f.publication_number == "US9600006");
+}

@@ -350,6 +350,7 @@ fn invalid_filters_are_refused_not_ignored() {
             offset: 0,
             snippets: false,
             facets: false,
+            collapse: false,
             cancel: &Cancellation::never(),
         })
     };

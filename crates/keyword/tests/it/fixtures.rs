@@ -173,6 +173,7 @@ impl Shared {
                 offset: 0,
                 snippets: false,
                 facets: false,
+                collapse: false,
                 cancel: &Cancellation::never(),
             })
             .unwrap_or_else(|e| panic!("query {query:?}: {e}"))

@@ -37,6 +37,7 @@ fn hits(index: &KeywordIndex, query: &str) -> Vec<(String, f32)> {
             offset: 0,
             snippets: false,
             facets: false,
+            collapse: false,
             cancel: &Cancellation::never(),
         })
         .unwrap_or_else(|e| panic!("{query}: {e}"))

@@ -24,6 +24,7 @@ fn search_with(
         offset: 0,
         snippets: true,
         facets: true,
+        collapse: false,
         cancel,
     })
 }

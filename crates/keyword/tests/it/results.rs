@@ -20,6 +20,7 @@ fn request<'a>(query: &'a str, filters: &'a Filters) -> SearchRequest<'a> {
         offset: 0,
         snippets: false,
         facets: false,
+        collapse: false,
         cancel: &NEVER,
     }
 }
@@ -158,6 +159,7 @@ fn facet_counts_equal_counts_over_the_matching_records() {
             .index
             .search(&SearchRequest {
                 facets: true,
+                collapse: false,
                 cancel: &Cancellation::never(),
                 limit: 5,
                 ..request(query, &filters)

@@ -215,6 +215,7 @@ fn all_words_mode_makes_juxtaposition_an_and() {
             offset: 0,
             snippets: false,
             facets: false,
+            collapse: false,
             cancel: &Cancellation::never(),
         })
         .unwrap();

@@ -185,28 +185,41 @@ fn key_facts_from_cues() {
         .text
         .starts_with("According to a first aspect of the present invention there is provided a method for file access"));
 
-    let (mut problems, mut solutions) = (0, 0);
+    let (mut problems, mut solutions, mut effects) = (0, 0, 0);
     for r in &records {
         let facts = key_facts(r);
         problems += facts.problem.is_some() as usize;
         solutions += facts.solution.is_some() as usize;
+        effects += facts.effect.is_some() as usize;
         for (fact, parts) in [
             (
                 facts.problem,
                 &[Part::Background, Part::Problem, Part::Summary][..],
             ),
             (facts.solution, &[Part::Summary][..]),
+            (facts.effect, &[Part::Summary][..]),
         ] {
             let Some(fact) = fact else { continue };
             assert!(!fact.sentences.is_empty() && fact.sentences.len() <= 2);
             for s in &fact.sentences {
                 assert_eq!(s.range.text(source_of(r, s)), s.text);
-                assert!(parts.contains(&s.part.unwrap()), "{:?}", s.part);
+                // Facts outside the expected part come from cues over a
+                // description whose parts are unknown (or, for an effect,
+                // from the detailed description), never from a figure list.
+                match s.part {
+                    Some(part) if parts.contains(&part) => {}
+                    part => {
+                        assert_eq!(fact.detection, Detection::Cues, "{part:?}");
+                        assert!(!matches!(part, Some(Part::Drawings | Part::Administrative)));
+                    }
+                }
             }
         }
     }
-    // Regression guards (measured: 28 problems and 45 solutions of 60; the
-    // rest have no background or no recognisable summary opener).
-    assert!(problems >= 20, "{problems} problems");
-    assert!(solutions >= 35, "{solutions} solutions");
+    eprintln!("of 60: {problems} problems, {solutions} solutions, {effects} effects");
+    // Regression guards (measured: 54 problems, 59 solutions and 50
+    // effects of 60).
+    assert!(problems >= 50, "{problems} problems");
+    assert!(solutions >= 50, "{solutions} solutions");
+    assert!(effects >= 40, "{effects} effects");
 }
