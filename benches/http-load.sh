@@ -17,21 +17,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 index=${1:-index}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
-[ -d "$index" ] || { echo "no index at $index: build it with the README's first command" >&2; exit 1; }
-# BIN: another build's binary to measure (an A/B against a copy of an older
-# build); by default this checkout's, built here.
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=target/release/patsearch
-fi
 port=${PORT:-18080}
-"$BIN" serve --index "$index" --addr "127.0.0.1:$port" > /tmp/patsearch-http-load.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+source benches/serve.sh
+serve_index "$index" "$port" /tmp/patsearch-http-load.log
 export QUERIES=${QUERIES:-../shared/eval/nl/queries-nl.tsv} MODE=${MODE:-hybrid}
 # Warm-up, then the measured run.
 THINK_MS=0 wrk -t "${THREADS:-2}" -c "${CONNECTIONS:-8}" -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" >/dev/null

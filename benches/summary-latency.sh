@@ -11,22 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 index=${1:-index}
-[ -d "$index" ] || { echo "no index at $index: build it with the README's first command" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=target/release/patsearch
-fi
 manifest=../shared/data/corpus/MANIFEST.tsv
 [ -f "$manifest" ] || { echo "no $manifest: the corpus is read from ../shared" >&2; exit 1; }
 n=${N:-200}
 port=${PORT:-18081}
-"$BIN" serve --index "$index" --addr "127.0.0.1:$port" > /tmp/patsearch-summary-latency.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+source benches/serve.sh
+serve_index "$index" "$port" /tmp/patsearch-summary-latency.log
 total=$(( $(wc -l < "$manifest") - 1 ))
 step=$(( total / n > 0 ? total / n : 1 ))
 numbers=$(tail -n +2 "$manifest" | cut -f2 | awk -v s="$step" 'NR % s == 0 {print "US" ($1 + 0)}' | head -n "$n")

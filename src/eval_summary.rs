@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use patsearch_engine::{Engine, EngineOptions};
-use patsearch_eval::{rouge, Rouge};
+use patsearch_eval::rouge::{rouge_texts, RougeText};
+use patsearch_eval::Rouge;
 use patsearch_record::PatentRecord;
 use patsearch_summary::{
     invention_summary, key_facts, lead, split_sentences, textrank, SourceSentence,
@@ -174,7 +175,11 @@ fn summarise(mut record: PatentRecord, sentences: usize, words: usize) -> Outcom
         texts(textrank(&record, sentences)),
         texts(ours),
     ];
-    let rouge: Vec<Rouge> = outputs.iter().map(|t| rouge(&reference, t)).collect();
+    let reference = RougeText::new(&reference);
+    let rouge: Vec<Rouge> = outputs
+        .iter()
+        .map(|t| rouge_texts(&reference, &RougeText::new(t)))
+        .collect();
     let summaries = SYSTEMS
         .iter()
         .zip(outputs)

@@ -178,15 +178,14 @@ impl FactSentences {
         self.sentences.iter().filter(move |s| s.part == Some(part))
     }
 
-    fn fact(&self, mut sentences: Vec<SourceSentence>) -> Option<KeyFact> {
-        if sentences.is_empty() {
-            return None;
-        }
-        sentences.sort_by_key(|s| s.position);
-        Some(KeyFact {
-            sentences,
-            detection: self.detection.unwrap_or(Detection::Headings),
-        })
+    /// A fact from the description's parts, found as they were.
+    fn fact(&self, sentences: Vec<SourceSentence>) -> Option<KeyFact> {
+        key_fact(sentences, self.detection.unwrap_or(Detection::Headings))
+    }
+
+    /// A fact found by cues alone, outside the parts.
+    fn fact_by_cues(&self, sentences: Vec<SourceSentence>) -> Option<KeyFact> {
+        key_fact(sentences, Detection::Cues)
     }
 
     fn problem(&self) -> Option<KeyFact> {
@@ -241,17 +240,6 @@ impl FactSentences {
         self.sentences.iter().take(n)
     }
 
-    fn fact_by_cues(&self, mut sentences: Vec<SourceSentence>) -> Option<KeyFact> {
-        if sentences.is_empty() {
-            return None;
-        }
-        sentences.sort_by_key(|s| s.position);
-        Some(KeyFact {
-            sentences,
-            detection: Detection::Cues,
-        })
-    }
-
     fn effect(&self) -> Option<KeyFact> {
         let summary: Vec<&SourceSentence> = self.in_part(Part::Summary).collect();
         let best = best_by(&summary, effect_score, MIN_EFFECT_SCORE);
@@ -292,6 +280,18 @@ impl FactSentences {
             .collect();
         self.fact_by_cues(presented)
     }
+}
+
+/// `sentences` in document order; `None` when there are none.
+fn key_fact(mut sentences: Vec<SourceSentence>, detection: Detection) -> Option<KeyFact> {
+    if sentences.is_empty() {
+        return None;
+    }
+    sentences.sort_by_key(|s| s.position);
+    Some(KeyFact {
+        sentences,
+        detection,
+    })
 }
 
 /// The [`MAX_FACT_SENTENCES`] best sentences by `score` (at least `min`),
