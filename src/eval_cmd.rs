@@ -394,6 +394,7 @@ fn search_run(
             snippets: false,
             facets: false,
             collapse: args.collapse,
+            detect_language: !args.no_language_detection,
             ..SearchRequest::default()
         };
         match engine.search(&request) {

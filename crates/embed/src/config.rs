@@ -60,23 +60,63 @@ fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result
     serde_json::from_slice(bytes).map_err(|e| invalid(path, e))
 }
 
-/// Reads `config.json` as a BERT configuration.
+/// The encoder families `config.json` may name. Both are the same BERT
+/// encoder; they differ in where positions start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Architecture {
+    /// `model_type` "bert" (or absent): positions 0, 1, 2, ...
+    Bert,
+    /// `model_type` "xlm-roberta" (and "roberta"): positions start after the
+    /// padding index (`pad_token_id + 1`), as fairseq numbered them; one
+    /// token type.
+    XlmRoberta,
+}
+
+/// A model's `config.json`: candle's BERT configuration and the family.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelConfig {
+    pub(crate) bert: bert::Config,
+    pub(crate) architecture: Architecture,
+}
+
+impl ModelConfig {
+    /// The row of the position table the first token reads.
+    pub(crate) fn position_offset(&self) -> usize {
+        match self.architecture {
+            Architecture::Bert => 0,
+            Architecture::XlmRoberta => self.bert.pad_token_id + 1,
+        }
+    }
+
+    /// The longest token sequence the position table covers.
+    pub(crate) fn max_sequence(&self) -> usize {
+        self.bert
+            .max_position_embeddings
+            .saturating_sub(self.position_offset())
+    }
+}
+
+/// Reads `config.json` as a BERT or XLM-RoBERTa configuration.
 ///
 /// Activation names that Hugging Face uses for the tanh approximation of GELU
 /// (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`) are read as candle's
 /// `gelu_approximate`.
-pub(crate) fn read_bert_config(dir: &Path) -> Result<bert::Config, EmbedError> {
+pub(crate) fn read_model_config(dir: &Path) -> Result<ModelConfig, EmbedError> {
     let path = dir.join("config.json");
     let bytes = read_required(&path)?;
     let mut value: serde_json::Value = parse_json(&path, &bytes)?;
-    if let Some(model_type) = value.get("model_type").and_then(|v| v.as_str()) {
-        if model_type != "bert" {
+    let architecture = match value.get("model_type").and_then(|v| v.as_str()) {
+        None | Some("bert") => Architecture::Bert,
+        Some("xlm-roberta" | "roberta") => Architecture::XlmRoberta,
+        Some(model_type) => {
             return Err(invalid(
                 &path,
-                format!("model_type is {model_type:?}; only BERT models (\"bert\") are supported"),
+                format!(
+                    "model_type is {model_type:?}; only BERT (\"bert\") and XLM-RoBERTa (\"xlm-roberta\") encoders are supported"
+                ),
             ));
         }
-    }
+    };
     if let Some(act) = value.get_mut("hidden_act") {
         if matches!(
             act.as_str(),
@@ -100,10 +140,53 @@ pub(crate) fn read_bert_config(dir: &Path) -> Result<bert::Config, EmbedError> {
             ),
         ));
     }
-    if config.max_position_embeddings < 2 {
-        return Err(invalid(&path, "max_position_embeddings must be at least 2"));
+    let model = ModelConfig {
+        bert: config,
+        architecture,
+    };
+    if model.max_sequence() < 2 {
+        return Err(invalid(
+            &path,
+            "max_position_embeddings must leave at least 2 positions",
+        ));
     }
-    Ok(config)
+    Ok(model)
+}
+
+/// The prompts a model prepends to queries and to passages (empty for
+/// models trained without them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prompts {
+    /// Prepended to a search query ("query: " for the E5 models).
+    pub query: String,
+    /// Prepended to a text that is searched ("passage: " for E5).
+    pub passage: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SentenceTransformersConfig {
+    #[serde(default)]
+    prompts: std::collections::HashMap<String, String>,
+}
+
+/// Reads the prompts of `config_sentence_transformers.json` (as
+/// sentence-transformers stores them): "query", and "passage" or "document".
+pub(crate) fn read_prompts(dir: &Path) -> Result<Prompts, EmbedError> {
+    let path = dir.join("config_sentence_transformers.json");
+    let Some(bytes) = read_optional(&path)? else {
+        return Ok(Prompts::default());
+    };
+    let config: SentenceTransformersConfig = parse_json(&path, &bytes)?;
+    let prompt = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| config.prompts.get(*n).cloned())
+            .unwrap_or_default()
+    };
+    Ok(Prompts {
+        query: prompt(&["query"]),
+        passage: prompt(&["passage", "document"]),
+    })
 }
 
 #[derive(Debug, Deserialize)]

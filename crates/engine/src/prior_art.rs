@@ -340,7 +340,12 @@ impl Engine {
                 model: vectors.model().to_string(),
             });
         };
-        let texts: Vec<&str> = elements.iter().map(|e| e.text.as_str()).collect();
+        // A claim's elements are what is searched for: queries.
+        let texts: Vec<String> = elements
+            .iter()
+            .map(|e| crate::prompts::as_query(embedder, &e.text))
+            .collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         request.cancel.check()?;
         let element_vectors = embedder.embed(&texts)?;
 
@@ -637,7 +642,9 @@ impl Engine {
         let vectors = if texts.is_empty() {
             Vec::new()
         } else {
-            embedder.embed(&texts)?
+            let prompted = crate::prompts::as_passages(embedder, &texts);
+            let prompted: Vec<&str> = prompted.iter().map(String::as_str).collect();
+            embedder.embed(&prompted)?
         };
         let vector_of: HashMap<&str, &[f32]> = texts
             .iter()

@@ -10,6 +10,7 @@ use patsearch_vectors::{Passage, VectorHit};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::fusion::{self, Candidate, Component, Fused, Fusion};
+use crate::language::QueryLanguage;
 use crate::passages::{passage_text, truncate};
 use crate::{Engine, EngineError};
 
@@ -62,6 +63,11 @@ pub struct SearchRequest {
     /// best-ranked member, naming the others; `total` and paging then count
     /// families. On by default.
     pub collapse: bool,
+    /// Detect the query's language: in hybrid mode a query the keyword
+    /// index cannot match (another language or script than the index's
+    /// English) is then ranked by the semantic side alone
+    /// ([`crate::language`]). On by default.
+    pub detect_language: bool,
     /// Stops the search when cancelled or past its deadline
     /// ([`EngineError::Cancelled`]); never, by default.
     #[serde(skip)]
@@ -80,6 +86,7 @@ impl Default for SearchRequest {
             snippets: true,
             facets: false,
             collapse: true,
+            detect_language: true,
             cancel: Cancellation::never(),
         }
     }
@@ -165,6 +172,13 @@ pub struct SearchResults {
     pub took: Duration,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,
+    /// The query's detected language (when asked for and it has letters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<QueryLanguage>,
+    /// What the engine did differently because of the query, for a person
+    /// to read (a query the keyword index cannot match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -188,11 +202,31 @@ impl Engine {
         patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
         request.cancel.check()?;
         let in_flight = InFlight::enter(&self.searches_in_flight);
+        let language = if request.detect_language {
+            crate::language::detect(&request.query)
+        } else {
+            None
+        };
+        let foreign = language.as_ref().filter(|l| !l.keyword_applies);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
             SearchMode::Semantic => self.semantic_search(request)?,
-            SearchMode::Hybrid => self.hybrid_search(request, in_flight.alone)?,
+            SearchMode::Hybrid => {
+                self.hybrid_search(request, in_flight.alone, foreign.is_none())?
+            }
         };
+        results.note = foreign.and_then(|l| match request.mode {
+            SearchMode::Keyword => Some(format!(
+                "the query looks {} ({} script) and the keyword index is English: keyword search matches only the words they share; semantic or hybrid search understands the query",
+                l.name, l.script
+            )),
+            SearchMode::Hybrid => Some(format!(
+                "the query looks {} ({} script) and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side",
+                l.name, l.script
+            )),
+            SearchMode::Semantic => None,
+        });
+        results.language = language;
         results.took = started.elapsed();
         Ok(results)
     }
@@ -235,6 +269,8 @@ impl Engine {
             total: results.total,
             took: Duration::ZERO,
             facets: results.facets,
+            language: None,
+            note: None,
         })
     }
 
@@ -253,12 +289,16 @@ impl Engine {
         &self,
         request: &SearchRequest,
         alone: bool,
+        with_keyword: bool,
     ) -> Result<SearchResults, EngineError> {
         // Refuse an index without vectors, or a missing model, before any work.
         self.semantic_ready()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let keyword_candidates = || {
+            if !with_keyword {
+                return Ok(Vec::new());
+            }
             self.keyword
                 .candidates(&request.query, &request.filters, window, &request.cancel)
         };
@@ -267,7 +307,7 @@ impl Engine {
         // thread of its own while this one embeds, so it waits for the slower
         // of the two, not their sum. Beside other searches, which keep the
         // cores busy already, it runs both on this thread.
-        let (keyword, query) = if alone {
+        let (keyword, query) = if alone && with_keyword {
             std::thread::scope(|scope| {
                 let keyword = scope.spawn(keyword_candidates);
                 let query = self.query_vector(&request.query);
@@ -345,6 +385,8 @@ impl Engine {
             total: ranked.len(),
             took: Duration::ZERO,
             facets,
+            language: None,
+            note: None,
         })
     }
 
@@ -432,6 +474,8 @@ impl Engine {
             hits,
             took: started.elapsed(),
             facets: None,
+            language: None,
+            note: None,
         })
     }
 
@@ -460,7 +504,7 @@ impl Engine {
         if query.trim().is_empty() {
             return Err(EngineError::InvalidRequest("the query is empty".into()));
         }
-        Ok(embedder.embed_one_on_this_thread(query)?)
+        Ok(embedder.embed_one_on_this_thread(&crate::prompts::as_query(embedder, query))?)
     }
 
     /// Hits for a page of ranked numbers: titles, matched passages and

@@ -376,8 +376,10 @@ fn select(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let mut texts: Vec<&str> = candidates.iter().map(|s| s.text.as_str()).collect();
-    texts.push(query);
+    let texts: Vec<&str> = candidates.iter().map(|s| s.text.as_str()).collect();
+    let mut texts = crate::prompts::as_passages(embedder, &texts);
+    texts.push(crate::prompts::as_query(embedder, query));
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut vectors = embedder.embed(&texts)?;
     let Some(reference) = vectors.pop() else {
         return Ok(Vec::new());

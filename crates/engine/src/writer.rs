@@ -585,6 +585,8 @@ impl Indexer {
             .iter()
             .flat_map(|p| p.iter().map(|(_, t)| t.as_str()))
             .collect();
+        let texts = crate::prompts::as_passages(embedder, &texts);
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let embedded = embed_parallel(embedder, &texts, self.options.embed_workers)?;
         let mut next = embedded.iter();
         for (record, doc_passages) in records.iter().zip(&per_doc) {

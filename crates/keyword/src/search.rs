@@ -154,14 +154,16 @@ impl KeywordIndex {
     }
 
     /// [`KeywordIndex::build_query`], its wildcards expanded in the index as
-    /// `searcher` sees it: the one the search then runs on.
-    fn query_in(
+    /// `searcher` sees it: the one the search then runs on. `None` when the
+    /// query has no word to search for (only stop words, punctuation or
+    /// emoji).
+    fn searchable_query_in(
         &self,
         searcher: &Searcher,
         query: &str,
         filters: &Filters,
         cancel: &Cancellation,
-    ) -> Result<Box<dyn Query>, KeywordError> {
+    ) -> Result<Option<Box<dyn Query>>, KeywordError> {
         cancel.check()?;
         let ast = crate::query::parse(query, self.config.default_and)?;
         let compiler = Compiler {
@@ -176,12 +178,30 @@ impl KeywordIndex {
             wildcards: Cell::new(0),
             expansions: Cell::new(0),
         };
-        let compiled = compiler.compile(&ast)?.ok_or_else(|| QueryError {
-            position: 0,
-            message: "the query has no searchable words".into(),
-        })?;
+        let Some(compiled) = compiler.compile(&ast)? else {
+            return Ok(None);
+        };
         let query = with_filters(compiled, filter_query(&self.fields, filters)?);
-        Ok(Box::new(Stoppable::new(query, cancel)))
+        Ok(Some(Box::new(Stoppable::new(query, cancel))))
+    }
+
+    /// [`Self::searchable_query_in`], where a query without a word to
+    /// search for is an error.
+    fn query_in(
+        &self,
+        searcher: &Searcher,
+        query: &str,
+        filters: &Filters,
+        cancel: &Cancellation,
+    ) -> Result<Box<dyn Query>, KeywordError> {
+        self.searchable_query_in(searcher, query, filters, cancel)?
+            .ok_or_else(|| {
+                QueryError {
+                    position: 0,
+                    message: "the query has no searchable words".into(),
+                }
+                .into()
+            })
     }
 
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, KeywordError> {
@@ -287,7 +307,8 @@ impl KeywordIndex {
 
     /// The top `k` publication numbers and scores, without loading records:
     /// the candidate list a fusion engine merges. Stops with
-    /// [`KeywordError::Cancelled`] when `cancel` does.
+    /// [`KeywordError::Cancelled`] when `cancel` does. A query without a word
+    /// to search for (only stop words, emoji, ...) has no candidates.
     pub fn candidates(
         &self,
         query: &str,
@@ -296,7 +317,9 @@ impl KeywordIndex {
         cancel: &Cancellation,
     ) -> Result<Vec<(String, f32)>, KeywordError> {
         let searcher = self.reader.searcher();
-        let query = self.query_in(&searcher, query, filters, cancel)?;
+        let Some(query) = self.searchable_query_in(&searcher, query, filters, cancel)? else {
+            return Ok(Vec::new());
+        };
         let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
         cancel.check()?;
         let addresses: Vec<DocAddress> = top.iter().map(|(_, address)| *address).collect();

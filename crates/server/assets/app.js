@@ -263,6 +263,7 @@
     if (!s.q) {
       $("results").replaceChildren();
       $("status").textContent = "";
+      $("search-note").hidden = true;
       $("pager").hidden = true;
       $("intro").hidden = false;
       return;
@@ -283,6 +284,10 @@
       $("status").textContent = data.total === 0
         ? "No results (" + data.mode + ", " + fmt(data.took_ms, 0) + " ms)."
         : "Results " + first + "–" + last + " of " + data.total + (s.members === "all" ? "" : " families") + " (" + data.mode + ", " + fmt(data.took_ms, 0) + " ms)";
+      // A query in another language than the keyword index says how it
+      // was ranked.
+      $("search-note").textContent = data.note ? "Note: " + data.note + "." : "";
+      $("search-note").hidden = !data.note;
       $("pager").hidden = data.total <= PAGE_SIZE && s.page === 0;
       $("prev").disabled = s.page === 0;
       $("next").disabled = last >= data.total || data.hits.length < PAGE_SIZE;

@@ -51,6 +51,13 @@ pub struct SearchBody {
     /// lists every publication. Facets count publications either way.
     #[serde(default = "yes")]
     pub collapse: bool,
+    /// Detect the query's language (default true). A query the English
+    /// keyword index cannot match (another script, or reliably another
+    /// language) is then ranked in hybrid mode by the semantic side alone;
+    /// the response names the language and says so in `note`. False keeps
+    /// the keyword side for every query.
+    #[serde(default = "yes")]
+    pub detect_language: bool,
 }
 
 fn yes() -> bool {
@@ -228,8 +235,36 @@ pub struct SearchResponse {
     pub limit: usize,
     /// Facet counts, when asked for (keyword and hybrid modes).
     pub facets: Option<FacetsBody>,
+    /// The query's detected language; null when it has no letters or
+    /// detection is off.
+    pub language: Option<LanguageBody>,
+    /// What the engine did differently because of the query (for example
+    /// a query in another language than the keyword index ranked by the
+    /// semantic side alone); null when nothing.
+    #[schema(
+        example = "the query looks German (Latin script) and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side"
+    )]
+    pub note: Option<String>,
     /// Time the engine took, in milliseconds.
     pub took_ms: f64,
+}
+
+/// The language detected in a query.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LanguageBody {
+    /// ISO 639-3 code (`eng`, `cmn`, `deu`, `spa`, `jpn`, ...).
+    #[schema(example = "deu")]
+    pub code: String,
+    /// The language's English name.
+    #[schema(example = "German")]
+    pub name: String,
+    /// The script of most of the query's letters.
+    #[schema(example = "Latin")]
+    pub script: String,
+    /// Whether the detector trusts its guess of the language.
+    pub reliable: bool,
+    /// Whether the (English) keyword index can match the query's words.
+    pub keyword_applies: bool,
 }
 
 /// One hit.
@@ -364,6 +399,14 @@ impl SearchResponse {
             offset,
             limit,
             facets: results.facets.map(FacetsBody::from),
+            language: results.language.map(|l| LanguageBody {
+                code: l.code.to_string(),
+                name: l.name.to_string(),
+                script: l.script,
+                reliable: l.reliable,
+                keyword_applies: l.keyword_applies,
+            }),
+            note: results.note,
             took_ms: results.took.as_secs_f64() * 1e3,
         }
     }

@@ -76,6 +76,7 @@ pub async fn search(
     request.snippets = body.highlight;
     request.facets = body.facets;
     request.collapse = body.collapse;
+    request.detect_language = body.detect_language;
     let lane = search_lane(&request);
     let results = state
         .read(lane, move |cancel| {

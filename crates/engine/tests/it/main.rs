@@ -5,6 +5,7 @@
 mod cancel;
 mod common;
 mod consistency;
+mod cross_lingual;
 mod hybrid;
 mod lifecycle;
 mod semantic;
