@@ -353,6 +353,31 @@ fn search_in_each_mode_with_filters_and_paging() {
     let none = server.search(json!({"query": query, "filters": {"country": ["EP"]}}));
     assert_eq!(none["total"], 0);
     assert!(none["hits"].as_array().unwrap().is_empty());
+
+    // A query in another script: its language is named, and hybrid ranks
+    // it by the semantic side alone, saying so; English keeps both sides.
+    let chinese = server.search(json!({"query": "测量低温液体储罐的液位", "mode": "hybrid"}));
+    assert_eq!(chinese["language"]["code"], "cmn", "{chinese}");
+    assert_eq!(chinese["language"]["keyword_applies"], false);
+    assert!(chinese["note"].as_str().unwrap().contains("semantic side"));
+    assert!(chinese["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["keyword"].is_null()));
+    let kept = server.search(json!({"query": "测量低温液体储罐的液位", "detect_language": false}));
+    assert!(
+        kept["language"].is_null() && kept["note"].is_null(),
+        "{kept}"
+    );
+    let english = server.search(json!({"query": query}));
+    assert_eq!(english["language"]["code"], "eng");
+    assert!(english["note"].is_null());
+    let emoji = server.search(json!({"query": "🔋⚡", "mode": "hybrid"}));
+    assert!(
+        emoji["language"].is_null() && emoji["hits"].is_array(),
+        "{emoji}"
+    );
 }
 
 #[test]

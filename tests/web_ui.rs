@@ -315,6 +315,16 @@ fn search_and_open_a_patent_in_the_browser() {
         );
     }
 
+    assert!(
+        browser.eval("return document.getElementById('search-note').hidden") == Value::Bool(true),
+        "an English query needs no note"
+    );
+
+    // A Chinese query in hybrid mode: the page says it was ranked by meaning.
+    browser.search("用于电池的冷却系统", "hybrid");
+    let note = browser.text(&browser.find("#search-note"));
+    assert!(note.contains("semantic side"), "note: {note:?}");
+
     // Semantic mode: new results, with cosine scores.
     let hits = browser.search(title, "semantic");
     assert!(

@@ -467,3 +467,61 @@ fn sequence_length_defaults_and_is_capped_by_positions() {
     std::fs::remove_dir_all(dir.path().join("1_Pooling")).unwrap();
     assert_eq!(load(dir.path(), 32).pooling(), &[Pooling::Mean]);
 }
+
+/// The tiny model as XLM-RoBERTa numbers positions: its position table with
+/// `pad_token_id + 1` (here 2) rows put in front, so that row `i + 2` is the
+/// BERT model's row `i`. Both must give the same vectors.
+#[test]
+fn xlm_roberta_positions_start_after_the_padding_index() {
+    let bert = tiny_dir();
+    let xlmr = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(bert.path()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), xlmr.path().join(entry.file_name())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(xlmr.path().join("1_Pooling")).unwrap();
+    std::fs::write(xlmr.path().join("1_Pooling/config.json"), MEAN_POOLING).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bert.path().join("config.json")).unwrap()).unwrap();
+    config["model_type"] = "xlm-roberta".into();
+    config["pad_token_id"] = 1.into();
+    config["max_position_embeddings"] = 18.into();
+    std::fs::write(xlmr.path().join("config.json"), config.to_string()).unwrap();
+    let mut tensors =
+        candle_core::safetensors::load(bert.path().join("model.safetensors"), &Device::Cpu)
+            .unwrap();
+    let name = "embeddings.position_embeddings.weight";
+    let positions = tensors[name].clone();
+    let front = candle_core::Tensor::ones((2, 32), DType::F32, &Device::Cpu).unwrap();
+    tensors.insert(
+        name.to_string(),
+        candle_core::Tensor::cat(&[&front, &positions], 0).unwrap(),
+    );
+    candle_core::safetensors::save(&tensors, xlmr.path().join("model.safetensors")).unwrap();
+
+    let (a, b) = (load(bert.path(), 4), load(xlmr.path(), 4));
+    assert_eq!(b.max_seq_length(), MAX_SEQ_LENGTH);
+    let texts: Vec<&str> = TEXTS.iter().copied().filter(|t| !t.is_empty()).collect();
+    let (va, vb) = (a.embed(&texts).unwrap(), b.embed(&texts).unwrap());
+    for (x, y) in va.iter().zip(&vb) {
+        assert!(max_abs_diff(x, y) < 1e-6);
+    }
+    // Read as BERT, the same weights start at the rows put in front.
+    config["model_type"] = "bert".into();
+    std::fs::write(xlmr.path().join("config.json"), config.to_string()).unwrap();
+    let as_bert = load(xlmr.path(), 4);
+    assert!(max_abs_diff(&as_bert.embed_one(texts[0]).unwrap(), &vb[0]) > 1e-3);
+    config["model_type"] = "xlm-roberta".into();
+    std::fs::write(xlmr.path().join("config.json"), config.to_string()).unwrap();
+    let err = Embedder::load(
+        xlmr.path(),
+        EmbedOptions {
+            backend: Backend::Candle,
+            ..EmbedOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("BERT models only"), "{err}");
+}
