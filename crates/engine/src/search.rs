@@ -217,12 +217,12 @@ impl Engine {
         };
         results.note = foreign.and_then(|l| match request.mode {
             SearchMode::Keyword => Some(format!(
-                "the query looks {} ({} script) and the keyword index is English: keyword search matches only the words they share; semantic or hybrid search understands the query",
-                l.name, l.script
+                "the query looks {} and the keyword index is English: keyword search matches only the words they share; semantic or hybrid search understands the query",
+                l.name
             )),
             SearchMode::Hybrid => Some(format!(
-                "the query looks {} ({} script) and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side",
-                l.name, l.script
+                "the query looks {} and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side",
+                l.name
             )),
             SearchMode::Semantic => None,
         });

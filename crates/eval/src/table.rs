@@ -19,7 +19,8 @@ fn cells(columns: &[(&str, &Evaluation)]) -> Vec<Vec<String>> {
         row.extend(
             columns
                 .iter()
-                .map(|(_, e)| format!("{:.DECIMALS$}", e.mean.get(metric))),
+                // `+ 0.0` prints a mean of -0.0 (no relevant hit anywhere) as 0.
+                .map(|(_, e)| format!("{:.DECIMALS$}", e.mean.get(metric) + 0.0)),
         );
         rows.push(row);
     }

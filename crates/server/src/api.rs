@@ -242,7 +242,7 @@ pub struct SearchResponse {
     /// a query in another language than the keyword index ranked by the
     /// semantic side alone); null when nothing.
     #[schema(
-        example = "the query looks German (Latin script) and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side"
+        example = "the query looks German and the keyword index is English: ranked by meaning alone (the semantic side), without the keyword side"
     )]
     pub note: Option<String>,
     /// Time the engine took, in milliseconds.

@@ -52,7 +52,7 @@ fn e5_index() -> &'static E5Index {
         let embedder = Arc::new(Embedder::load(&dir, EmbedOptions::default()).unwrap());
         let tmp = tempfile::tempdir().unwrap();
         let mut indexer = Indexer::open_or_create(
-            &tmp.path().join("index"),
+            tmp.path().join("index"),
             IndexerOptions {
                 embedder: Some(embedder),
                 passages: Some(PassageOptions::summary_only()),
