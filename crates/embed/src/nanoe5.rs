@@ -41,8 +41,9 @@ const Q4_BLOCK: usize = 32;
 /// Bytes per Q4_0 block: an f16 scale and 16 bytes of two 4-bit weights each.
 const Q4_BLOCK_BYTES: usize = 18;
 
-/// The prompts multilingual-e5 was trained with.
+/// The prompt multilingual-e5 was trained with before queries.
 pub const E5_QUERY_PROMPT: &str = "query: ";
+/// The prompt multilingual-e5 was trained with before passages.
 pub const E5_PASSAGE_PROMPT: &str = "passage: ";
 
 /// Bounds on the header's sizes: far above any real small encoder, low enough
@@ -736,6 +737,12 @@ fn write_model(
         }
     })?;
     write_file(&dir.join("tokenizer.json"), tokenizer.as_bytes())?;
+    // The safetensors writer creates its file readable by its owner only;
+    // the weights get the permissions every other file gets (the umask's).
+    let permissions = std::fs::metadata(dir.join("tokenizer.json"))
+        .map_err(io(dir))?
+        .permissions();
+    std::fs::set_permissions(&weights_path, permissions).map_err(io(&weights_path))?;
 
     let h = c.header;
     let v = &c.vocabulary;
