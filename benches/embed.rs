@@ -27,7 +27,9 @@
 //! (`EMBED_BENCH_MODEL=models/multilingual-e5-small` measures another model
 //! directory, with its query and passage prompts applied; the sweep, whose
 //! reference vectors are all-MiniLM-L6-v2's, then does not run;
-//! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads;
+//! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads,
+//! with each instruction set's kernels side by side (`EMBED_BENCH_SIMD=avx2,avx512`
+//! picks them; the throughput is measured with each too);
 //! `EMBED_BENCH_ONLY=nl` only the `../shared/eval/nl/` queries embedded one at
 //! a time on the calling thread, as the server does, then split between both
 //! threads (`embed_one`), then on two threads at once;
@@ -356,6 +358,18 @@ fn export_corpus_vectors(embedder: &Embedder) {
     );
 }
 
+/// The instruction sets measured side by side: `EMBED_BENCH_SIMD` (a comma
+/// list), else every one this CPU runs.
+fn bench_isas() -> Vec<patsearch_simd::Isa> {
+    match std::env::var("EMBED_BENCH_SIMD") {
+        Ok(list) => list
+            .split(',')
+            .map(|name| patsearch_simd::parse_setting(name).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
+        Err(_) => patsearch_simd::Isa::available(),
+    }
+}
+
 fn load(options: EmbedOptions) -> Embedder {
     Embedder::load(&model_dir(), options).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -377,6 +391,12 @@ fn main() {
     let query = format!("{}{QUERY}", prompts.query);
     let refs = read_jsonl(&shared().join("eval/embedding-reference/reference.jsonl"));
 
+    println!(
+        "CPU features: {}; kernels: {} (PATSEARCH_SIMD={:?})",
+        patsearch_simd::cpu_features().join(" "),
+        patsearch_simd::selected(),
+        std::env::var(patsearch_simd::ENV_VAR).ok()
+    );
     println!(
         "candle threads: {} (RAYON_NUM_THREADS={:?}), avx {}; load average {} (other processes skew these figures)",
         candle_core::utils::get_num_threads(),
@@ -413,24 +433,57 @@ fn main() {
         return;
     }
     if std::env::var("EMBED_BENCH_ONLY").as_deref() == Ok("query") {
+        // Each instruction set's kernels side by side, in alternating rounds
+        // so that the machine's other load falls on all of them alike.
+        let isas = bench_isas();
+        let rounds = 3;
         for threads in [1, 2] {
-            let e = load(EmbedOptions {
-                threads,
-                ..EmbedOptions::default()
-            });
-            let (p50, p99) = query_latency(&e, &query, 1000);
-            println!(
-                "query latency ({query_tokens} tokens, {threads} threads): p50 {:.3} ms, p99 {:.3} ms",
-                ms(p50),
-                ms(p99)
-            );
+            let embedders: Vec<(patsearch_simd::Isa, Embedder)> = isas
+                .iter()
+                .map(|&isa| {
+                    let options = EmbedOptions {
+                        threads,
+                        simd: Some(isa),
+                        ..EmbedOptions::default()
+                    };
+                    (isa, load(options))
+                })
+                .collect();
+            let mut p50s = vec![Vec::new(); embedders.len()];
+            let mut p99s = vec![Vec::new(); embedders.len()];
+            for _ in 0..rounds {
+                for (i, (isa, e)) in embedders.iter().enumerate() {
+                    let n = if *isa == patsearch_simd::Isa::Scalar {
+                        30
+                    } else {
+                        400
+                    };
+                    let (p50, p99) = query_latency(e, &query, n);
+                    p50s[i].push(ms(p50));
+                    p99s[i].push(ms(p99));
+                }
+            }
+            for (i, (isa, _)) in embedders.iter().enumerate() {
+                let list = |v: &[f64]| {
+                    v.iter()
+                        .map(|x| format!("{x:.3}"))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                };
+                println!(
+                    "query latency ({query_tokens} tokens, {threads} threads, {isa}): p50 {} ms, p99 {} ms (rounds)",
+                    list(&p50s[i]),
+                    list(&p99s[i])
+                );
+            }
         }
         return;
     }
 
     let t = throughput(&embedder, &texts, 2);
     println!(
-        "throughput (fused backend, batch 32, default threads, exact GELU): {:.0} tokens/s, {:.1} docs/s, {:.2} s per pass, {:.1} GFLOP/s = {:.0}% of the 1024^3 matmul rate; {:.0} tokens per CPU second; peak RSS {:.0} MiB",
+        "throughput (fused backend, batch 32, default threads, exact GELU, {}): {:.0} tokens/s, {:.1} docs/s, {:.2} s per pass, {:.1} GFLOP/s = {:.0}% of the 1024^3 matmul rate; {:.0} tokens per CPU second; peak RSS {:.0} MiB",
+        patsearch_simd::selected(),
         t.tokens_per_s,
         t.docs_per_s,
         t.seconds,
@@ -439,6 +492,20 @@ fn main() {
         t.tokens_per_cpu_s,
         peak_rss_mib()
     );
+    for isa in bench_isas() {
+        if isa == patsearch_simd::selected() || isa == patsearch_simd::Isa::Scalar {
+            continue;
+        }
+        let e = load(EmbedOptions {
+            simd: Some(isa),
+            ..EmbedOptions::default()
+        });
+        let t = throughput(&e, &texts, 2);
+        println!(
+            "throughput with the {isa} kernels (gemm's large products unchanged): {:.0} tokens/s",
+            t.tokens_per_s
+        );
+    }
     let (p50, p99) = query_latency(&embedder, &query, 300);
     println!(
         "query latency ({query_tokens} tokens, embed_one): p50 {:.2} ms, p99 {:.2} ms",
@@ -474,6 +541,7 @@ fn main() {
             threads,
             approximate_gelu,
             backend,
+            ..EmbedOptions::default()
         });
         let t = throughput(&e, &texts, 1);
         let (p50, _) = query_latency(&e, &query, 100);

@@ -88,6 +88,9 @@ pub(crate) struct FusedBert {
     token_type_embedding: Vec<f32>,
     embedding_norm: (Vec<f32>, Vec<f32>),
     layers: Vec<Layer>,
+    /// The instruction set of the hand-written kernels (`gemm` picks its
+    /// own).
+    arch: pulp::Arch,
 }
 
 /// Why the weights cannot be used.
@@ -167,6 +170,7 @@ impl FusedBert {
         config: &Config,
         position_offset: usize,
         activation: Activation,
+        arch: pulp::Arch,
     ) -> Result<FusedBert, LoadError> {
         let linear = Linear::new;
         let prefix = if tensors.contains_key("embeddings.word_embeddings.weight") {
@@ -249,6 +253,7 @@ impl FusedBert {
             token_type_embedding: token_types[..h].to_vec(),
             embedding_norm: w.norm("embeddings.LayerNorm", h)?,
             layers,
+            arch,
         })
     }
 
@@ -274,7 +279,7 @@ impl FusedBert {
         // A short text: its products are shared with helpers started once for
         // the whole pass (see `skinny::Team`), two column chunks per thread
         // so that a late helper costs little.
-        let team = skinny::Team::new(4 * threads);
+        let team = skinny::Team::new(4 * threads, self.arch);
         let mut hidden = Vec::new();
         rayon::scope(|scope| {
             for _ in 1..threads {
@@ -300,7 +305,7 @@ impl FusedBert {
             if rows <= skinny::MAX_ROWS {
                 match team {
                     Some(team) => team.product(dst, x, &w.panels, rows),
-                    None => skinny::matmul_accumulate(dst, x, &w.panels, rows, threads),
+                    None => skinny::matmul_accumulate(dst, x, &w.panels, rows, threads, self.arch),
                 }
             } else if threads > 1 {
                 matmul_split_columns(
@@ -352,7 +357,7 @@ impl FusedBert {
             }
         }
         let (gamma, beta) = &self.embedding_norm;
-        kernels::layer_norm_rows(&mut x, gamma, beta, self.eps);
+        kernels::layer_norm_rows(&mut x, gamma, beta, self.eps, self.arch);
 
         let mut qkv = vec![0.0f32; total * 3 * h];
         let mut context = vec![0.0f32; total * h];
@@ -383,7 +388,7 @@ impl FusedBert {
                         scale,
                         Parallelism::None,
                     );
-                    kernels::softmax_rows(scores, len);
+                    kernels::softmax_rows(scores, len, self.arch);
                     matmul(
                         MatMut::new(
                             &mut context[start * h + head * head_dim..],
@@ -402,16 +407,16 @@ impl FusedBert {
                 start += len;
             }
 
-            kernels::add_bias_into(&mut residual, &x, &layer.attention_out_bias);
+            kernels::add_bias_into(&mut residual, &x, &layer.attention_out_bias, self.arch);
             linear(&mut residual, &context, &layer.attention_out_weight, total);
             let (gamma, beta) = &layer.attention_norm;
-            kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps);
+            kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps, self.arch);
             std::mem::swap(&mut x, &mut residual);
 
             // The feed-forward block runs on chunks of rows so that its wide
             // intermediate activations stay in cache between the two products
             // and the activation (a whole batch's would be tens of megabytes).
-            kernels::add_bias_into(&mut residual, &x, &layer.down_bias);
+            kernels::add_bias_into(&mut residual, &x, &layer.down_bias, self.arch);
             for (rows_x, rows_out) in x
                 .chunks(FEED_FORWARD_ROWS * h)
                 .zip(residual.chunks_mut(FEED_FORWARD_ROWS * h))
@@ -420,11 +425,11 @@ impl FusedBert {
                 let up = &mut up[..rows * inter];
                 kernels::fill_rows(up, &layer.up_bias);
                 linear(up, rows_x, &layer.up_weight, rows);
-                kernels::activate(up, self.activation);
+                kernels::activate(up, self.activation, self.arch);
                 linear(rows_out, up, &layer.down_weight, rows);
             }
             let (gamma, beta) = &layer.output_norm;
-            kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps);
+            kernels::layer_norm_rows(&mut residual, gamma, beta, self.eps, self.arch);
             std::mem::swap(&mut x, &mut residual);
         }
         x

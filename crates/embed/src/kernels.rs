@@ -137,6 +137,12 @@ kernel!(GeluTanh { xs: &'a mut [f32] } {
     }
 });
 
+kernel!(Relu { xs: &'a mut [f32] } {
+    for x in xs.iter_mut() {
+        *x = x.max(0.0);
+    }
+});
+
 kernel!(SoftmaxRows { scores: &'a mut [f32], cols: usize } {
     for row in scores.chunks_exact_mut(cols) {
         let m = max(row);
@@ -193,19 +199,18 @@ pub(crate) enum Activation {
 }
 
 /// Applies `activation` in place.
-pub(crate) fn activate(xs: &mut [f32], activation: Activation) {
-    let arch = pulp::Arch::new();
+pub(crate) fn activate(xs: &mut [f32], activation: Activation, arch: pulp::Arch) {
     let _buffers = std::marker::PhantomData;
     match activation {
         Activation::Gelu => arch.dispatch(GeluErf { xs, _buffers }),
         Activation::GeluTanh => arch.dispatch(GeluTanh { xs, _buffers }),
-        Activation::Relu => xs.iter_mut().for_each(|x| *x = x.max(0.0)),
+        Activation::Relu => arch.dispatch(Relu { xs, _buffers }),
     }
 }
 
 /// Softmax over each row of a row-major `rows x cols` matrix, in place.
-pub(crate) fn softmax_rows(scores: &mut [f32], cols: usize) {
-    pulp::Arch::new().dispatch(SoftmaxRows {
+pub(crate) fn softmax_rows(scores: &mut [f32], cols: usize, arch: pulp::Arch) {
+    arch.dispatch(SoftmaxRows {
         scores,
         cols,
         _buffers: std::marker::PhantomData,
@@ -214,8 +219,14 @@ pub(crate) fn softmax_rows(scores: &mut [f32], cols: usize) {
 
 /// Layer normalisation of each row of a row-major matrix with `gamma.len()`
 /// columns, in place: (x - mean) / sqrt(var + eps) * gamma + beta.
-pub(crate) fn layer_norm_rows(xs: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
-    pulp::Arch::new().dispatch(LayerNormRows {
+pub(crate) fn layer_norm_rows(
+    xs: &mut [f32],
+    gamma: &[f32],
+    beta: &[f32],
+    eps: f32,
+    arch: pulp::Arch,
+) {
+    arch.dispatch(LayerNormRows {
         xs,
         gamma,
         beta,
@@ -226,8 +237,8 @@ pub(crate) fn layer_norm_rows(xs: &mut [f32], gamma: &[f32], beta: &[f32], eps: 
 
 /// Writes `src + bias` (bias broadcast over rows) into `dst`, both row-major
 /// with `bias.len()` columns.
-pub(crate) fn add_bias_into(dst: &mut [f32], src: &[f32], bias: &[f32]) {
-    pulp::Arch::new().dispatch(AddBiasInto {
+pub(crate) fn add_bias_into(dst: &mut [f32], src: &[f32], bias: &[f32], arch: pulp::Arch) {
+    arch.dispatch(AddBiasInto {
         dst,
         src,
         bias,
@@ -305,7 +316,7 @@ mod tests {
     fn softmax_rows_sum_to_one_and_keep_order() {
         let mut scores: Vec<f32> = (0..3 * 37).map(|i| ((i * 7) % 23) as f32 / 3.0).collect();
         let original = scores.clone();
-        softmax_rows(&mut scores, 37);
+        softmax_rows(&mut scores, 37, patsearch_simd::arch());
         for (row, orig) in scores.chunks(37).zip(original.chunks(37)) {
             assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
             let m = orig.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
@@ -324,7 +335,7 @@ mod tests {
             .collect();
         let gamma = vec![1.0; cols];
         let beta = vec![0.0; cols];
-        layer_norm_rows(&mut xs, &gamma, &beta, 1e-12);
+        layer_norm_rows(&mut xs, &gamma, &beta, 1e-12, patsearch_simd::arch());
         for row in xs.chunks(cols) {
             let mean: f32 = row.iter().sum::<f32>() / cols as f32;
             let var: f32 = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / cols as f32;
@@ -339,10 +350,48 @@ mod tests {
     fn gelu_matches_its_definition() {
         let mut xs: Vec<f32> = (-400..=400).map(|i| i as f32 / 50.0).collect();
         let original = xs.clone();
-        activate(&mut xs, Activation::Gelu);
+        activate(&mut xs, Activation::Gelu, patsearch_simd::arch());
         for (y, x) in xs.iter().zip(&original) {
             let expected = 0.5 * *x as f64 * (1.0 + erf_f64(*x as f64 / 2f64.sqrt()));
             assert!((*y as f64 - expected).abs() < 1e-5, "gelu({x})");
+        }
+    }
+
+    /// Every kernel on every instruction set this CPU runs gives the scalar
+    /// path's bits: the vectors of a model do not depend on the CPU.
+    #[test]
+    fn every_instruction_set_gives_the_scalar_results_bit_for_bit() {
+        let cols = 45;
+        let input: Vec<f32> = (0..7 * cols)
+            .map(|i| ((i * 37) % 101) as f32 / 9.0 - 5.5)
+            .collect();
+        let gamma: Vec<f32> = (0..cols).map(|i| 0.5 + i as f32 / 50.0).collect();
+        let beta: Vec<f32> = (0..cols).map(|i| i as f32 / 100.0 - 0.2).collect();
+        let run = |arch: pulp::Arch| {
+            let mut outputs = Vec::new();
+            for activation in [Activation::Gelu, Activation::GeluTanh, Activation::Relu] {
+                let mut xs = input.clone();
+                activate(&mut xs, activation, arch);
+                outputs.push(xs);
+            }
+            let mut xs = input.clone();
+            softmax_rows(&mut xs, cols, arch);
+            outputs.push(xs);
+            let mut xs = input.clone();
+            layer_norm_rows(&mut xs, &gamma, &beta, 1e-12, arch);
+            outputs.push(xs);
+            let mut xs = vec![0.0; input.len()];
+            add_bias_into(&mut xs, &input, &gamma, arch);
+            outputs.push(xs);
+            outputs
+                .into_iter()
+                .map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        let scalar = run(pulp::Arch::Scalar);
+        for isa in patsearch_simd::Isa::available() {
+            let arch = patsearch_simd::arch_of(isa).expect("available");
+            assert!(run(arch) == scalar, "{isa} differs from scalar");
         }
     }
 }

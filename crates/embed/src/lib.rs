@@ -72,6 +72,11 @@ pub struct EmbedOptions {
     pub approximate_gelu: bool,
     /// Which forward pass runs the model.
     pub backend: Backend,
+    /// The instruction set of the fused backend's own kernels; `None` (the
+    /// default) takes the process's (`PATSEARCH_SIMD`, else the widest this
+    /// CPU runs). [`Embedder::options`] reports the one in use. The large
+    /// products of batches go through `gemm`, which picks its own.
+    pub simd: Option<patsearch_simd::Isa>,
 }
 
 /// The implementation of the BERT forward pass.
@@ -92,6 +97,7 @@ impl Default for EmbedOptions {
             threads: 0,
             approximate_gelu: false,
             backend: Backend::Fused,
+            simd: None,
         }
     }
 }
@@ -142,13 +148,18 @@ impl Embedder {
     /// The weights are read into memory once (they are hashed for
     /// [`Embedder::model_id`]; the workspace forbids the `unsafe` that a memory
     /// map needs). Only safetensors weights are supported.
-    pub fn load(dir: &Path, options: EmbedOptions) -> Result<Embedder, EmbedError> {
+    pub fn load(dir: &Path, mut options: EmbedOptions) -> Result<Embedder, EmbedError> {
         let started = Instant::now();
         if options.batch_size == 0 {
             return Err(EmbedError::InvalidOptions(
                 "batch_size must be at least 1".into(),
             ));
         }
+        let isa = options.simd.unwrap_or_else(patsearch_simd::selected);
+        let arch = patsearch_simd::arch_of(isa).ok_or_else(|| {
+            EmbedError::InvalidOptions(format!("simd: this CPU cannot run {isa}"))
+        })?;
+        options.simd = Some(isa);
         if !dir.is_dir() {
             return Err(EmbedError::MissingFile {
                 path: dir.to_path_buf(),
@@ -222,12 +233,17 @@ impl Embedder {
         let model = match options.backend {
             Backend::Fused => {
                 let activation = fused::FusedBert::activation_of(bert_config.hidden_act);
-                let model =
-                    fused::FusedBert::new(&tensors, &bert_config, position_offset, activation)
-                        .map_err(|reason| EmbedError::InvalidModel {
-                            path: weights_path.clone(),
-                            reason,
-                        })?;
+                let model = fused::FusedBert::new(
+                    &tensors,
+                    &bert_config,
+                    position_offset,
+                    activation,
+                    arch,
+                )
+                .map_err(|reason| EmbedError::InvalidModel {
+                    path: weights_path.clone(),
+                    reason,
+                })?;
                 Model::Fused(Box::new(model))
             }
             Backend::Candle => {

@@ -258,23 +258,6 @@ pub(crate) fn matmul_split_columns(
     });
 }
 
-/// Asks the CPU to bring the cache line holding `data[index]` into the L2
-/// cache (no effect past the end of `data`, or off x86-64). A hint only: it
-/// reads nothing and cannot fault.
-#[inline(always)]
-pub(crate) fn prefetch_l2<T>(data: &[T], index: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if index < data.len() {
-        // SAFETY: the address lies inside `data`; a prefetch has no effect on
-        // memory or on the program's state.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(
-                data.as_ptr().add(index).cast::<i8>(),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

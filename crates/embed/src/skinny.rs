@@ -5,34 +5,34 @@
 //! For so few rows the cost is reading the weights (42 MB for MiniLM, from the
 //! L3 cache at best), not the arithmetic: a general kernel (`gemm`'s, tiled
 //! for large products) covers a handful of rows per tile and streams the
-//! weights once per tile. This one keeps up to [`GROUP`] rows' partial sums in
-//! vector registers (the AVX-512 file holds 32) and streams the weights once
-//! per group, from a copy packed in 32-column panels ([`Panels`]) and
-//! prefetched ahead: per input `k`, two vectors of `w[k]` are loaded and
-//! multiplied into every row's accumulators with `x[t][k]` broadcast.
-//!
-//! On this machine (2 cores) it took a 12-token query from 6-10 ms to about
-//! 3.5 ms p50; for large batches `gemm` stays faster (measured: 7,300 against
-//! 8,300 tokens/s), so only products of at most [`MAX_ROWS`] rows come here.
+//! weights once per tile. This one keeps a register group's partial sums in
+//! vector registers and streams the weights once per group, from a copy
+//! packed in 32-column panels ([`Panels`]) and prefetched ahead: per input
+//! `k`, a few vectors of `w[k]` are loaded and multiplied into every row's
+//! accumulators with `x[t][k]` broadcast. One generic kernel serves every
+//! instruction set (`pulp`); what differs is how much of a tile the
+//! registers hold at once (see [`run`]). Only products of at most
+//! [`MAX_ROWS`] rows come here; large batches keep `gemm`. Figures:
+//! benches/README.md ("Query embedding latency", "Portable speed").
 //!
 //! A short text's pass shares every product with helper threads started once
 //! per pass ([`Team`]): each takes column chunks (so a share of the weights)
-//! into a buffer of its own, added into place. That took the query from about
-//! 3.2 to 2.4 ms p50 (measured back to back on a busy machine; 1.8-2.1 ms at
-//! quieter moments) against a `rayon::join` per product, whose two thread
-//! wake-ups cost more than the half of the work they saved.
+//! into a buffer of its own, added into place, instead of a `rayon::join` per
+//! product, whose two thread wake-ups cost more than the half of the work
+//! they saved.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use pulp::{Simd, WithSimd};
 
-use crate::matmul::prefetch_l2;
+use patsearch_simd::prefetch_l2;
 
-/// How many weight rows (of a tile) ahead of the arithmetic the loop asks for:
-/// 4 KiB, about the latency of the L3 cache at the loop's pace (measured best
-/// among 8, 16, 32 and 64 rows).
-const PREFETCH_ROWS: usize = 32;
+/// How many weight rows (of a tile, or into the next tile) ahead of the
+/// arithmetic the single-pass loop asks for: 8 KiB, enough to cover the
+/// latency of the L3 cache at the loop's pace (64 measured best among 32,
+/// 64, 96 and 128 rows).
+const PREFETCH_ROWS: usize = 64;
 
 /// The most rows one pass keeps in registers: 14 rows x 2 vectors = 28
 /// accumulators, leaving registers for the two weight vectors and a broadcast.
@@ -100,6 +100,7 @@ pub(crate) fn matmul_accumulate(
     w: &Panels,
     rows: usize,
     threads: usize,
+    arch: pulp::Arch,
 ) {
     let n = w.n;
     assert_eq!(dst.len(), rows * n, "destination is not rows x n");
@@ -109,7 +110,7 @@ pub(crate) fn matmul_accumulate(
     let x = Interleaved::new(x, rows, w.k);
     let tiles = w.whole_tiles();
     if threads < 2 || tiles < 2 {
-        columns(dst, n, &x, w, 0..tiles, true);
+        columns(dst, n, &x, w, 0..tiles, true, arch);
         return;
     }
     // The left thread takes the first half of the tiles, the right one the
@@ -119,8 +120,8 @@ pub(crate) fn matmul_accumulate(
     let right_width = n - right_start;
     let mut right = vec![0.0f32; rows * right_width];
     rayon::join(
-        || columns(dst, n, &x, w, 0..split, false),
-        || columns(&mut right, right_width, &x, w, split..tiles, true),
+        || columns(dst, n, &x, w, 0..split, false, arch),
+        || columns(&mut right, right_width, &x, w, split..tiles, true, arch),
     );
     add_columns(dst, n, right_start, &right);
 }
@@ -222,6 +223,7 @@ fn columns(
     w: &Panels,
     tiles: std::ops::Range<usize>,
     with_tail: bool,
+    arch: pulp::Arch,
 ) {
     let k = w.k;
     assert_eq!(x.k, k, "input width is not the weight's");
@@ -244,7 +246,7 @@ fn columns(
                     tiles: tile..end,
                     with_tail: with_tail && last,
                 };
-                pulp::Arch::new().dispatch(pass);
+                arch.dispatch(pass);
             });
             if last {
                 break;
@@ -278,6 +280,7 @@ pub(crate) struct Team<'w> {
     finished: AtomicBool,
     job: RwLock<Job<'w>>,
     outputs: Vec<Mutex<Vec<f32>>>,
+    arch: pulp::Arch,
 }
 
 #[derive(Default)]
@@ -317,8 +320,9 @@ fn back_off(spins: &mut u32) {
 }
 
 impl<'w> Team<'w> {
-    /// A team whose products are cut into `chunks` column chunks.
-    pub(crate) fn new(chunks: usize) -> Self {
+    /// A team whose products are cut into `chunks` column chunks, computed
+    /// with `arch`'s kernels.
+    pub(crate) fn new(chunks: usize, arch: pulp::Arch) -> Self {
         let chunks = chunks.max(1);
         Self {
             // Product 0: nothing to claim until the first is published.
@@ -327,6 +331,7 @@ impl<'w> Team<'w> {
             finished: AtomicBool::new(false),
             job: RwLock::new(Job::default()),
             outputs: (0..chunks).map(|_| Mutex::new(Vec::new())).collect(),
+            arch,
         }
     }
 
@@ -397,7 +402,7 @@ impl<'w> Team<'w> {
                 out.clear();
                 out.resize(job.x.rows * width, 0.0);
                 if width > 0 {
-                    columns(&mut out, width, &job.x, w, tiles, last);
+                    columns(&mut out, width, &job.x, w, tiles, last, self.arch);
                 }
             }
         }
@@ -431,7 +436,7 @@ impl<'w> Team<'w> {
                 let last = c + 1 == self.chunks();
                 if !range.is_empty() || last {
                     let start = range.start * TILE;
-                    columns(&mut dst[start..], n, &job.x, w, range, last);
+                    columns(&mut dst[start..], n, &job.x, w, range, last, self.arch);
                 }
                 mine[c] = true;
                 self.done.fetch_add(1, Ordering::Release);
@@ -491,45 +496,32 @@ impl WithSimd for Columns<'_> {
 }
 
 #[inline(always)]
-fn run<S: Simd, const G: usize>(simd: S, c: Columns<'_>) {
-    let k = c.w.k;
-    let first = c.tiles.start;
-    let weights = &c.w.tiles;
+fn run<S: Simd, const G: usize>(simd: S, mut c: Columns<'_>) {
+    // Per instruction set, the widest block of accumulators its registers
+    // hold beside the weight vectors and a broadcast: AVX-512 (32 registers
+    // of 16 lanes) keeps a whole tile of every row of the group (28
+    // accumulators); AVX2 (16 of 8) half a tile of up to 6 rows (12), NEON
+    // (32 of 4) half a tile of up to 6 rows (24). Every output is the same
+    // sequence of fused multiply-adds from zero, added to the destination
+    // last, on every path, so the vectors do not depend on the CPU.
     if S::F32_LANES == TILE / 2 {
         for tile in c.tiles.clone() {
-            let panel = &weights[tile * k * TILE..(tile + 1) * k * TILE];
-            let mut acc = [[simd.splat_f32s(0.0); 2]; G];
-            for (p, (w_row, xp)) in panel
-                .chunks_exact(TILE)
-                .zip(c.x.chunks_exact(G))
-                .enumerate()
-            {
-                // The hardware prefetchers do not run far enough ahead of
-                // this loop for weights that come from the L3 cache or memory.
-                prefetch_l2(panel, (p + PREFETCH_ROWS) * TILE);
-                prefetch_l2(panel, (p + PREFETCH_ROWS) * TILE + TILE / 2);
-                let (v, _) = S::as_simd_f32s(w_row);
-                let (w0, w1) = (v[0], v[1]);
-                let xp: &[f32; G] = xp.try_into().expect("G values per input");
-                for t in 0..G {
-                    let b = simd.splat_f32s(xp[t]);
-                    acc[t][0] = simd.mul_add_e_f32s(b, w0, acc[t][0]);
-                    acc[t][1] = simd.mul_add_e_f32s(b, w1, acc[t][1]);
-                }
-            }
-            let j = (tile - first) * TILE;
-            for (t, acc) in acc.iter().enumerate() {
-                let out = &mut c.out[t * c.out_stride + j..t * c.out_stride + j + TILE];
-                let (o, _) = S::as_mut_simd_f32s(out);
-                o[0] = simd.add_f32s(o[0], acc[0]);
-                o[1] = simd.add_f32s(o[1], acc[1]);
-            }
+            block::<S, G, G, 2, true>(simd, &mut c, tile, 0, 0);
+        }
+    } else if S::F32_LANES == 8 {
+        for tile in c.tiles.clone() {
+            half_tiles::<S, G, 2>(simd, &mut c, tile);
+        }
+    } else if S::F32_LANES == 4 {
+        for tile in c.tiles.clone() {
+            half_tiles::<S, G, 4>(simd, &mut c, tile);
         }
     } else {
-        // Narrower vectors (no AVX-512): the same product in plain loops.
+        // No vector registers: the same product in plain loops.
+        let k = c.w.k;
         for tile in c.tiles.clone() {
-            let panel = &weights[tile * k * TILE..(tile + 1) * k * TILE];
-            let j = (tile - first) * TILE;
+            let panel = &c.w.tiles[tile * k * TILE..(tile + 1) * k * TILE];
+            let j = (tile - c.tiles.start) * TILE;
             for t in 0..G {
                 let mut acc = [0.0f32; TILE];
                 for (xp, w_row) in c.x.chunks_exact(G).zip(panel.chunks_exact(TILE)) {
@@ -544,6 +536,173 @@ fn run<S: Simd, const G: usize>(simd: S, c: Columns<'_>) {
         }
     }
     tail::<G>(c);
+}
+
+/// Inputs per chunk of a half-tile pass (see [`half_tiles`]).
+const CHUNK_INPUTS: usize = 64;
+
+/// A tile as two halves of `V` vectors each, the group's rows in as few
+/// blocks of at most six as possible, of even sizes. The inputs go in chunks
+/// of [`CHUNK_INPUTS`] (8 KiB of the panel), each chunk's weights read by
+/// every half and block while they are in the L1 cache, the partial sums kept
+/// in `partial` between chunks; the first pass over a chunk prefetches the
+/// weights ahead.
+#[inline(always)]
+fn half_tiles<S: Simd, const G: usize, const V: usize>(simd: S, c: &mut Columns<'_>, tile: usize) {
+    const HALF: usize = TILE / 2;
+    debug_assert_eq!(V * S::F32_LANES, HALF);
+    let k = c.w.k;
+    let blocks = G.div_ceil(6);
+    let mut partial = [[0.0f32; TILE]; G];
+    let mut start = 0;
+    while start < k {
+        let inputs = start..(start + CHUNK_INPUTS).min(k);
+        let last = inputs.end == k;
+        for col in [0, HALF] {
+            let mut first = 0;
+            for b in 0..blocks {
+                let rows = (G - first) / (blocks - b);
+                let at = Block {
+                    tile,
+                    col,
+                    first,
+                    inputs: inputs.clone(),
+                    last,
+                };
+                macro_rules! by_rows {
+                    ($($r:literal)*) => {
+                        match (rows, b == 0 && col == 0) {
+                            $(
+                                ($r, true) => chunk_block::<S, G, $r, V, true>(simd, c, &at, &mut partial),
+                                ($r, false) => chunk_block::<S, G, $r, V, false>(simd, c, &at, &mut partial),
+                            )*
+                            _ => unreachable!("at most six rows per block"),
+                        }
+                    };
+                }
+                by_rows!(1 2 3 4 5 6);
+                first += rows;
+            }
+        }
+        start = inputs.end;
+    }
+}
+
+/// Where a [`chunk_block`] works: rows `first..` of the group, columns
+/// `col..` of `tile`, over `inputs`; `last`: the chunk that ends the inputs.
+struct Block {
+    tile: usize,
+    col: usize,
+    first: usize,
+    inputs: std::ops::Range<usize>,
+    last: bool,
+}
+
+/// Rows `first..first + R` times `V` vectors of columns from `col`, over one
+/// chunk of inputs: the sums so far come from `partial` and go back there,
+/// or, after the last chunk, are added into the output. `PREFETCH`: ask for
+/// the whole tile's weights ahead (the chunk's first pass).
+#[inline(always)]
+fn chunk_block<S: Simd, const G: usize, const R: usize, const V: usize, const PREFETCH: bool>(
+    simd: S,
+    c: &mut Columns<'_>,
+    at: &Block,
+    partial: &mut [[f32; TILE]; G],
+) {
+    let k = c.w.k;
+    let width = V * S::F32_LANES;
+    let (col, first) = (at.col, at.first);
+    let panel = &c.w.tiles[at.tile * k * TILE..(at.tile + 1) * k * TILE];
+    let mut acc: [[S::f32s; V]; R] = std::array::from_fn(|t| {
+        let (v, _) = S::as_simd_f32s(&partial[first + t][col..col + width]);
+        std::array::from_fn(|i| v[i])
+    });
+    let rows = panel[at.inputs.start * TILE..at.inputs.end * TILE].chunks_exact(TILE);
+    let xs = c.x[at.inputs.start * G..at.inputs.end * G].chunks_exact(G);
+    for (p, (w_row, xp)) in (at.inputs.start..).zip(rows.zip(xs)) {
+        if PREFETCH {
+            // The next chunk (of this tile or the next), while this one is
+            // read four times.
+            let ahead = (at.tile * k + p + CHUNK_INPUTS) * TILE;
+            prefetch_l2(&c.w.tiles, ahead);
+            prefetch_l2(&c.w.tiles, ahead + TILE / 2);
+        }
+        let (v, _) = S::as_simd_f32s(&w_row[col..col + width]);
+        let w: [S::f32s; V] = std::array::from_fn(|i| v[i]);
+        let xp: &[f32; R] = xp[first..first + R].try_into().expect("R values per input");
+        for t in 0..R {
+            let b = simd.splat_f32s(xp[t]);
+            for i in 0..V {
+                acc[t][i] = simd.mul_add_f32s(b, w[i], acc[t][i]);
+            }
+        }
+    }
+    if at.last {
+        let j = (at.tile - c.tiles.start) * TILE + col;
+        for (t, acc) in acc.iter().enumerate() {
+            let row = (first + t) * c.out_stride + j;
+            let (o, _) = S::as_mut_simd_f32s(&mut c.out[row..row + width]);
+            for i in 0..V {
+                o[i] = simd.add_f32s(o[i], acc[i]);
+            }
+        }
+    } else {
+        for (t, acc) in acc.iter().enumerate() {
+            let (o, _) = S::as_mut_simd_f32s(&mut partial[first + t][col..col + width]);
+            o[..V].copy_from_slice(acc);
+        }
+    }
+}
+
+/// Rows `first..first + R` of the group times columns `col..col + V * lanes`
+/// of `tile`, accumulated in `R x V` vector registers over all inputs and
+/// then added into the output. `PREFETCH`: ask for the weights ahead (the
+/// first pass over a panel, which reads them from the L3 cache or memory).
+#[inline(always)]
+fn block<S: Simd, const G: usize, const R: usize, const V: usize, const PREFETCH: bool>(
+    simd: S,
+    c: &mut Columns<'_>,
+    tile: usize,
+    col: usize,
+    first: usize,
+) {
+    let k = c.w.k;
+    let width = V * S::F32_LANES;
+    let panel = &c.w.tiles[tile * k * TILE..(tile + 1) * k * TILE];
+    let mut acc = [[simd.splat_f32s(0.0); V]; R];
+    for (p, (w_row, xp)) in panel
+        .chunks_exact(TILE)
+        .zip(c.x.chunks_exact(G))
+        .enumerate()
+    {
+        if PREFETCH {
+            // The hardware prefetchers do not run far enough ahead of this
+            // loop for weights that come from the L3 cache or memory.
+            for line in (0..width).step_by(16) {
+                prefetch_l2(
+                    &c.w.tiles,
+                    (tile * k + p + PREFETCH_ROWS) * TILE + col + line,
+                );
+            }
+        }
+        let (v, _) = S::as_simd_f32s(&w_row[col..col + width]);
+        let w: [S::f32s; V] = std::array::from_fn(|i| v[i]);
+        let xp: &[f32; R] = xp[first..first + R].try_into().expect("R values per input");
+        for t in 0..R {
+            let b = simd.splat_f32s(xp[t]);
+            for i in 0..V {
+                acc[t][i] = simd.mul_add_f32s(b, w[i], acc[t][i]);
+            }
+        }
+    }
+    let j = (tile - c.tiles.start) * TILE + col;
+    for (t, acc) in acc.iter().enumerate() {
+        let row = (first + t) * c.out_stride + j;
+        let (o, _) = S::as_mut_simd_f32s(&mut c.out[row..row + width]);
+        for i in 0..V {
+            o[i] = simd.add_f32s(o[i], acc[i]);
+        }
+    }
 }
 
 /// The columns past the last whole tile (f32, plain loops: a few at most).
@@ -583,10 +742,15 @@ mod tests {
         out
     }
 
+    /// Every instruction set this CPU runs, on every row count (every register
+    /// group and block shape), width (whole tiles and tails) and thread split,
+    /// gives the naive product within rounding, and exactly the scalar path's
+    /// bits.
     #[test]
-    fn matches_the_naive_product_for_every_row_count_width_and_thread_count() {
+    fn every_instruction_set_matches_the_naive_product_and_the_scalar_bits() {
         let k = 37;
-        for rows in [1, 2, 7, 13, 14, 15, 16, 29, 32, 57, 128] {
+        let isas = patsearch_simd::Isa::available();
+        for rows in [1, 2, 5, 6, 7, 12, 13, 14, 15, 16, 29, 32, 57, 128] {
             for n in [1, 5, 31, 32, 33, 64, 100, 384, 1152] {
                 let x: Vec<f32> = (0..rows * k)
                     .map(|i| ((i * 7) % 13) as f32 * 0.25 - 1.5)
@@ -596,14 +760,26 @@ mod tests {
                     .collect();
                 let expected = naive(&x, &w, rows, k, n);
                 let panels = Panels::new(&w, k, n);
-                for threads in [1, 2] {
-                    let mut dst: Vec<f32> = (0..rows * n).map(|i| i as f32 * 0.01).collect();
-                    matmul_accumulate(&mut dst, &x, &panels, rows, threads);
-                    for (i, (d, e)) in dst.iter().zip(&expected).enumerate() {
-                        let want = e + f64::from(i as f32 * 0.01);
+                let start: Vec<f32> = (0..rows * n).map(|i| i as f32 * 0.01).collect();
+                let mut scalar = start.clone();
+                matmul_accumulate(&mut scalar, &x, &panels, rows, 1, pulp::Arch::Scalar);
+                for &isa in &isas {
+                    let arch = patsearch_simd::arch_of(isa).expect("available");
+                    for threads in [1, 2] {
+                        let mut dst = start.clone();
+                        matmul_accumulate(&mut dst, &x, &panels, rows, threads, arch);
+                        for (i, (d, e)) in dst.iter().zip(&expected).enumerate() {
+                            let want = e + f64::from(start[i]);
+                            assert!(
+                                (f64::from(*d) - want).abs() < 1e-4 * (1.0 + want.abs()),
+                                "{isa} rows {rows} n {n} threads {threads} element {i}: {d} vs {want}"
+                            );
+                        }
                         assert!(
-                            (f64::from(*d) - want).abs() < 1e-4 * (1.0 + want.abs()),
-                            "rows {rows} n {n} threads {threads} element {i}: {d} vs {want}"
+                            dst.iter()
+                                .zip(&scalar)
+                                .all(|(a, b)| a.to_bits() == b.to_bits()),
+                            "{isa} rows {rows} n {n} threads {threads}: not the scalar bits"
                         );
                     }
                 }

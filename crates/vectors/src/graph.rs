@@ -524,6 +524,21 @@ mod tests {
     use super::*;
     use crate::store::dot;
 
+    #[test]
+    fn the_code_distance_is_the_same_bits_on_every_instruction_set() {
+        for dim in [1, 31, 32, 64, 384, 1000] {
+            let a: Vec<f32> = (0..dim).map(|i| ((i * 13) % 29) as f32 - 14.0).collect();
+            let b: Vec<f32> = (0..dim).map(|i| ((i * 7) % 23) as f32 - 11.0).collect();
+            let (a, b) = (code(&a), code(&b));
+            let scalar = pulp::Arch::Scalar.dispatch(CodeDot(&a, &b));
+            for isa in patsearch_simd::Isa::available() {
+                let arch = patsearch_simd::arch_of(isa).expect("available");
+                let got = arch.dispatch(CodeDot(&a, &b));
+                assert_eq!(got.to_bits(), scalar.to_bits(), "{isa} dimension {dim}");
+            }
+        }
+    }
+
     fn code(v: &[f32]) -> Vec<i8> {
         let mut out = Vec::new();
         quantize(v, &mut out);

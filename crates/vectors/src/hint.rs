@@ -9,30 +9,15 @@
 //! another (measured with `benches/vectors.rs`; see benches/README.md), and
 //! 2 MiB pages spare the page walks (not measured on their own).
 //!
-//! The crate's only unsafe code: the prefetch instruction and `madvise`,
-//! neither of which can change what safe code observes.
+//! The crate's only unsafe code: `madvise`, which cannot change what safe
+//! code observes (the prefetch instructions are patsearch-simd's).
 #![allow(unsafe_code)]
 
 /// Starts loading the cache lines of `rows` into the cache; a hint with no
 /// effect on results.
 #[inline(always)]
 pub(crate) fn prefetch<T>(rows: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let start = rows.as_ptr().cast::<i8>();
-        let bytes = std::mem::size_of_val(rows);
-        let mut offset = 0;
-        while offset < bytes {
-            // SAFETY: a prefetch never faults and changes no memory, whatever
-            // the address (this one is inside `rows`); SSE, which provides
-            // it, is part of every x86_64 CPU.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
-            offset += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = rows;
+    patsearch_simd::prefetch_l1(rows);
 }
 
 /// Asks the kernel to back the whole 2 MiB pages of `vec`'s allocation

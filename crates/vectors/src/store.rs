@@ -74,12 +74,12 @@ pub struct StoredVector<'a> {
     pub vector: &'a [f32],
 }
 
-/// The widest SIMD level of this CPU, detected once: the per-pair kernels
-/// (this dot product, the graph's code distance) are called millions of
-/// times by scans and graph builds.
+/// The SIMD level of the per-pair kernels (this dot product, the graph's
+/// code distance), called millions of times by scans and graph builds: the
+/// process's, chosen once (see `patsearch_simd`).
+#[inline]
 pub(crate) fn simd() -> pulp::Arch {
-    static ARCH: std::sync::LazyLock<pulp::Arch> = std::sync::LazyLock::new(pulp::Arch::new);
-    *ARCH
+    patsearch_simd::arch()
 }
 
 /// Cosine similarity of unit vectors. Sixteen independent partial sums let
@@ -447,6 +447,32 @@ mod tests {
 
     fn number(n: u32) -> PublicationNumber {
         format!("US{n}B2").parse().unwrap()
+    }
+
+    /// Scores do not depend on the CPU: every instruction set this one runs
+    /// gives the scalar path's bits, at lengths with and without a tail.
+    #[test]
+    fn the_dot_product_is_the_same_bits_on_every_instruction_set() {
+        for len in [0, 1, 15, 16, 17, 100, 384, 385, 1024] {
+            let a: Vec<f32> = (0..len)
+                .map(|i| ((i * 31) % 97) as f32 / 48.0 - 1.0)
+                .collect();
+            let b: Vec<f32> = (0..len)
+                .map(|i| ((i * 17) % 89) as f32 / 44.0 - 1.0)
+                .collect();
+            let scalar = pulp::Arch::Scalar.dispatch(Dot(&a, &b));
+            for isa in patsearch_simd::Isa::available() {
+                let arch = patsearch_simd::arch_of(isa).expect("available");
+                let got = arch.dispatch(Dot(&a, &b));
+                assert_eq!(got.to_bits(), scalar.to_bits(), "{isa} length {len}");
+            }
+            let exact: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum();
+            assert!((f64::from(scalar) - exact).abs() < 1e-4, "length {len}");
+        }
     }
 
     #[test]

@@ -167,6 +167,37 @@ fn minilm_matches_the_reference_vectors() {
         );
     }
 
+    // Every instruction set this CPU runs gives the same vectors, bit for
+    // bit (the scalar path, slow, on a sample).
+    let default_isa = embedder.options().simd.expect("resolved at load");
+    for isa in patsearch_simd::Isa::available() {
+        if isa == default_isa {
+            continue;
+        }
+        let other = Embedder::load(
+            &model_dir(),
+            EmbedOptions {
+                simd: Some(isa),
+                ..EmbedOptions::default()
+            },
+        )
+        .unwrap();
+        let sample = if isa == patsearch_simd::Isa::Scalar {
+            6
+        } else {
+            refs.len()
+        };
+        for r in &refs[..sample] {
+            assert_eq!(
+                other.embed_one(&r.text).unwrap(),
+                embedder.embed_one(&r.text).unwrap(),
+                "{}: {isa} and {default_isa} give different vectors",
+                r.id
+            );
+        }
+        println!("{isa}: the same vectors as {default_isa} for {sample} texts");
+    }
+
     // candle's own BERT, the cross-check of the fused pass, meets it too.
     let candle = Embedder::load(
         &model_dir(),

@@ -274,6 +274,48 @@ fn thread_and_gelu_options() {
 /// A short text's pass shares its products between threads (helpers that
 /// take column chunks): whichever thread computes a chunk, and whether a
 /// helper starts at all, the vector is the one-thread vector, bit for bit.
+/// The kernels of every instruction set this CPU runs (`PATSEARCH_SIMD`'s
+/// choices) give the scalar path's vectors bit for bit, alone, in batches and
+/// split between threads.
+#[test]
+fn every_instruction_set_gives_the_same_vectors() {
+    let dir = tiny_dir();
+    let with = |isa, threads| {
+        Embedder::load(
+            dir.path(),
+            EmbedOptions {
+                threads,
+                simd: Some(isa),
+                ..EmbedOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let scalar = with(patsearch_simd::Isa::Scalar, 1);
+    assert_eq!(scalar.options().simd, Some(patsearch_simd::Isa::Scalar));
+    let expected: Vec<Vec<f32>> = TEXTS.iter().map(|t| scalar.embed_one(t).unwrap()).collect();
+    for isa in patsearch_simd::Isa::available() {
+        for threads in [1, 2] {
+            let embedder = with(isa, threads);
+            assert_eq!(embedder.options().simd, Some(isa));
+            for (text, want) in TEXTS.iter().zip(&expected) {
+                assert_eq!(
+                    &embedder.embed_one(text).unwrap(),
+                    want,
+                    "{isa}, {threads} threads: {text:?}"
+                );
+            }
+            assert_eq!(
+                embedder.embed(TEXTS).unwrap(),
+                expected,
+                "{isa}, {threads} threads, batch"
+            );
+        }
+    }
+    let default = Embedder::load(dir.path(), EmbedOptions::default()).unwrap();
+    assert_eq!(default.options().simd, Some(patsearch_simd::selected()));
+}
+
 #[test]
 fn a_short_text_gets_the_same_vector_on_any_number_of_threads_or_the_calling_one() {
     let dir = tiny_dir();
