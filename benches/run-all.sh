@@ -29,12 +29,15 @@ if [ "$quick" = 1 ]; then large=200000; duration=10s; fi
 
 results=benches/RESULTS.md.tmp
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB memory"
+# The CPU flags the kernels choose between (PATSEARCH_SIMD; patsearch-simd).
+flags=$(grep -m1 -oE '^flags.*' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx|avx2|fma|f16c|avx512[a-z_0-9]*|asimd|fphp|sve' | tr '\n' ' ' | xargs)
 {
   echo "# Benchmark results"
   echo
   echo "Written by \`bash benches/run-all.sh\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')."
   echo
   echo "- Machine: $machine; $(rustc --version)."
+  echo "- CPU flags: ${flags:-none of avx/avx2/fma/avx512/asimd}; kernels: ${PATSEARCH_SIMD:-the widest the CPU runs} (\`PATSEARCH_SIMD\`); \`gemm\`'s large products always take the widest."
   echo "- Corpus: \`../shared/data/corpus/patents-2013.jsonl.zst\` (6,940 US patents with full descriptions) unless a section says otherwise."
   if [ "$quick" = 1 ]; then echo "- Quick run (\`QUICK=1\`): the structured vector set has $large vectors instead of 1,000,000, and each HTTP load run lasts $duration."; fi
   echo "- Each section gives the command and what the benchmark printed. Each benchmark's source file says at its top what it measures and on what data."
@@ -86,6 +89,10 @@ section "Ingest parse rate" cargo bench --bench ingest
 section "Index build (keyword + vectors, 6,940 patents)" build_index
 section "Keyword index build and query latency" cargo bench --bench keyword
 section "Embedding throughput and query latency" env EMBED_BENCH_SWEEP=0 EMBED_BENCH_EXPORT=1 cargo bench --bench embed
+section "Query embedding per instruction set" env EMBED_BENCH_ONLY=query cargo bench --bench embed
+if [ -x target/peer-venv/bin/python ]; then
+  section "onnxruntime peer (same machine, same run)" target/peer-venv/bin/python benches/peer/onnxruntime_peer.py
+fi
 section "HNSW (corpus vectors and $large structured vectors)" env VECTORS_BENCH_LARGE=$large cargo bench --bench vectors
 section "Search latency per mode" env ENGINE_BENCH_INDEX=$index cargo bench --bench engine
 if [ -f benches/summary.rs ]; then

@@ -23,6 +23,17 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A bad PATSEARCH_SIMD is a usage error, refused before any work.
+    match patsearch_simd::from_env() {
+        Ok(isa) => tracing::info!(
+            "kernels: {isa} (CPU features: {})",
+            patsearch_simd::cpu_features().join(" ")
+        ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let outcome = match &cli.command {
         cli::Command::Ingest(args) => ingest_cmd::run(args),
         cli::Command::Search(args) => search_cmd::search(args),

@@ -275,3 +275,77 @@ fn a_missing_model_or_a_keyword_only_index_is_explained() {
         stderr(&output)
     );
 }
+
+/// `PATSEARCH_SIMD` forces the kernels' instruction set: every one this CPU
+/// runs gives the same hits with the same scores, and a name that is not an
+/// instruction set, or one this CPU cannot run, is a usage error (exit 2)
+/// before any work.
+#[test]
+fn every_instruction_set_gives_the_same_results_and_a_bad_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("corpus.jsonl");
+    write_corpus_lines(&input, 0, 12);
+    let index = tmp.path().join("idx");
+    let output = patsearch()
+        .args(["ingest", "--quiet", "--index"])
+        .arg(&index)
+        .arg("--model")
+        .arg(model_dir())
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "ingest: {}", stderr(&output));
+
+    let query = PARAPHRASES[0].1;
+    let search_with = |simd: &str| {
+        patsearch()
+            .env("PATSEARCH_SIMD", simd)
+            .args(["search", "--json", "--mode", "semantic", "--index"])
+            .arg(&index)
+            .arg("--model")
+            .arg(model_dir())
+            .arg("--")
+            .arg(query)
+            .output()
+            .unwrap()
+    };
+    let scores = |output: &Output| {
+        assert!(output.status.success(), "{}", stderr(output));
+        let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        results["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["number"].to_string(), h["semantic"]["score"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    let expected = scores(&search_with(""));
+    assert!(!expected.is_empty());
+    for isa in patsearch_simd::Isa::available() {
+        assert_eq!(scores(&search_with(isa.name())), expected, "{isa}");
+    }
+
+    let foreign = if cfg!(target_arch = "x86_64") {
+        "neon"
+    } else {
+        "avx2"
+    };
+    for (value, message) in [
+        ("sse9", "is not an instruction set"),
+        (foreign, "this CPU cannot run it"),
+    ] {
+        let output = search_with(value);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{value}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(message),
+            "{value}: {}",
+            stderr(&output)
+        );
+        assert!(output.stdout.is_empty());
+    }
+}

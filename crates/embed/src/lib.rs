@@ -118,6 +118,31 @@ pub struct Embedder {
     pool: Option<rayon::ThreadPool>,
     /// Calls of [`Embedder::embed_one`] running now.
     queries_in_flight: std::sync::atomic::AtomicUsize,
+    /// [`Embedder::measure_query_split`]'s result, once measured.
+    query_split: std::sync::OnceLock<QuerySplit>,
+}
+
+/// Whether a lone query's embedding should be split between the embedder's
+/// threads on this machine: [`Embedder::measure_query_split`]'s timings and
+/// decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuerySplit {
+    pub threads: usize,
+    /// Median time of a short query on the calling thread.
+    pub one_thread_ms: f64,
+    /// Median time of the same query split between `threads` threads.
+    pub split_ms: f64,
+    /// `threads x split_ms <= 1.25 x one_thread_ms`, unless
+    /// `PATSEARCH_QUERY_SPLIT` overrides it.
+    pub split: bool,
+}
+
+impl QuerySplit {
+    /// The most CPU time a split may cost, relative to one thread: a split
+    /// that takes `threads` cores for little gain leaves a search arriving
+    /// meanwhile without a core (on a 2-core AVX-512 machine a 1.3x faster
+    /// split made a loaded server slower: benches/README.md).
+    pub const MAX_CPU_COST: f64 = 1.25;
 }
 
 enum Model {
@@ -278,6 +303,7 @@ impl Embedder {
             options,
             pool,
             queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
+            query_split: std::sync::OnceLock::new(),
         };
         tracing::info!(
             model = %embedder.model_id,
@@ -341,12 +367,9 @@ impl Embedder {
     /// A lone query splits its matrix products between the embedder's threads.
     /// While other queries are being embedded (a busy server), it runs on the
     /// calling thread alone: the queries already keep the cores busy, and
-    /// splitting each would only add hand-offs between threads.
-    ///
-    /// The split is about 1.3 times faster on two threads (a 12-token query
-    /// 2.2 against 2.9 ms, 28 tokens 4.8 against 6.2 ms) for twice the CPU
-    /// time: worth it for one query on an idle machine, not for a server,
-    /// which should use [`Embedder::embed_one_on_this_thread`].
+    /// splitting each would only add hand-offs between threads. Whether the
+    /// split pays for its CPU time depends on the machine: see
+    /// [`Embedder::measure_query_split`].
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         use std::sync::atomic::Ordering;
         let ids = self.tokenize(text)?;
@@ -363,8 +386,9 @@ impl Embedder {
     }
 
     /// [`Embedder::embed_one`] on the calling thread alone, for a server
-    /// (the engine embeds every search's query this way; `embed_one` says
-    /// why the split does not pay there). Queries that
+    /// (the engine embeds a search's query this way unless the search is
+    /// alone and [`Embedder::measure_query_split`] found the split worth
+    /// its CPU time). Queries that
     /// arrive together are not combined into one pass: on the HTTP benchmark
     /// that was no faster (the blocked product over a few short queries
     /// gains little over the skinny one, and the queries wait for each other).
@@ -372,6 +396,65 @@ impl Embedder {
         let ids = self.tokenize(text)?;
         let mut vectors = self.forward(&[&ids], 1)?;
         Ok(vectors.pop().expect("one vector per text"))
+    }
+
+    /// Times a short query on the calling thread and split between the
+    /// embedder's threads (interleaved, medians of 15 after a warm-up) and
+    /// decides whether a lone query should be split: only where the split
+    /// costs at most [`QuerySplit::MAX_CPU_COST`] times the CPU time of one
+    /// thread. Measured once per embedder (about 0.1-0.3 s), then cached.
+    /// `PATSEARCH_QUERY_SPLIT=on|off` overrides the decision (not the
+    /// timings), to compare both on one machine.
+    pub fn measure_query_split(&self) -> QuerySplit {
+        *self.query_split.get_or_init(|| {
+            let threads = self.threads();
+            let probe = format!(
+                "{}lithium battery pack with liquid cooling channels between the cells",
+                self.prompts.query
+            );
+            let median = |times: &mut Vec<f64>| {
+                times.sort_by(f64::total_cmp);
+                times[times.len() / 2]
+            };
+            let time = |f: &dyn Fn() -> Result<Vec<f32>, EmbedError>| {
+                let started = Instant::now();
+                let ok = f().is_ok();
+                (started.elapsed().as_secs_f64() * 1e3, ok)
+            };
+            let one = || self.embed_one_on_this_thread(&probe);
+            let split = || self.embed_one(&probe);
+            let (mut ones, mut splits) = (Vec::new(), Vec::new());
+            let mut failed = threads < 2;
+            for round in 0..18 {
+                let (a, a_ok) = time(&one);
+                let (b, b_ok) = time(&split);
+                failed |= !(a_ok && b_ok);
+                if round >= 3 {
+                    ones.push(a);
+                    splits.push(b);
+                }
+            }
+            let (one_thread_ms, split_ms) = (median(&mut ones), median(&mut splits));
+            let measured =
+                !failed && threads as f64 * split_ms <= QuerySplit::MAX_CPU_COST * one_thread_ms;
+            // For benchmarks that compare both on one machine.
+            let split = match std::env::var("PATSEARCH_QUERY_SPLIT").as_deref() {
+                Ok("on") => threads > 1,
+                Ok("off") => false,
+                _ => measured,
+            };
+            QuerySplit {
+                threads,
+                one_thread_ms,
+                split_ms,
+                split,
+            }
+        })
+    }
+
+    /// [`Embedder::measure_query_split`]'s result, if it was measured.
+    pub fn query_split(&self) -> Option<QuerySplit> {
+        self.query_split.get().copied()
     }
 
     /// Embeds texts in batches of `batch_size` texts of similar token length;

@@ -210,7 +210,7 @@ impl Engine {
         let foreign = language.as_ref().filter(|l| !l.keyword_applies);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
-            SearchMode::Semantic => self.semantic_search(request)?,
+            SearchMode::Semantic => self.semantic_search(request, in_flight.alone)?,
             SearchMode::Hybrid => {
                 self.hybrid_search(request, in_flight.alone, foreign.is_none())?
             }
@@ -274,8 +274,12 @@ impl Engine {
         })
     }
 
-    fn semantic_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
-        let query = self.query_vector(&request.query)?;
+    fn semantic_search(
+        &self,
+        request: &SearchRequest,
+        alone: bool,
+    ) -> Result<SearchResults, EngineError> {
+        let query = self.query_vector(&request.query, alone)?;
         request.cancel.check()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
@@ -310,14 +314,17 @@ impl Engine {
         let (keyword, query) = if alone && with_keyword {
             std::thread::scope(|scope| {
                 let keyword = scope.spawn(keyword_candidates);
-                let query = self.query_vector(&request.query);
+                let query = self.query_vector(&request.query, alone);
                 let keyword = keyword
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (keyword, query)
             })
         } else {
-            (keyword_candidates(), self.query_vector(&request.query))
+            (
+                keyword_candidates(),
+                self.query_vector(&request.query, false),
+            )
         };
         let keyword: Vec<Candidate> = keyword?
             .into_iter()
@@ -492,19 +499,21 @@ impl Engine {
         }
     }
 
-    /// The query's embedding, computed on this thread.
-    ///
-    /// Not split between the embedder's threads even when no other search
-    /// is running: the split is 1.3 times faster for twice the CPU time, and
-    /// a search arriving meanwhile found both cores taken (over HTTP at 100
-    /// hybrid requests/s, p50 16-17 ms and p99 44-45 ms with it, 14 and 35
-    /// ms without; benches/README.md has the runs).
-    fn query_vector(&self, query: &str) -> Result<Vec<f32>, EngineError> {
+    /// The query's embedding: split between the embedder's threads when no
+    /// other search is running and the embedder measured the split worth
+    /// its CPU time on this machine ([`Embedder::measure_query_split`]; the
+    /// server measures at start, the CLI never does), else on this thread.
+    fn query_vector(&self, query: &str, alone: bool) -> Result<Vec<f32>, EngineError> {
         let embedder = self.semantic_ready()?;
         if query.trim().is_empty() {
             return Err(EngineError::InvalidRequest("the query is empty".into()));
         }
-        Ok(embedder.embed_one_on_this_thread(&crate::prompts::as_query(embedder, query))?)
+        let text = crate::prompts::as_query(embedder, query);
+        if alone && embedder.query_split().is_some_and(|s| s.split) {
+            Ok(embedder.embed_one(&text)?)
+        } else {
+            Ok(embedder.embed_one_on_this_thread(&text)?)
+        }
     }
 
     /// Hits for a page of ranked numbers: titles, matched passages and

@@ -317,6 +317,38 @@ fn every_instruction_set_gives_the_same_vectors() {
 }
 
 #[test]
+fn the_query_split_is_measured_once_and_never_chosen_on_one_thread() {
+    let dir = tiny_dir();
+    for threads in [1, 2] {
+        let embedder = Embedder::load(
+            dir.path(),
+            EmbedOptions {
+                threads,
+                ..EmbedOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(embedder.query_split(), None);
+        let split = embedder.measure_query_split();
+        assert_eq!(split.threads, threads);
+        assert!(
+            split.one_thread_ms > 0.0 && split.split_ms > 0.0,
+            "{split:?}"
+        );
+        if std::env::var_os("PATSEARCH_QUERY_SPLIT").is_none() {
+            assert_eq!(
+                split.split,
+                threads > 1
+                    && threads as f64 * split.split_ms
+                        <= patsearch_embed::QuerySplit::MAX_CPU_COST * split.one_thread_ms
+            );
+        }
+        assert_eq!(embedder.query_split(), Some(split));
+        assert_eq!(embedder.measure_query_split(), split);
+    }
+}
+
+#[test]
 fn a_short_text_gets_the_same_vector_on_any_number_of_threads_or_the_calling_one() {
     let dir = tiny_dir();
     let with = |threads| {
