@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{hit_numbers, model_dir, patsearch, stderr, write_corpus_lines};
+use common::{hit_numbers, ingest_with_model, model_dir, patsearch, stderr, write_corpus_lines};
 
 fn search(index: &Path, query: &str, extra: &[&str]) -> Output {
     patsearch()
@@ -286,15 +286,7 @@ fn every_instruction_set_gives_the_same_results_and_a_bad_one_is_refused() {
     let input = tmp.path().join("corpus.jsonl");
     write_corpus_lines(&input, 0, 12);
     let index = tmp.path().join("idx");
-    let output = patsearch()
-        .args(["ingest", "--quiet", "--index"])
-        .arg(&index)
-        .arg("--model")
-        .arg(model_dir())
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "ingest: {}", stderr(&output));
+    ingest_with_model(&index, &[input], None);
 
     let query = PARAPHRASES[0].1;
     let search_with = |simd: &str| {

@@ -28,14 +28,9 @@ use pulp::{Simd, WithSimd};
 
 use patsearch_simd::prefetch_l2;
 
-/// How many weight rows (of a tile, or into the next tile) ahead of the
-/// arithmetic the single-pass loop asks for: 8 KiB, enough to cover the
-/// latency of the L3 cache at the loop's pace (64 measured best among 32,
-/// 64, 96 and 128 rows).
-const PREFETCH_ROWS: usize = 64;
-
-/// The most rows one pass keeps in registers: 14 rows x 2 vectors = 28
-/// accumulators, leaving registers for the two weight vectors and a broadcast.
+/// The most rows of a register group: with AVX-512, 14 rows x 2 vectors = 28
+/// accumulators, leaving registers for the two weight vectors and a
+/// broadcast (narrower instruction sets cut a group into blocks, see [`run`]).
 pub(crate) const GROUP: usize = 14;
 
 /// Products with at most this many rows take this path (processed as groups
@@ -506,7 +501,15 @@ fn run<S: Simd, const G: usize>(simd: S, mut c: Columns<'_>) {
     // last, on every path, so the vectors do not depend on the CPU.
     if S::F32_LANES == TILE / 2 {
         for tile in c.tiles.clone() {
-            block::<S, G, G, 2, true>(simd, &mut c, tile, 0, 0);
+            // One pass over all the inputs.
+            let at = Block {
+                tile,
+                col: 0,
+                first: 0,
+                inputs: 0..c.w.k,
+                last: true,
+            };
+            block::<S, G, G, 2, true>(simd, &mut c, &at, &mut [[0.0; TILE]; G]);
         }
     } else if S::F32_LANES == 8 {
         for tile in c.tiles.clone() {
@@ -538,7 +541,12 @@ fn run<S: Simd, const G: usize>(simd: S, mut c: Columns<'_>) {
     tail::<G>(c);
 }
 
-/// Inputs per chunk of a half-tile pass (see [`half_tiles`]).
+/// Inputs per chunk of a half-tile pass (see [`half_tiles`]), and how many
+/// weight rows ahead (into the next tile at its end) every pass prefetches:
+/// 8 KiB of panel. The hardware prefetchers do not run far enough ahead of
+/// these loops for weights that come from the L3 cache or memory. 64
+/// measured best for AVX-512's single pass among 32, 64, 96 and 128 rows;
+/// for AVX2's half tiles, chunks of 32, 48, 128 and 256 were no better.
 const CHUNK_INPUTS: usize = 64;
 
 /// A tile as two halves of `V` vectors each, the group's rows in as few
@@ -573,8 +581,8 @@ fn half_tiles<S: Simd, const G: usize, const V: usize>(simd: S, c: &mut Columns<
                     ($($r:literal)*) => {
                         match (rows, b == 0 && col == 0) {
                             $(
-                                ($r, true) => chunk_block::<S, G, $r, V, true>(simd, c, &at, &mut partial),
-                                ($r, false) => chunk_block::<S, G, $r, V, false>(simd, c, &at, &mut partial),
+                                ($r, true) => block::<S, G, $r, V, true>(simd, c, &at, &mut partial),
+                                ($r, false) => block::<S, G, $r, V, false>(simd, c, &at, &mut partial),
                             )*
                             _ => unreachable!("at most six rows per block"),
                         }
@@ -588,7 +596,7 @@ fn half_tiles<S: Simd, const G: usize, const V: usize>(simd: S, c: &mut Columns<
     }
 }
 
-/// Where a [`chunk_block`] works: rows `first..` of the group, columns
+/// Where a [`block`] works: rows `first..` of the group, columns
 /// `col..` of `tile`, over `inputs`; `last`: the chunk that ends the inputs.
 struct Block {
     tile: usize,
@@ -601,9 +609,10 @@ struct Block {
 /// Rows `first..first + R` times `V` vectors of columns from `col`, over one
 /// chunk of inputs: the sums so far come from `partial` and go back there,
 /// or, after the last chunk, are added into the output. `PREFETCH`: ask for
-/// the whole tile's weights ahead (the chunk's first pass).
+/// the whole tile's weights [`CHUNK_INPUTS`] rows ahead (the first pass over
+/// the chunk).
 #[inline(always)]
-fn chunk_block<S: Simd, const G: usize, const R: usize, const V: usize, const PREFETCH: bool>(
+fn block<S: Simd, const G: usize, const R: usize, const V: usize, const PREFETCH: bool>(
     simd: S,
     c: &mut Columns<'_>,
     at: &Block,
@@ -613,22 +622,24 @@ fn chunk_block<S: Simd, const G: usize, const R: usize, const V: usize, const PR
     let width = V * S::F32_LANES;
     let (col, first) = (at.col, at.first);
     let panel = &c.w.tiles[at.tile * k * TILE..(at.tile + 1) * k * TILE];
-    let mut acc: [[S::f32s; V]; R] = std::array::from_fn(|t| {
+    // Plain loops rather than `std::array::from_fn`, which was not always
+    // inlined (a call per input, compiled without the SIMD features).
+    let mut acc = [[simd.splat_f32s(0.0); V]; R];
+    for (t, acc) in acc.iter_mut().enumerate() {
         let (v, _) = S::as_simd_f32s(&partial[first + t][col..col + width]);
-        std::array::from_fn(|i| v[i])
-    });
+        acc.copy_from_slice(&v[..V]);
+    }
     let rows = panel[at.inputs.start * TILE..at.inputs.end * TILE].chunks_exact(TILE);
     let xs = c.x[at.inputs.start * G..at.inputs.end * G].chunks_exact(G);
     for (p, (w_row, xp)) in (at.inputs.start..).zip(rows.zip(xs)) {
         if PREFETCH {
-            // The next chunk (of this tile or the next), while this one is
-            // read four times.
             let ahead = (at.tile * k + p + CHUNK_INPUTS) * TILE;
             prefetch_l2(&c.w.tiles, ahead);
             prefetch_l2(&c.w.tiles, ahead + TILE / 2);
         }
         let (v, _) = S::as_simd_f32s(&w_row[col..col + width]);
-        let w: [S::f32s; V] = std::array::from_fn(|i| v[i]);
+        let mut w = [simd.splat_f32s(0.0); V];
+        w.copy_from_slice(&v[..V]);
         let xp: &[f32; R] = xp[first..first + R].try_into().expect("R values per input");
         for t in 0..R {
             let b = simd.splat_f32s(xp[t]);
@@ -650,57 +661,6 @@ fn chunk_block<S: Simd, const G: usize, const R: usize, const V: usize, const PR
         for (t, acc) in acc.iter().enumerate() {
             let (o, _) = S::as_mut_simd_f32s(&mut partial[first + t][col..col + width]);
             o[..V].copy_from_slice(acc);
-        }
-    }
-}
-
-/// Rows `first..first + R` of the group times columns `col..col + V * lanes`
-/// of `tile`, accumulated in `R x V` vector registers over all inputs and
-/// then added into the output. `PREFETCH`: ask for the weights ahead (the
-/// first pass over a panel, which reads them from the L3 cache or memory).
-#[inline(always)]
-fn block<S: Simd, const G: usize, const R: usize, const V: usize, const PREFETCH: bool>(
-    simd: S,
-    c: &mut Columns<'_>,
-    tile: usize,
-    col: usize,
-    first: usize,
-) {
-    let k = c.w.k;
-    let width = V * S::F32_LANES;
-    let panel = &c.w.tiles[tile * k * TILE..(tile + 1) * k * TILE];
-    let mut acc = [[simd.splat_f32s(0.0); V]; R];
-    for (p, (w_row, xp)) in panel
-        .chunks_exact(TILE)
-        .zip(c.x.chunks_exact(G))
-        .enumerate()
-    {
-        if PREFETCH {
-            // The hardware prefetchers do not run far enough ahead of this
-            // loop for weights that come from the L3 cache or memory.
-            for line in (0..width).step_by(16) {
-                prefetch_l2(
-                    &c.w.tiles,
-                    (tile * k + p + PREFETCH_ROWS) * TILE + col + line,
-                );
-            }
-        }
-        let (v, _) = S::as_simd_f32s(&w_row[col..col + width]);
-        let w: [S::f32s; V] = std::array::from_fn(|i| v[i]);
-        let xp: &[f32; R] = xp[first..first + R].try_into().expect("R values per input");
-        for t in 0..R {
-            let b = simd.splat_f32s(xp[t]);
-            for i in 0..V {
-                acc[t][i] = simd.mul_add_f32s(b, w[i], acc[t][i]);
-            }
-        }
-    }
-    let j = (tile - c.tiles.start) * TILE + col;
-    for (t, acc) in acc.iter().enumerate() {
-        let row = (first + t) * c.out_stride + j;
-        let (o, _) = S::as_mut_simd_f32s(&mut c.out[row..row + width]);
-        for i in 0..V {
-            o[i] = simd.add_f32s(o[i], acc[i]);
         }
     }
 }
