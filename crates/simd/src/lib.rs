@@ -209,27 +209,7 @@ pub fn cpu_features() -> Vec<&'static str> {
 #[inline(always)]
 pub fn prefetch_l2<T>(data: &[T], index: usize) {
     if index < data.len() {
-        let address = data[index..].as_ptr();
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch never faults and changes no memory (the address
-        // is inside `data`); SSE, which provides it, is part of every x86-64.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(
-                address.cast::<i8>(),
-            );
-        }
-        #[cfg(target_arch = "aarch64")]
-        // SAFETY: PRFM is a hint of the base ISA: it never faults and changes
-        // no memory or flags (the address is inside `data`).
-        unsafe {
-            std::arch::asm!(
-                "prfm pldl2keep, [{0}]",
-                in(reg) address,
-                options(nostack, readonly, preserves_flags)
-            );
-        }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-        let _ = address;
+        prefetch_line::<false>(data[index..].as_ptr().cast());
     }
 }
 
@@ -238,30 +218,38 @@ pub fn prefetch_l2<T>(data: &[T], index: usize) {
 #[inline(always)]
 pub fn prefetch_l1<T>(rows: &[T]) {
     let start = rows.as_ptr().cast::<u8>();
-    let bytes = std::mem::size_of_val(rows);
-    let mut offset = 0;
-    while offset < bytes {
-        let address = start.wrapping_add(offset);
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as in `prefetch_l2`; the address is inside `rows`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                address.cast::<i8>(),
-            );
-        }
-        #[cfg(target_arch = "aarch64")]
-        // SAFETY: as in `prefetch_l2`; the address is inside `rows`.
-        unsafe {
-            std::arch::asm!(
-                "prfm pldl1keep, [{0}]",
-                in(reg) address,
-                options(nostack, readonly, preserves_flags)
-            );
-        }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-        let _ = address;
-        offset += 64;
+    for offset in (0..std::mem::size_of_val(rows)).step_by(64) {
+        prefetch_line::<true>(start.wrapping_add(offset));
     }
+}
+
+/// The prefetch instruction of this architecture for the line at `address`,
+/// into the L1 cache (`L1`) or the L2. Callers pass addresses inside a slice.
+#[inline(always)]
+fn prefetch_line<const L1: bool>(address: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and changes no memory, whatever the
+    // address; SSE, which provides it, is part of every x86-64.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        if L1 {
+            _mm_prefetch::<_MM_HINT_T0>(address.cast());
+        } else {
+            _mm_prefetch::<_MM_HINT_T1>(address.cast());
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: PRFM is a hint of the base ISA: it never faults and changes no
+    // memory or flags, whatever the address.
+    unsafe {
+        if L1 {
+            std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) address, options(nostack, readonly, preserves_flags));
+        } else {
+            std::arch::asm!("prfm pldl2keep, [{0}]", in(reg) address, options(nostack, readonly, preserves_flags));
+        }
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let _ = address;
 }
 
 #[cfg(test)]

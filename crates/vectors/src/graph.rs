@@ -33,7 +33,7 @@ use hnsw_rs::hnsw::Hnsw;
 use hnsw_rs::hnswio::HnswIo;
 
 use crate::hint;
-use crate::store::{simd, Bits};
+use crate::store::Bits;
 
 /// hnsw_rs keeps the layer count fixed at 16 and refuses to dump a graph
 /// created with another value.
@@ -94,7 +94,7 @@ pub(crate) struct CodeDistance;
 impl Distance<i8> for CodeDistance {
     #[inline]
     fn eval(&self, a: &[i8], b: &[i8]) -> f32 {
-        (1.0 - simd().dispatch(CodeDot(a, b))).max(0.0)
+        (1.0 - patsearch_simd::arch().dispatch(CodeDot(a, b))).max(0.0)
     }
 }
 
@@ -400,7 +400,7 @@ impl FlatGraph {
         }
         // Compiled for the widest SIMD level the CPU has, so that the code
         // distances inline as AVX2 or AVX-512 rather than SSE2.
-        simd().dispatch(Walk {
+        patsearch_simd::arch().dispatch(Walk {
             graph: self,
             codes,
             query,
@@ -494,7 +494,7 @@ impl<F: Fn(u32) -> bool> Walk<'_, F> {
             for &n in graph.bottom_links(c) {
                 if !visited.get(n as usize) {
                     visited.set(n as usize, true);
-                    hint::prefetch(code(codes, len, n));
+                    patsearch_simd::prefetch_l1(code(codes, len, n));
                     fresh.push(n);
                 }
             }

@@ -1,6 +1,6 @@
-//! Memory hints for searches over large vector sets: prefetching the rows a
-//! graph walk is about to read, and asking the kernel for huge pages under
-//! the big arrays.
+//! Memory hints for searches over large vector sets: asking the kernel for
+//! huge pages under the big arrays (the rows a graph walk is about to read
+//! are prefetched with `patsearch_simd::prefetch_l1`).
 //!
 //! A walk over a million vectors reads a few thousand rows at random places
 //! in hundreds of megabytes: each read misses the caches and, with 4 KiB
@@ -12,13 +12,6 @@
 //! The crate's only unsafe code: `madvise`, which cannot change what safe
 //! code observes (the prefetch instructions are patsearch-simd's).
 #![allow(unsafe_code)]
-
-/// Starts loading the cache lines of `rows` into the cache; a hint with no
-/// effect on results.
-#[inline(always)]
-pub(crate) fn prefetch<T>(rows: &[T]) {
-    patsearch_simd::prefetch_l1(rows);
-}
 
 /// Asks the kernel to back the whole 2 MiB pages of `vec`'s allocation
 /// (its capacity, written or not) with huge pages. Call it right after
@@ -55,8 +48,6 @@ mod tests {
         let mut v: Vec<u8> = Vec::with_capacity(8 << 20);
         advise_huge_pages(&v);
         v.extend((0..8 << 20).map(|i| (i % 251) as u8));
-        prefetch(&v[1000..3000]);
-        prefetch::<u8>(&[]);
         assert!(v.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
     }
 }

@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use crate::filter::Scope;
 use crate::graph::Graph;
-use crate::hint;
 use crate::store::{dot, Passage, PassageKind, Store};
 use crate::VectorConfig;
 
@@ -249,11 +248,11 @@ pub(crate) fn search(
         // cache misses overlap. Measured on 1,000,000 vectors: rescoring
         // had been a third of a search, waiting on these loads.
         for &id in &ids {
-            hint::prefetch(std::slice::from_ref(store.doc(store.owner(id))));
+            patsearch_simd::prefetch_l1(std::slice::from_ref(store.doc(store.owner(id))));
         }
         for &id in &ids {
-            hint::prefetch(&store.doc(store.owner(id)).vectors);
-            hint::prefetch(store.vector(id));
+            patsearch_simd::prefetch_l1(&store.doc(store.owner(id)).vectors);
+            patsearch_simd::prefetch_l1(store.vector(id));
         }
         let mut top = TopDocs::new(store, k, config.passage_weight);
         seen.clear();

@@ -74,14 +74,6 @@ pub struct StoredVector<'a> {
     pub vector: &'a [f32],
 }
 
-/// The SIMD level of the per-pair kernels (this dot product, the graph's
-/// code distance), called millions of times by scans and graph builds: the
-/// process's, chosen once (see `patsearch_simd`).
-#[inline]
-pub(crate) fn simd() -> pulp::Arch {
-    patsearch_simd::arch()
-}
-
 /// Cosine similarity of unit vectors. Sixteen independent partial sums let
 /// the compiler vectorise the loop (a single running sum cannot be
 /// reordered), one AVX-512 register or several narrower ones: the sums and
@@ -90,7 +82,7 @@ pub(crate) fn simd() -> pulp::Arch {
 /// bit-identical scores for the same pair.
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    simd().dispatch(Dot(a, b))
+    patsearch_simd::arch().dispatch(Dot(a, b))
 }
 
 struct Dot<'a>(&'a [f32], &'a [f32]);
