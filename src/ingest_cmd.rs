@@ -62,6 +62,9 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                 counters
                     .micros
                     .store(p.embedding_time.as_micros() as u64, Ordering::Relaxed);
+                counters
+                    .passages
+                    .store(p.embedded_passages, Ordering::Relaxed);
             });
             Some(indexer)
         }
@@ -147,8 +150,27 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = index_error {
         return Err(e).context("cannot write the index");
     }
+    let mut stages = Stages {
+        parse: Duration::from_micros(progress.parse_micros.load(Ordering::Relaxed)),
+        parse_threads: if args.threads == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            args.threads
+        },
+        ..Stages::default()
+    };
     if let Some(w) = writer {
+        stages.keyword = Some(w.progress().keyword_time);
+        let finishing = Instant::now();
         let engine = w.finish_bulk().context("cannot commit the index")?;
+        stages.finish = Some(finishing.elapsed());
+        if embedding {
+            stages.embedding = Some((
+                embedded.documents.load(Ordering::Relaxed),
+                embedded.passages.load(Ordering::Relaxed),
+                Duration::from_micros(embedded.micros.load(Ordering::Relaxed)),
+            ));
+        }
         if let (Some(dir), false) = (&args.index, args.json) {
             match engine.num_vectors() {
                 Some((_, vectors)) => eprintln!(
@@ -161,7 +183,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    report(&summary, started.elapsed(), args);
+    report(&summary, &stages, started.elapsed(), args);
     Ok(if summary.skipped > 0 {
         ExitCode::from(2)
     } else {
@@ -174,6 +196,66 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
 struct EmbedCounters {
     documents: AtomicU64,
     micros: AtomicU64,
+    passages: AtomicU64,
+}
+
+/// Each stage's own time, for the throughput each would reach alone.
+#[derive(Debug, Default)]
+struct Stages {
+    parse: Duration,
+    parse_threads: usize,
+    keyword: Option<Duration>,
+    embedding: Option<(u64, u64, Duration)>,
+    finish: Option<Duration>,
+}
+
+impl Stages {
+    fn json(&self, documents: u64) -> serde_json::Value {
+        let rate = |d: Duration| documents as f64 / d.as_secs_f64().max(1e-9);
+        serde_json::json!({
+            "parse_seconds": self.parse.as_secs_f64(),
+            "parse_threads": self.parse_threads,
+            "parse_docs_per_second": rate(self.parse) * self.parse_threads as f64,
+            "keyword_seconds": self.keyword.map(|d| d.as_secs_f64()),
+            "keyword_docs_per_second": self.keyword.map(rate),
+            "embedding_seconds": self.embedding.map(|(_, _, d)| d.as_secs_f64()),
+            "embedded_documents": self.embedding.map(|(n, _, _)| n),
+            "embedded_passages": self.embedding.map(|(_, p, _)| p),
+            "embedding_docs_per_second": self.embedding.map(|(n, _, d)| n as f64 / d.as_secs_f64().max(1e-9)),
+            "final_commit_seconds": self.finish.map(|d| d.as_secs_f64()),
+        })
+    }
+
+    fn line(&self, documents: u64) -> String {
+        let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
+        let mut line = format!(
+            "  stages (documents/s of each stage's own time): parse {:.0} ({} threads, {:.1} s each)",
+            rate(documents, self.parse) * self.parse_threads as f64,
+            self.parse_threads,
+            self.parse.as_secs_f64() / self.parse_threads as f64
+        );
+        if let Some(keyword) = self.keyword {
+            line.push_str(&format!(
+                ", keyword {:.0} ({:.1} s)",
+                rate(documents, keyword),
+                keyword.as_secs_f64()
+            ));
+        }
+        if let Some((n, passages, d)) = self.embedding {
+            line.push_str(&format!(
+                ", embedding {:.1} ({:.1} s, {passages} passages)",
+                rate(n, d),
+                d.as_secs_f64()
+            ));
+        }
+        if let Some(finish) = self.finish {
+            line.push_str(&format!(
+                ", final commit and merge {:.1} s",
+                finish.as_secs_f64()
+            ));
+        }
+        line
+    }
 }
 
 /// Loads the embedding model for `ingest --index`, or says how to get it.
@@ -203,7 +285,7 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn report(summary: &Summary, elapsed: Duration, args: &IngestArgs) {
+fn report(summary: &Summary, stages: &Stages, elapsed: Duration, args: &IngestArgs) {
     let secs = elapsed.as_secs_f64().max(1e-9);
     let dumping_to_stdout = args.dump.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if args.json && !dumping_to_stdout {
@@ -217,6 +299,7 @@ fn report(summary: &Summary, elapsed: Duration, args: &IngestArgs) {
             "skipped_by_reason": summary.skipped_by_reason,
             "bytes_read": summary.bytes_read,
             "seconds": secs,
+            "stages": stages.json(summary.ingested),
         });
         println!("{json}");
         return;
@@ -231,6 +314,9 @@ fn report(summary: &Summary, elapsed: Duration, args: &IngestArgs) {
         summary.documents_read as f64 / secs,
     );
     eprintln!("  ingested:   {}", summary.ingested);
+    if summary.ingested > 0 {
+        eprintln!("{}", stages.line(summary.ingested));
+    }
     if summary.non_patent > 0 {
         eprintln!(
             "  non-patent: {} (sequence listings, reports)",

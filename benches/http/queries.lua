@@ -10,6 +10,9 @@ for line in io.lines(path) do
   end
 end
 local mode = os.getenv("MODE") or "hybrid"
+-- FACETS=true asks for facet counts; HIGHLIGHT=false drops the snippets.
+local facets = os.getenv("FACETS") or "false"
+local highlight = os.getenv("HIGHLIGHT") or "true"
 -- THINK_MS > 0: each connection waits that long between a response and its
 -- next request, so the offered load stays below what the server can take and
 -- latency is measured at that load rather than at saturation.
@@ -22,7 +25,8 @@ end
 local i = 0
 request = function()
   i = i % #queries + 1
-  local body = string.format('{"query": "%s", "mode": "%s", "limit": 10}', queries[i], mode)
+  local body = string.format('{"query": "%s", "mode": "%s", "limit": 10, "facets": %s, "highlight": %s}',
+    queries[i], mode, facets, highlight)
   return wrk.format("POST", "/v1/search", { ["Content-Type"] = "application/json" }, body)
 end
 done = function(summary, latency, requests)

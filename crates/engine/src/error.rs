@@ -1,6 +1,6 @@
 //! The engine's error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use patsearch_embed::EmbedError;
 use patsearch_keyword::KeywordError;
@@ -46,6 +46,13 @@ pub enum EngineError {
     },
     #[error("invalid search request: {0}")]
     InvalidRequest(String),
+    /// A write failed with the disk of the index (nearly) full.
+    #[error("{path}: the disk is full ({available_mb} MB free): the changes since the last commit were not written and the index keeps its last commit; free some space (a bulk load's final merge needs about the index's size again) and run the ingest again, which replaces the documents already there")]
+    DiskFull {
+        path: PathBuf,
+        available_mb: u64,
+        source: Box<EngineError>,
+    },
     #[error("{0} is not in the index")]
     UnknownDocument(PublicationNumber),
     /// The caller's [`patsearch_record::Cancellation`] stopped the work.
@@ -84,7 +91,38 @@ impl EngineError {
             | EngineError::PassagesMismatch { .. }
             | EngineError::InvalidRequest(_)
             | EngineError::UnknownDocument(_) => true,
-            EngineError::Cancelled(_) => false,
+            EngineError::Cancelled(_) | EngineError::DiskFull { .. } => false,
         }
     }
+
+    /// This error, or [`EngineError::DiskFull`] when it is a failed write
+    /// on a disk that is full: tantivy's indexing threads report a failed
+    /// write only as "an index writer was killed", without its cause.
+    pub(crate) fn on_disk_of(self, root: &Path) -> Self {
+        let writing = matches!(
+            self,
+            EngineError::Keyword(KeywordError::Tantivy(_)) | EngineError::Vectors(_)
+        );
+        if !writing {
+            return self;
+        }
+        let says_full = self.to_string().contains("os error 28");
+        match available_bytes(root) {
+            Some(available) if says_full || available < DISK_FULL_BYTES => EngineError::DiskFull {
+                path: root.to_path_buf(),
+                available_mb: available / 1_000_000,
+                source: Box::new(self),
+            },
+            _ => self,
+        }
+    }
+}
+
+/// Free space under which a failed write is put down to a full disk: less
+/// than one segment flush of the ingest's writer can need.
+const DISK_FULL_BYTES: u64 = 64 * 1024 * 1024;
+
+fn available_bytes(path: &Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }

@@ -53,6 +53,7 @@
 //! ```
 
 mod check;
+mod embed_queue;
 mod error;
 pub mod fusion;
 pub mod language;

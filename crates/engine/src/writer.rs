@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use patsearch_embed::Embedder;
 use patsearch_keyword::{KeywordIndex, KeywordWriter};
@@ -15,7 +15,8 @@ use patsearch_record::{FilterFields, PatentRecord, PublicationNumber};
 use patsearch_vectors::{Passage, VectorConfig, VectorIndex};
 
 use crate::check::{self, IndexCheck};
-use crate::passages::{passages, PassageOptions};
+use crate::embed_queue::EmbedQueue;
+use crate::passages::PassageOptions;
 use crate::{Engine, EngineError, EngineOptions};
 
 /// How an [`Indexer`] works.
@@ -65,8 +66,12 @@ pub struct IndexProgress {
     pub embedded_documents: u64,
     /// Passages (vectors) embedded.
     pub embedded_passages: u64,
-    /// Time spent embedding.
+    /// Time the embedding thread spent on the embedded documents.
     pub embedding_time: Duration,
+    /// Time spent preparing upserts for the keyword index (the text
+    /// analysis of the gist and near-duplicate signature, the document
+    /// handed to the index's own threads).
+    pub keyword_time: Duration,
 }
 
 impl IndexProgress {
@@ -99,6 +104,8 @@ pub struct Indexer {
     passages: PassageOptions,
     /// Upserted into the keyword index, waiting to be embedded.
     pending: Vec<PatentRecord>,
+    /// Batches being embedded beside the indexing (with an embedder).
+    queue: Option<EmbedQueue>,
     /// Numbers upserted since the last commit (invisible to the keyword
     /// reader until then), by base number, for the upserts and deletes that
     /// replace every kind of a number.
@@ -220,6 +227,7 @@ impl Indexer {
             options,
             passages: passages.unwrap_or_default(),
             pending: Vec::new(),
+            queue: None,
             uncommitted: HashMap::new(),
             opened,
             progress: IndexProgress::default(),
@@ -357,6 +365,11 @@ impl Indexer {
     /// the identity rule above). Visible to searches after
     /// [`Indexer::commit`].
     pub fn upsert(&mut self, record: PatentRecord) -> Result<(), EngineError> {
+        self.upsert_inner(record)
+            .map_err(|e| e.on_disk_of(self.dir.root()))
+    }
+
+    fn upsert_inner(&mut self, record: PatentRecord) -> Result<(), EngineError> {
         if let (Some(vectors), None) = (&self.vectors, &self.embedder) {
             return Err(EngineError::ModelNeededToIndex {
                 path: self.dir.root().to_path_buf(),
@@ -364,6 +377,10 @@ impl Indexer {
             });
         }
         let number = record.publication_number.clone();
+        if let Err(e) = self.settle_in_flight(&number.base()) {
+            self.roll_back();
+            return Err(e);
+        }
         // The other stored numbers this upsert replaces, for the vector
         // side (the keyword writer deletes them by term itself).
         let replaced = match number.kind() {
@@ -374,7 +391,9 @@ impl Indexer {
                 .filter(|n| *n != number)
                 .collect(),
         };
+        let started = std::time::Instant::now();
         self.writer.upsert(&record)?;
+        self.progress.keyword_time += started.elapsed();
         for n in &replaced {
             self.forget_uncommitted(|m| m == n);
             if let Some(vectors) = &mut self.vectors {
@@ -404,6 +423,10 @@ impl Indexer {
     /// the kindless form of the number; without one, every kind of it.
     /// Returns whether the index held it.
     pub fn delete(&mut self, number: &PublicationNumber) -> Result<bool, EngineError> {
+        if let Err(e) = self.settle_in_flight(&number.base()) {
+            self.roll_back();
+            return Err(e);
+        }
         let mut numbers = self.stored_numbers(number)?;
         if number.kind().is_some() {
             numbers.extend(self.stored_numbers(&number.clone().with_kind(None))?);
@@ -476,7 +499,12 @@ impl Indexer {
     /// indexer stays usable). Nothing of them is visible, then or after a
     /// restart, and no temporary file of them stays.
     pub fn commit(&mut self) -> Result<(), EngineError> {
-        if let Err(e) = self.embed_pending() {
+        self.commit_inner()
+            .map_err(|e| e.on_disk_of(self.dir.root()))
+    }
+
+    fn commit_inner(&mut self) -> Result<(), EngineError> {
+        if let Err(e) = self.embed_pending().and_then(|()| self.add_embedded(true)) {
             self.roll_back();
             return Err(e);
         }
@@ -509,6 +537,9 @@ impl Indexer {
     fn roll_back(&mut self) {
         if let Err(e) = self.writer.rollback() {
             tracing::warn!("keyword index: rollback: {e}");
+        }
+        if let Some(queue) = &mut self.queue {
+            queue.discard();
         }
         self.roll_back_vectors();
         self.pending.clear();
@@ -548,11 +579,14 @@ impl Indexer {
 
     fn finish_inner(mut self, options: EngineOptions, bulk: bool) -> Result<Engine, EngineError> {
         self.commit()?;
-        if bulk && self.progress.documents.saturating_mul(4) >= self.keyword.num_docs() {
-            self.writer.finish_merged()?;
-        } else {
-            self.writer.finish()?;
-        }
+        let root = self.dir.root().to_path_buf();
+        let finished =
+            if bulk && self.progress.documents.saturating_mul(4) >= self.keyword.num_docs() {
+                self.writer.finish_merged()
+            } else {
+                self.writer.finish()
+            };
+        finished.map_err(|e| EngineError::from(e).on_disk_of(&root))?;
         let keyword = self.keyword.with_config(options.keyword);
         keyword.reload()?;
         let state = check::check(&keyword, self.vectors.as_ref(), true)?;
@@ -566,84 +600,71 @@ impl Indexer {
         ))
     }
 
-    /// Embeds the pending records' passages and adds them to the vector index.
+    /// Hands the pending records to the embedding thread (started on first
+    /// use) and adds to the vector index the batches it has finished.
     fn embed_pending(&mut self) -> Result<(), EngineError> {
-        if self.pending.is_empty() {
-            return Ok(());
+        if !self.pending.is_empty() {
+            let (Some(_), Some(embedder)) = (&self.vectors, &self.embedder) else {
+                self.pending.clear();
+                return Ok(());
+            };
+            let queue = self.queue.get_or_insert_with(|| {
+                EmbedQueue::start(
+                    Arc::clone(embedder),
+                    self.passages,
+                    self.options.embed_workers,
+                )
+            });
+            queue.send(std::mem::take(&mut self.pending));
         }
-        let (Some(vectors), Some(embedder)) = (&mut self.vectors, &self.embedder) else {
-            self.pending.clear();
+        self.add_embedded(false)
+    }
+
+    /// Adds finished batches' vectors to the vector index, in the order the
+    /// batches were sent; with `wait`, every batch in flight.
+    fn add_embedded(&mut self, wait: bool) -> Result<(), EngineError> {
+        let Some(queue) = &mut self.queue else {
             return Ok(());
         };
-        let started = Instant::now();
-        let records = std::mem::take(&mut self.pending);
-        let per_doc: Vec<Vec<(Passage, String)>> = records
-            .iter()
-            .map(|r| passages(r, &self.passages))
-            .collect();
-        let texts: Vec<&str> = per_doc
-            .iter()
-            .flat_map(|p| p.iter().map(|(_, t)| t.as_str()))
-            .collect();
-        let texts = crate::prompts::as_passages(embedder, &texts);
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let embedded = embed_parallel(embedder, &texts, self.options.embed_workers)?;
-        let mut next = embedded.iter();
-        for (record, doc_passages) in records.iter().zip(&per_doc) {
-            let with_vectors: Vec<(Passage, &[f32])> = doc_passages
-                .iter()
-                .map(|(p, _)| {
-                    (
-                        p.clone(),
-                        next.next().expect("a vector per text").as_slice(),
-                    )
-                })
-                .collect();
-            vectors.upsert(
-                &record.publication_number,
-                FilterFields::of(record),
-                &with_vectors,
-            )?;
-        }
-        self.progress.embedded_documents += records.len() as u64;
-        self.progress.embedded_passages += texts.len() as u64;
-        self.progress.embedding_time += started.elapsed();
-        if let Some(f) = &mut self.on_progress {
-            f(&self.progress);
+        while let Some(outcome) = queue.next(wait) {
+            let batch = outcome?;
+            let vectors = self
+                .vectors
+                .as_mut()
+                .expect("batches are embedded for an index with vectors");
+            let mut next = batch.vectors.iter();
+            for (record, passages) in batch.records.iter().zip(&batch.passages) {
+                let with_vectors: Vec<(Passage, &[f32])> = passages
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.clone(),
+                            next.next().expect("a vector per passage").as_slice(),
+                        )
+                    })
+                    .collect();
+                vectors.upsert(
+                    &record.publication_number,
+                    FilterFields::of(record),
+                    &with_vectors,
+                )?;
+            }
+            self.progress.embedded_documents += batch.records.len() as u64;
+            self.progress.embedded_passages += batch.vectors.len() as u64;
+            self.progress.embedding_time += batch.elapsed;
+            if let Some(f) = &mut self.on_progress {
+                f(&self.progress);
+            }
         }
         Ok(())
     }
-}
 
-/// Embeds `texts` in `workers` concurrent calls (one call when 1), each
-/// worker taking every `workers`-th text so the calls get similar lengths.
-fn embed_parallel(
-    embedder: &Embedder,
-    texts: &[&str],
-    workers: usize,
-) -> Result<Vec<Vec<f32>>, EngineError> {
-    if workers <= 1 || texts.len() < 2 {
-        return Ok(embedder.embed(texts)?);
+    /// Waits for the vectors of every record in flight when one of `base`'s
+    /// is: a delete or replacement of it must come after them.
+    fn settle_in_flight(&mut self, base: &str) -> Result<(), EngineError> {
+        if self.queue.as_ref().is_some_and(|q| q.holds(base)) {
+            self.add_embedded(true)?;
+        }
+        Ok(())
     }
-    let workers = workers.min(texts.len());
-    let parts: Vec<Vec<&str>> = (0..workers)
-        .map(|w| texts.iter().skip(w).step_by(workers).copied().collect())
-        .collect();
-    let results: Vec<Result<Vec<Vec<f32>>, EngineError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|part| scope.spawn(move || embedder.embed(part).map_err(EngineError::from)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("embedding thread panicked"))
-            .collect()
-    });
-    let mut parts = results
-        .into_iter()
-        .map(|r| r.map(Vec::into_iter))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((0..texts.len())
-        .map(|i| parts[i % workers].next().expect("a vector per text"))
-        .collect())
 }

@@ -55,6 +55,9 @@ pub struct Progress {
     pub bytes_read: AtomicU64,
     /// Documents whose outcome has been delivered.
     pub documents: AtomicU64,
+    /// Time the parser threads spent parsing, summed over the threads, in
+    /// microseconds.
+    pub parse_micros: AtomicU64,
 }
 
 /// One outcome, delivered in input order.
@@ -167,7 +170,8 @@ pub fn run(
             let rx = work_rx.clone();
             let tx = done_tx.clone();
             let limit = options.max_document_bytes;
-            scope.spawn(move || parse_batches(&rx, &tx, limit));
+            let parse_micros = &progress.parse_micros;
+            scope.spawn(move || parse_batches(&rx, &tx, limit, parse_micros));
         }
         drop(work_rx);
         drop(done_tx);
@@ -193,13 +197,20 @@ pub fn run(
     summary
 }
 
-fn parse_batches(rx: &Receiver<Batch>, tx: &Sender<(u64, Vec<Event>)>, limit: usize) {
+fn parse_batches(
+    rx: &Receiver<Batch>,
+    tx: &Sender<(u64, Vec<Event>)>,
+    limit: usize,
+    parse_micros: &AtomicU64,
+) {
     for batch in rx.iter() {
-        let events = batch
+        let started = std::time::Instant::now();
+        let events: Vec<Event> = batch
             .items
             .into_iter()
             .map(|work| parse_work(work, limit))
             .collect();
+        parse_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         if tx.send((batch.seq, events)).is_err() {
             return;
         }

@@ -365,7 +365,8 @@ impl From<EngineError> for ApiError {
                 )
             }
             e @ (EngineError::DocumentsWithoutVectors { .. }
-            | EngineError::PassagesMismatch { .. }) => ApiError::internal(&e),
+            | EngineError::PassagesMismatch { .. }
+            | EngineError::DiskFull { .. }) => ApiError::internal(&e),
             EngineError::InvalidRequest(message) => ApiError::bad_request(message),
             EngineError::UnknownDocument(number) => {
                 ApiError::not_found(format!("{number} is not in the index"))

@@ -109,6 +109,59 @@ fn deletes_and_upserts_reach_both_indexes() {
 }
 
 #[test]
+fn changes_to_documents_being_embedded_wait_for_their_vectors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("index");
+    let records = corpus_records(8);
+    // Batches of one document: each upsert hands a batch to the embedding
+    // thread, so the changes below meet documents still being embedded.
+    let mut indexer = Indexer::open_or_create(
+        &root,
+        IndexerOptions {
+            embedder: Some(embedder()),
+            embed_batch_documents: 1,
+            ..IndexerOptions::default()
+        },
+    )
+    .unwrap();
+    for r in &records {
+        indexer.upsert(r.clone()).unwrap();
+    }
+    // A kind of a kindless number replaces it; a delete and a second upsert
+    // follow the upserts of the same numbers.
+    let mut kinded = records[0].clone();
+    kinded.publication_number = format!("{}B2", records[0].publication_number)
+        .parse()
+        .unwrap();
+    indexer.upsert(kinded.clone()).unwrap();
+    assert!(indexer.delete(&records[7].publication_number).unwrap());
+    let mut changed = records[6].clone();
+    changed.title = "Insulating gasket for head-of-wall joints".into();
+    indexer.upsert(changed.clone()).unwrap();
+    let progress = *indexer.progress();
+    assert_eq!(progress.documents, 10);
+    let engine = indexer.finish().unwrap();
+
+    let mut kept = vec![kinded.clone()];
+    kept.extend(records[1..6].iter().cloned());
+    kept.push(changed.clone());
+    assert_eq!(engine.num_docs(), 7);
+    assert_eq!(engine.num_vectors(), Some((7, vectors(&kept))));
+    assert!(engine
+        .get(&records[7].publication_number)
+        .unwrap()
+        .is_none());
+    let found = numbers(
+        &engine
+            .search(&semantic("insulating gasket for head-of-wall joints"))
+            .unwrap(),
+    );
+    assert!(!found.contains(&records[7].publication_number.to_string()));
+    assert!(!found.contains(&records[0].publication_number.to_string()));
+    assert!(found.contains(&kinded.publication_number.to_string()));
+}
+
+#[test]
 fn hits_whose_record_is_gone_are_skipped() {
     // A crash between the keyword commit and the vector commit of a delete
     // leaves vectors without a record: searches skip them.
