@@ -62,7 +62,7 @@ claim_index() {
 # timed LABEL COMMAND...: runs it under /usr/bin/time; sets wall (s) and rss (MiB).
 timed() {
   local label=$1; shift
-  echo "== $label: $*" >&2
+  local shown="$*"; echo "== $label: ${shown:0:160}" >&2
   /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" > "$work/$label.log" 2>&1 || { tail -20 "$work/$label.log" >&2; exit 1; }
   read -r wall kib < "$work/time.txt"
   rss=$((kib / 1024))
@@ -108,7 +108,8 @@ for n in "$@"; do
   timed "week-$n" "$bin" ingest --no-embed --quiet "$week_file" --index "$index"
   week_wall=$wall
   replace=$work/replace-$n.jsonl
-  zstd -dcq "$week_file" | head -n 1000 > "$replace"
+  # head closes the pipe early: zstd's SIGPIPE is expected.
+  zstd -dcq "$week_file" | head -n 1000 > "$replace" || true
   timed "replace-$n" "$bin" ingest --no-embed --quiet "$replace" --index "$index"
   replace_wall=$wall
   mapfile -t numbers < <(python3 -c 'import json,sys; [print(json.loads(l)["publication_number"]) for l in open(sys.argv[1])]' "$replace")
@@ -130,7 +131,7 @@ section=$work/section.md
   echo
   echo "| documents | ingest wall s | docs/s | ingest peak RSS MiB | index MB | server peak RSS MiB | week of $week added, s | 1,000 replaced, s | 1,000 deleted, s |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  grep '^ingest|' "$rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g'
+  grep '^ingest|' "$rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g; s/^ //; s/ $//'
   echo
   echo "Keyword search over HTTP (\`POST /v1/search\`, mode keyword, limit 10, wrk 8 connections, $duration each; paced: $pace ms between a connection's requests):"
   echo

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use patsearch_embed::{EmbedOptions, Embedder};
 use patsearch_engine::{Indexer, IndexerOptions, PassageOptions, FETCH_HINT};
 use patsearch_ingest::{Event, IngestOptions, Progress, Summary};
+use patsearch_record::PatentRecord;
 
 use crate::cli::IngestArgs;
 
@@ -81,6 +82,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(total, args.quiet);
     let started = Instant::now();
     let mut write_error: Option<io::Error> = None;
+    let mut batch: Vec<PatentRecord> = Vec::with_capacity(UPSERT_BATCH);
 
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     let summary = std::thread::scope(|scope| {
@@ -121,21 +123,23 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
                         }
                     }
                     if let (Some(w), None) = (writer.as_mut(), index_error.as_ref()) {
-                        let written = w.upsert(*record).and_then(|()| {
-                            if w.pending_changes() >= args.commit_every {
-                                w.commit()
-                            } else {
-                                Ok(())
+                        batch.push(*record);
+                        let due = w.pending_changes() + batch.len() as u64 >= args.commit_every;
+                        if batch.len() >= UPSERT_BATCH || due {
+                            if let Err(e) = upsert_batch(w, &mut batch, args.commit_every) {
+                                index_error = Some(e.into());
                             }
-                        });
-                        if let Err(e) = written {
-                            index_error = Some(e.into());
                         }
                     }
                 }
                 Event::Skipped(skip) => bar.suspend(|| eprintln!("skipped: {skip}")),
                 Event::NonPatent { .. } => {}
             });
+        if let (Some(w), None) = (writer.as_mut(), index_error.as_ref()) {
+            if let Err(e) = upsert_batch(w, &mut batch, args.commit_every) {
+                index_error = Some(e.into());
+            }
+        }
         drop(stop_ticker);
         bar.finish_and_clear();
         let _ = ticker.join();
@@ -189,6 +193,23 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Records handed to the indexer together, whose keyword analysis it spreads
+/// over the cores.
+const UPSERT_BATCH: usize = 64;
+
+/// Upserts the batch, then commits when `commit_every` changes are pending.
+fn upsert_batch(
+    indexer: &mut Indexer,
+    batch: &mut Vec<PatentRecord>,
+    commit_every: u64,
+) -> Result<(), patsearch_engine::EngineError> {
+    indexer.upsert_all(std::mem::take(batch))?;
+    if indexer.pending_changes() >= commit_every {
+        indexer.commit()?;
+    }
+    Ok(())
 }
 
 /// What the indexer's progress callback reports, for the ticker thread.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use patsearch_embed::Embedder;
-use patsearch_keyword::{KeywordIndex, KeywordWriter};
+use patsearch_keyword::{KeywordIndex, KeywordWriter, PreparedDocument};
 use patsearch_manifest::{program, IndexDir};
 use patsearch_record::{FilterFields, PatentRecord, PublicationNumber};
 use patsearch_vectors::{Passage, VectorConfig, VectorIndex};
@@ -106,6 +106,9 @@ pub struct Indexer {
     pending: Vec<PatentRecord>,
     /// Batches being embedded beside the indexing (with an embedder).
     queue: Option<EmbedQueue>,
+    /// Threads of [`Indexer::upsert_all`]'s text analysis: not the global
+    /// pool, where the embedder's long batches would hold it up.
+    preparers: Option<rayon::ThreadPool>,
     /// Numbers upserted since the last commit (invisible to the keyword
     /// reader until then), by base number, for the upserts and deletes that
     /// replace every kind of a number.
@@ -228,6 +231,7 @@ impl Indexer {
             passages: passages.unwrap_or_default(),
             pending: Vec::new(),
             queue: None,
+            preparers: None,
             uncommitted: HashMap::new(),
             opened,
             progress: IndexProgress::default(),
@@ -365,11 +369,42 @@ impl Indexer {
     /// the identity rule above). Visible to searches after
     /// [`Indexer::commit`].
     pub fn upsert(&mut self, record: PatentRecord) -> Result<(), EngineError> {
-        self.upsert_inner(record)
+        self.upsert_inner(record, None)
             .map_err(|e| e.on_disk_of(self.dir.root()))
     }
 
-    fn upsert_inner(&mut self, record: PatentRecord) -> Result<(), EngineError> {
+    /// [`Indexer::upsert`] of each record in turn, with the keyword index's
+    /// text analysis of all of them (most of an upsert's own cost) spread
+    /// over the cores first.
+    pub fn upsert_all(&mut self, records: Vec<PatentRecord>) -> Result<(), EngineError> {
+        use rayon::prelude::*;
+        let started = std::time::Instant::now();
+        let preparer = self.writer.preparer();
+        let pool = self.preparers.get_or_insert_with(|| {
+            rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("patsearch-prepare-{i}"))
+                .build()
+                .expect("the preparing threads start")
+        });
+        let prepared: Vec<PreparedDocument> = pool.install(|| {
+            records
+                .par_iter()
+                .map_init(|| preparer.clone(), |p, record| p.prepare(record))
+                .collect()
+        });
+        self.progress.keyword_time += started.elapsed();
+        for (record, document) in records.into_iter().zip(prepared) {
+            self.upsert_inner(record, Some(document))
+                .map_err(|e| e.on_disk_of(self.dir.root()))?;
+        }
+        Ok(())
+    }
+
+    fn upsert_inner(
+        &mut self,
+        record: PatentRecord,
+        prepared: Option<PreparedDocument>,
+    ) -> Result<(), EngineError> {
         if let (Some(vectors), None) = (&self.vectors, &self.embedder) {
             return Err(EngineError::ModelNeededToIndex {
                 path: self.dir.root().to_path_buf(),
@@ -392,7 +427,10 @@ impl Indexer {
                 .collect(),
         };
         let started = std::time::Instant::now();
-        self.writer.upsert(&record)?;
+        match prepared {
+            Some(document) => self.writer.upsert_prepared(document)?,
+            None => self.writer.upsert(&record)?,
+        }
         self.progress.keyword_time += started.elapsed();
         for n in &replaced {
             self.forget_uncommitted(|m| m == n);

@@ -38,7 +38,7 @@ pub use query::{
 };
 pub use schema::{Fields, MAX_GIST_CHARS, SCHEMA_VERSION};
 pub use search::{Fetched, Hit, SearchRequest, SearchResults, Snippet, SnippetField};
-pub use writer::KeywordWriter;
+pub use writer::{DocumentPreparer, KeywordWriter, PreparedDocument};
 
 /// Errors of the keyword index.
 #[derive(Debug, thiserror::Error)]

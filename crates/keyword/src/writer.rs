@@ -25,6 +25,36 @@ use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument, Term};
 use crate::schema::{to_document, Fields, WORDS};
 use crate::{KeywordError, KeywordIndex};
 
+/// Prepares index documents from records, on any thread (see
+/// [`KeywordWriter::preparer`]).
+#[derive(Clone)]
+pub struct DocumentPreparer {
+    fields: Fields,
+    words: TextAnalyzer,
+}
+
+impl std::fmt::Debug for DocumentPreparer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentPreparer").finish_non_exhaustive()
+    }
+}
+
+impl DocumentPreparer {
+    pub fn prepare(&mut self, record: &PatentRecord) -> PreparedDocument {
+        PreparedDocument {
+            number: record.publication_number.clone(),
+            document: to_document(&self.fields, record, &mut self.words),
+        }
+    }
+}
+
+/// A record as the keyword index stores it, ready to be added.
+#[derive(Debug)]
+pub struct PreparedDocument {
+    number: PublicationNumber,
+    document: TantivyDocument,
+}
+
 /// Adds, replaces and deletes documents; changes become visible at [`KeywordWriter::commit`].
 pub struct KeywordWriter {
     writer: IndexWriter<TantivyDocument>,
@@ -68,7 +98,31 @@ impl KeywordWriter {
     /// the module docs: with a kind, that kind and the kindless form; without
     /// one, every kind).
     pub fn upsert(&mut self, record: &PatentRecord) -> Result<(), KeywordError> {
-        let number = &record.publication_number;
+        let document = to_document(&self.fields, record, &mut self.words);
+        self.add(&record.publication_number, document)
+    }
+
+    /// What prepares documents for [`KeywordWriter::upsert_prepared`] on
+    /// other threads: the text analysis of an upsert (the gist, the
+    /// near-duplicate signature, where each part starts) is most of its cost,
+    /// and the writer's caller is one thread.
+    pub fn preparer(&self) -> DocumentPreparer {
+        DocumentPreparer {
+            fields: self.fields.clone(),
+            words: self.words.clone(),
+        }
+    }
+
+    /// [`KeywordWriter::upsert`] of a document prepared from its record.
+    pub fn upsert_prepared(&mut self, prepared: PreparedDocument) -> Result<(), KeywordError> {
+        self.add(&prepared.number, prepared.document)
+    }
+
+    fn add(
+        &mut self,
+        number: &PublicationNumber,
+        document: TantivyDocument,
+    ) -> Result<(), KeywordError> {
         match number.kind() {
             Some(_) => {
                 // Part of this one change, not changes of their own.
@@ -83,8 +137,7 @@ impl KeywordWriter {
                     .delete_term(Term::from_field_text(self.fields.pn_base, &number.base()));
             }
         }
-        self.writer
-            .add_document(to_document(&self.fields, record, &mut self.words))?;
+        self.writer.add_document(document)?;
         self.pending += 1;
         Ok(())
     }
