@@ -101,7 +101,8 @@ impl EngineError {
     pub(crate) fn on_disk_of(self, root: &Path) -> Self {
         let writing = matches!(
             self,
-            EngineError::Keyword(KeywordError::Tantivy(_)) | EngineError::Vectors(_)
+            EngineError::Keyword(KeywordError::Tantivy(_))
+                | EngineError::Vectors(VectorError::Io { .. })
         );
         if !writing {
             return self;
