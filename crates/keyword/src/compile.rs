@@ -190,7 +190,7 @@ impl Compiler<'_> {
                 if text.contains(['*', '?']) {
                     return self.wildcard(*field, text, *position).map(Some);
                 }
-                self.words(*field, text, 0, *position)
+                self.words(*field, without_possessive(text), 0, *position)
             }
             Ast::Phrase {
                 field,
@@ -642,6 +642,20 @@ fn tantivy_occur(occur: Occur) -> TOccur {
         Occur::Should => TOccur::Should,
         Occur::MustNot => TOccur::MustNot,
     }
+}
+
+/// A word without its English possessive `'s` (Lucene's
+/// `EnglishPossessiveFilter`): the analysers split `user's` into `user` and
+/// `s`, which as a query would be the phrase "user s", matched through the
+/// positions of every document with an `s` and found only where the text
+/// has the possessive too, when the searcher means users. The index keeps
+/// the `s` token, so a quoted phrase still matches the possessive exactly.
+fn without_possessive(word: &str) -> &str {
+    ["'s", "'S", "\u{2019}s", "\u{2019}S"]
+        .iter()
+        .find_map(|ending| word.strip_suffix(ending))
+        .filter(|stem| stem.chars().any(char::is_alphanumeric))
+        .unwrap_or(word)
 }
 
 /// A boolean query; one made only of exclusions matches everything else,
@@ -1155,6 +1169,17 @@ mod tests {
 
     fn matches(pattern: &str, word: &str) -> bool {
         glob_matches(&glob(pattern), &word.chars().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_possessive_is_searched_as_its_word() {
+        assert_eq!(without_possessive("user's"), "user");
+        assert_eq!(without_possessive("USER'S"), "USER");
+        assert_eq!(without_possessive("player\u{2019}s"), "player");
+        assert_eq!(without_possessive("users'"), "users'");
+        assert_eq!(without_possessive("'s"), "'s");
+        assert_eq!(without_possessive("its"), "its");
+        assert_eq!(without_possessive("o'clock"), "o'clock");
     }
 
     #[test]

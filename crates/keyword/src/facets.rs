@@ -42,8 +42,16 @@ pub(crate) struct SegmentFacets {
     cpc: Option<(StrColumn, Vec<u64>)>,
     assignee: Option<(StrColumn, Vec<u64>)>,
     published: Column<DateTime>,
-    year: HashMap<i32, u64>,
+    /// Documents per publication year, from [`FIRST_YEAR`]: counting in a
+    /// table rather than a map keeps the per-document cost to an index.
+    years: Vec<u64>,
 }
+
+/// The first year [`SegmentFacets::years`] counts, and how many it counts
+/// (the first US patent is of 1790; a date past the table is a bad record's,
+/// left out of the counts as a missing date is).
+const FIRST_YEAR: i32 = 1790;
+const YEARS: usize = 300;
 
 fn str_counts(
     segment: &SegmentReader,
@@ -68,7 +76,7 @@ impl Collector for FacetCollector {
             cpc: str_counts(segment, "cpc_subclass")?,
             assignee: str_counts(segment, "assignee_exact")?,
             published: segment.fast_fields().date("published")?,
-            year: HashMap::new(),
+            years: vec![0; YEARS],
         })
     }
 
@@ -132,31 +140,46 @@ impl SegmentCollector for SegmentFacets {
             }
         }
         if let Some(date) = self.published.first(doc).and_then(date_of) {
-            *self.year.entry(date.year()).or_default() += 1;
+            // A year before FIRST_YEAR wraps to an index past the table.
+            let slot = date.year().wrapping_sub(FIRST_YEAR) as usize;
+            if let Some(count) = self.years.get_mut(slot) {
+                *count += 1;
+            }
         }
     }
 
     fn harvest(self) -> RawCounts {
+        // The counted values' names in one ordered walk of the dictionary:
+        // looking each up alone decodes a dictionary block per value.
         let named = |entry: Option<(StrColumn, Vec<u64>)>| {
             let mut out = HashMap::new();
             if let Some((col, counts)) = entry {
-                let mut buf = String::new();
-                for (ord, count) in counts.into_iter().enumerate() {
-                    if count == 0 {
-                        continue;
+                let ords: Vec<u64> = (0..counts.len() as u64)
+                    .filter(|&ord| counts[ord as usize] > 0)
+                    .collect();
+                let mut counted = ords.iter().map(|&ord| counts[ord as usize]);
+                // An unreadable dictionary leaves the facet empty rather than
+                // failing a search over a facet.
+                let _ = col.dictionary().sorted_ords_to_term_cb(&ords, |name| {
+                    if let Some(count) = counted.next() {
+                        *out.entry(String::from_utf8_lossy(name).into_owned())
+                            .or_default() += count;
                     }
-                    buf.clear();
-                    if col.ord_to_str(ord as u64, &mut buf).unwrap_or(false) {
-                        *out.entry(buf.clone()).or_default() += count;
-                    }
-                }
+                });
             }
             out
         };
+        let year = self
+            .years
+            .iter()
+            .enumerate()
+            .filter(|(_, &count)| count > 0)
+            .map(|(slot, &count)| (FIRST_YEAR + slot as i32, count))
+            .collect();
         RawCounts {
             cpc: named(self.cpc),
             assignee: named(self.assignee),
-            year: self.year,
+            year,
         }
     }
 }

@@ -210,6 +210,7 @@ impl KeywordIndex {
         let query = self.query_in(&searcher, request.query, request.filters, cancel)?;
         let limit = request.limit.max(1);
         let families = self.families_in(&searcher)?;
+        let mut facets = None;
         let (top, total) = if request.collapse {
             let all = searcher.search(&query, &AllScored)?;
             cancel.check()?;
@@ -243,18 +244,24 @@ impl KeywordIndex {
             let top = TopDocs::with_limit(limit)
                 .and_offset(request.offset)
                 .order_by_score();
-            searcher.search(&query, &(top, Count))?
+            if request.facets {
+                // One walk of the matches for the hits, the total and the
+                // facets: the walk, not the counting, is most of the cost.
+                let (top, total, counted) =
+                    searcher.search(&query, &(top, Count, FacetCollector))?;
+                facets = Some(counted);
+                (top, total)
+            } else {
+                searcher.search(&query, &(top, Count))?
+            }
         };
         // A stopped search ends early rather than failing: what it found is
         // not the answer.
         cancel.check()?;
-        let facets = if request.facets {
-            let facets = searcher.search(&query, &FacetCollector)?;
+        if request.facets && facets.is_none() {
+            facets = Some(searcher.search(&query, &FacetCollector)?);
             cancel.check()?;
-            Some(facets)
-        } else {
-            None
-        };
+        }
         let snippets = if request.snippets {
             let records = top
                 .iter()

@@ -107,6 +107,36 @@ fn a_single_word_finds_exactly_the_documents_containing_it() {
     }
 }
 
+/// `sensor's` searches for the sensor, not for the possessive: the same
+/// documents and scores as `sensor`, while the quoted phrase `"sensor's"`
+/// still asks for the possessive as written.
+#[test]
+fn a_possessive_word_is_searched_as_the_word() {
+    let s = shared();
+    let word = scores("sensor");
+    assert!(word.len() >= 10, "{word:?}");
+    for possessive in ["sensor's", "SENSOR'S", "sensor\u{2019}s"] {
+        let found = scores(possessive);
+        assert_eq!(
+            found.keys().collect::<Vec<_>>(),
+            word.keys().collect::<Vec<_>>(),
+            "{possessive}"
+        );
+        for (number, score) in &found {
+            assert!(
+                close(*score, word[number]),
+                "{possessive}: {number} {score} vs {}",
+                word[number]
+            );
+        }
+    }
+    let phrase = s.found("\"sensor's\"");
+    assert!(
+        phrase.len() < word.len(),
+        "the quoted possessive is a phrase: {phrase:?}"
+    );
+}
+
 #[test]
 fn juxtaposed_words_are_a_union_ranked_by_how_well_each_matches() {
     let s = shared();
