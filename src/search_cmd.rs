@@ -154,6 +154,10 @@ fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()>
         }
     }
     if let Some(facets) = &results.facets {
+        println!(
+            "\nfacets of the top {} hits by keyword score:",
+            facets.counted
+        );
         for (name, counts) in [
             ("CPC subclass", &facets.cpc_subclass),
             ("assignee", &facets.assignee),
@@ -166,7 +170,7 @@ fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()>
                 .iter()
                 .map(|c| format!("{} ({})", c.value, c.count))
                 .collect();
-            println!("\n{name}: {}", list.join(", "));
+            println!("{name}: {}", list.join(", "));
         }
     }
     Ok(())

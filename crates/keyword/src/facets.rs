@@ -1,4 +1,4 @@
-//! Facet counts over a whole result set: CPC subclass, assignee, publication year.
+//! Facet counts over a result set: CPC subclass, assignee, publication year.
 
 use std::collections::HashMap;
 
@@ -6,7 +6,7 @@ use chrono::Datelike;
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::schema::date_of;
 
@@ -17,13 +17,17 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// The most frequent values of each facet among all matching documents.
+/// The most frequent values of each facet among the counted documents.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
     pub cpc_subclass: Vec<FacetCount>,
     pub assignee: Vec<FacetCount>,
     /// By publication year, most recent first.
     pub year: Vec<FacetCount>,
+    /// How many documents the counts are over: every match, or the top
+    /// hits by score when a search counts only those (see
+    /// [`crate::KeywordConfig::facet_window`]).
+    pub counted: u64,
 }
 
 /// How many values of each facet to return.
@@ -33,12 +37,14 @@ pub(crate) struct FacetCollector;
 
 #[derive(Default)]
 pub(crate) struct RawCounts {
+    docs: u64,
     cpc: HashMap<String, u64>,
     assignee: HashMap<String, u64>,
     year: HashMap<i32, u64>,
 }
 
 pub(crate) struct SegmentFacets {
+    docs: u64,
     cpc: Option<(StrColumn, Vec<u64>)>,
     assignee: Option<(StrColumn, Vec<u64>)>,
     published: Column<DateTime>,
@@ -73,6 +79,7 @@ impl Collector for FacetCollector {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         Ok(SegmentFacets {
+            docs: 0,
             cpc: str_counts(segment, "cpc_subclass")?,
             assignee: str_counts(segment, "assignee_exact")?,
             published: segment.fast_fields().date("published")?,
@@ -87,6 +94,7 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, fruits: Vec<RawCounts>) -> tantivy::Result<Facets> {
         let mut total = RawCounts::default();
         for fruit in fruits {
+            total.docs += fruit.docs;
             for (k, v) in fruit.cpc {
                 *total.cpc.entry(k).or_default() += v;
             }
@@ -110,8 +118,26 @@ impl Collector for FacetCollector {
                     count,
                 })
                 .collect(),
+            counted: total.docs,
         })
     }
+}
+
+/// The facets of some documents of a search, the hits it ranked top, as
+/// [`FacetCollector`] would count them if they were all the matches.
+pub(crate) fn facets_of(searcher: &Searcher, documents: &[DocAddress]) -> tantivy::Result<Facets> {
+    let mut by_segment: Vec<DocAddress> = documents.to_vec();
+    by_segment.sort_unstable();
+    let mut fruits = Vec::new();
+    for segment in by_segment.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let ord = segment[0].segment_ord;
+        let mut counts = FacetCollector.for_segment(ord, searcher.segment_reader(ord))?;
+        for address in segment {
+            counts.collect(address.doc_id, 0.0);
+        }
+        fruits.push(counts.harvest());
+    }
+    FacetCollector.merge_fruits(fruits)
 }
 
 /// The most frequent values, ties broken by value so results are stable.
@@ -129,6 +155,7 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = RawCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        self.docs += 1;
         for (col, counts) in [self.cpc.as_mut(), self.assignee.as_mut()]
             .into_iter()
             .flatten()
@@ -177,6 +204,7 @@ impl SegmentCollector for SegmentFacets {
             .map(|(slot, &count)| (FIRST_YEAR + slot as i32, count))
             .collect();
         RawCounts {
+            docs: self.docs,
             cpc: named(self.cpc),
             assignee: named(self.assignee),
             year,

@@ -72,7 +72,7 @@ pub enum KeywordError {
 }
 
 /// Settings that shape ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeywordConfig {
     pub boosts: FieldBoosts,
     /// Whether juxtaposed words must all match (`true`) or any may (`false`,
@@ -90,6 +90,25 @@ pub struct KeywordConfig {
     pub tie_breaker: f32,
     /// How much wildcard expansion one query may ask for.
     pub limits: QueryLimits,
+    /// Facets count the top this many hits by score, or all of them when
+    /// there are no more (the response says how many it counted). A
+    /// natural-language query matches most of an index, so counting every
+    /// match costs time in proportion to the index and describes the
+    /// index rather than what was asked; the best thousand describe the
+    /// answer, as a researcher reads it, at a bounded cost.
+    pub facet_window: usize,
+}
+
+impl Default for KeywordConfig {
+    fn default() -> Self {
+        Self {
+            boosts: FieldBoosts::default(),
+            default_and: false,
+            tie_breaker: 0.0,
+            limits: QueryLimits::default(),
+            facet_window: 1000,
+        }
+    }
 }
 
 /// An open keyword index: readable, and writable through [`KeywordIndex::writer`].

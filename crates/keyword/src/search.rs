@@ -13,7 +13,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::compile::{filter_query, number_query, with_filters, Compiler, Stoppable};
-use crate::facets::{FacetCollector, Facets};
+use crate::facets::{facets_of, Facets};
 use crate::query::QueryError;
 use crate::schema::value_at;
 use crate::{KeywordError, KeywordIndex};
@@ -220,6 +220,17 @@ impl KeywordIndex {
             let by_rank = |a: &(f32, DocAddress), b: &(f32, DocAddress)| {
                 b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
             };
+            if request.facets {
+                // The top publications, as an uncollapsed search counts them.
+                let mut ranked = all.clone();
+                let window = self.config.facet_window.min(ranked.len());
+                if window < ranked.len() {
+                    ranked.select_nth_unstable_by(window, by_rank);
+                    ranked.truncate(window);
+                }
+                let counted: Vec<DocAddress> = ranked.iter().map(|(_, address)| *address).collect();
+                facets = Some(facets_of(&searcher, &counted)?);
+            }
             let mut best: HashMap<u32, (f32, DocAddress)> = HashMap::with_capacity(all.len());
             for hit in all {
                 best.entry(families.group_at(hit.1))
@@ -241,27 +252,41 @@ impl KeywordIndex {
             let page: Vec<(f32, DocAddress)> = firsts.into_iter().skip(request.offset).collect();
             (page, total)
         } else {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(request.offset)
-                .order_by_score();
             if request.facets {
-                // One walk of the matches for the hits, the total and the
-                // facets: the walk, not the counting, is most of the cost.
-                let (top, total, counted) =
-                    searcher.search(&query, &(top, Count, FacetCollector))?;
-                facets = Some(counted);
-                (top, total)
+                // The page is the part of the facet window it falls in (the
+                // same order as a page collected alone), so one walk finds
+                // the hits, the total and what the facets count.
+                let window = self
+                    .config
+                    .facet_window
+                    .max(request.offset.saturating_add(limit));
+                let (ranked, total) = searcher.search(
+                    &query,
+                    &(TopDocs::with_limit(window).order_by_score(), Count),
+                )?;
+                cancel.check()?;
+                let counted: Vec<DocAddress> = ranked
+                    .iter()
+                    .take(self.config.facet_window)
+                    .map(|(_, address)| *address)
+                    .collect();
+                facets = Some(facets_of(&searcher, &counted)?);
+                let page = ranked
+                    .into_iter()
+                    .skip(request.offset)
+                    .take(limit)
+                    .collect();
+                (page, total)
             } else {
+                let top = TopDocs::with_limit(limit)
+                    .and_offset(request.offset)
+                    .order_by_score();
                 searcher.search(&query, &(top, Count))?
             }
         };
         // A stopped search ends early rather than failing: what it found is
         // not the answer.
         cancel.check()?;
-        if request.facets && facets.is_none() {
-            facets = Some(searcher.search(&query, &FacetCollector)?);
-            cancel.check()?;
-        }
         let snippets = if request.snippets {
             let records = top
                 .iter()

@@ -40,7 +40,9 @@ pub struct SearchBody {
     #[serde(default = "yes")]
     pub highlight: bool,
     /// Facet counts (CPC subclass, assignee, year) over the keyword
-    /// matches, in keyword and hybrid mode (default false).
+    /// matches, in keyword and hybrid mode (default false): the top 1,000
+    /// publications by keyword score, or all of them when fewer match
+    /// (`facets.counted` says how many were counted).
     #[serde(default)]
     pub facets: bool,
     /// One hit per family (default true): the best-ranked member of each
@@ -382,6 +384,11 @@ pub struct FacetsBody {
     pub assignee: Vec<FacetCountBody>,
     /// By publication year, most recent first.
     pub year: Vec<FacetCountBody>,
+    /// Publications the counts are over: every keyword match, or the top
+    /// 1,000 by keyword score when more match. The counts describe the
+    /// best answers rather than the whole index a long natural-language
+    /// query matches, and cost the same at any index size.
+    pub counted: u64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -489,6 +496,7 @@ impl From<Facets> for FacetsBody {
             cpc_subclass: counts(f.cpc_subclass),
             assignee: counts(f.assignee),
             year: counts(f.year),
+            counted: f.counted,
         }
     }
 }

@@ -172,6 +172,7 @@ fn facet_counts_equal_counts_over_the_matching_records() {
             .collect();
         assert_eq!(matching.len(), results.total);
         let facets = results.facets.expect("facets were asked for");
+        assert_eq!(facets.counted, matching.len() as u64, "{query}");
         let (cpc, assignee, year) = expected_facets(&matching);
         assert!(!assignee.is_empty() && !year.is_empty(), "{query}");
         assert_eq!(facets.cpc_subclass, cpc, "{query}: CPC subclasses");
@@ -180,6 +181,71 @@ fn facet_counts_equal_counts_over_the_matching_records() {
     }
     // No facets unless asked for.
     assert!(s.search("sensor").facets.is_none());
+}
+
+/// Past the facet window, facets count the top hits by score, collapsed
+/// into families or not, and say how many they counted.
+#[test]
+fn facets_count_the_top_hits_when_more_match_than_the_window() {
+    let s = shared();
+    let window = 40;
+    let index = s
+        .index
+        .clone()
+        .with_config(patsearch_keyword::KeywordConfig {
+            facet_window: window,
+            ..patsearch_keyword::KeywordConfig::default()
+        });
+    for query in ["method OR apparatus", "sensor data"] {
+        let ranked = s.ranked(query, &Filters::default());
+        assert!(
+            ranked.len() > window,
+            "{query} matches only {}",
+            ranked.len()
+        );
+        let top: Vec<&PatentRecord> = ranked[..window].iter().map(|(n, _)| s.record(n)).collect();
+        let (cpc, assignee, year) = expected_facets(&top);
+        for collapse in [false, true] {
+            let results = index
+                .search(&SearchRequest {
+                    facets: true,
+                    collapse,
+                    offset: 3,
+                    limit: 5,
+                    cancel: &Cancellation::never(),
+                    ..request(query, &Filters::default())
+                })
+                .unwrap();
+            let facets = results.facets.expect("facets were asked for");
+            assert_eq!(
+                facets.counted, window as u64,
+                "{query}, collapse {collapse}"
+            );
+            assert_eq!(
+                facets.cpc_subclass, cpc,
+                "{query}, collapse {collapse}: CPC"
+            );
+            assert_eq!(
+                facets.assignee, assignee,
+                "{query}, collapse {collapse}: assignees"
+            );
+            assert_eq!(facets.year, year, "{query}, collapse {collapse}: years");
+            if !collapse {
+                assert_eq!(
+                    results.total,
+                    ranked.len(),
+                    "{query}: the total counts every match"
+                );
+                let page: Vec<&str> = results
+                    .hits
+                    .iter()
+                    .map(|h| h.publication_number.as_str())
+                    .collect();
+                let expected: Vec<&str> = ranked[3..8].iter().map(|(n, _)| n.as_str()).collect();
+                assert_eq!(page, expected, "{query}: the page is the ranking's");
+            }
+        }
+    }
 }
 
 /// Checks every hit of `query` has a snippet from its record's text, with
