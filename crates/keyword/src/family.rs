@@ -340,6 +340,12 @@ impl Families {
         (members.len().max(1), others)
     }
 
+    /// Every group number is below this: the documents of the searcher the
+    /// families were built for, deleted ones included.
+    pub fn group_bound(&self) -> usize {
+        self.by_doc.iter().map(Vec::len).sum()
+    }
+
     /// The groups of more than one publication, in no particular order.
     pub fn groups(&self) -> impl Iterator<Item = u32> + '_ {
         self.members.keys().copied()

@@ -1,7 +1,6 @@
 //! Searching: ranked hits with highlighted snippets, facet counts, lookups.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 
 use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 use serde::Serialize;
@@ -231,17 +230,28 @@ impl KeywordIndex {
                 let counted: Vec<DocAddress> = ranked.iter().map(|(_, address)| *address).collect();
                 facets = Some(facets_of(&searcher, &counted)?);
             }
-            let mut best: HashMap<u32, (f32, DocAddress)> = HashMap::with_capacity(all.len());
+            // Each family's best member, in a table by group (groups are
+            // numbered below the index's document count): a natural-language
+            // query matches most documents, and a hashed map of them cost
+            // more than the table's memset.
+            let mut best: Vec<Option<(f32, DocAddress)>> = vec![None; families.group_bound()];
+            let mut groups: Vec<u32> = Vec::new();
             for hit in all {
-                best.entry(families.group_at(hit.1))
-                    .and_modify(|kept| {
+                let group = families.group_at(hit.1);
+                match &mut best[group as usize] {
+                    Some(kept) => {
                         if by_rank(&hit, kept).is_lt() {
                             *kept = hit;
                         }
-                    })
-                    .or_insert(hit);
+                    }
+                    empty => {
+                        *empty = Some(hit);
+                        groups.push(group);
+                    }
+                }
             }
-            let mut firsts: Vec<(f32, DocAddress)> = best.into_values().collect();
+            let mut firsts: Vec<(f32, DocAddress)> =
+                groups.iter().filter_map(|&g| best[g as usize]).collect();
             let total = firsts.len();
             let end = request.offset.saturating_add(limit).min(total);
             if end < total {
