@@ -4,9 +4,8 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
 
 use crate::schema::date_of;
 
@@ -33,17 +32,15 @@ pub struct Facets {
 /// How many values of each facet to return.
 pub(crate) const FACET_SIZE: usize = 10;
 
-pub(crate) struct FacetCollector;
-
 #[derive(Default)]
-pub(crate) struct RawCounts {
+struct RawCounts {
     docs: u64,
     cpc: HashMap<String, u64>,
     assignee: HashMap<String, u64>,
     year: HashMap<i32, u64>,
 }
 
-pub(crate) struct SegmentFacets {
+struct SegmentFacets {
     docs: u64,
     cpc: Option<(StrColumn, Vec<u64>)>,
     assignee: Option<(StrColumn, Vec<u64>)>,
@@ -69,75 +66,54 @@ fn str_counts(
     }))
 }
 
-impl Collector for FacetCollector {
-    type Fruit = Facets;
-    type Child = SegmentFacets;
-
-    fn for_segment(
-        &self,
-        _ord: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SegmentFacets> {
-        Ok(SegmentFacets {
-            docs: 0,
-            cpc: str_counts(segment, "cpc_subclass")?,
-            assignee: str_counts(segment, "assignee_exact")?,
-            published: segment.fast_fields().date("published")?,
-            years: vec![0; YEARS],
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<RawCounts>) -> tantivy::Result<Facets> {
-        let mut total = RawCounts::default();
-        for fruit in fruits {
-            total.docs += fruit.docs;
-            for (k, v) in fruit.cpc {
-                *total.cpc.entry(k).or_default() += v;
-            }
-            for (k, v) in fruit.assignee {
-                *total.assignee.entry(k).or_default() += v;
-            }
-            for (k, v) in fruit.year {
-                *total.year.entry(k).or_default() += v;
-            }
+/// The facets of every segment's counts together.
+fn merge(fruits: Vec<RawCounts>) -> Facets {
+    let mut total = RawCounts::default();
+    for fruit in fruits {
+        total.docs += fruit.docs;
+        for (k, v) in fruit.cpc {
+            *total.cpc.entry(k).or_default() += v;
         }
-        let mut year: Vec<(i32, u64)> = total.year.into_iter().collect();
-        year.sort_by_key(|&(y, _)| std::cmp::Reverse(y));
-        Ok(Facets {
-            cpc_subclass: top(total.cpc),
-            assignee: top(total.assignee),
-            year: year
-                .into_iter()
-                .take(FACET_SIZE * 2)
-                .map(|(y, count)| FacetCount {
-                    value: y.to_string(),
-                    count,
-                })
-                .collect(),
-            counted: total.docs,
-        })
+        for (k, v) in fruit.assignee {
+            *total.assignee.entry(k).or_default() += v;
+        }
+        for (k, v) in fruit.year {
+            *total.year.entry(k).or_default() += v;
+        }
+    }
+    let mut year: Vec<(i32, u64)> = total.year.into_iter().collect();
+    year.sort_by_key(|&(y, _)| std::cmp::Reverse(y));
+    Facets {
+        cpc_subclass: top(total.cpc),
+        assignee: top(total.assignee),
+        year: year
+            .into_iter()
+            .take(FACET_SIZE * 2)
+            .map(|(y, count)| FacetCount {
+                value: y.to_string(),
+                count,
+            })
+            .collect(),
+        counted: total.docs,
     }
 }
 
-/// The facets of some documents of a search, the hits it ranked top, as
-/// [`FacetCollector`] would count them if they were all the matches.
-pub(crate) fn facets_of(searcher: &Searcher, documents: &[DocAddress]) -> tantivy::Result<Facets> {
-    let mut by_segment: Vec<DocAddress> = documents.to_vec();
+/// The facets of some hits of a search (the top ones by score).
+pub(crate) fn facets_of(
+    searcher: &Searcher,
+    hits: &[(Score, DocAddress)],
+) -> tantivy::Result<Facets> {
+    let mut by_segment: Vec<DocAddress> = hits.iter().map(|(_, address)| *address).collect();
     by_segment.sort_unstable();
     let mut fruits = Vec::new();
     for segment in by_segment.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
-        let ord = segment[0].segment_ord;
-        let mut counts = FacetCollector.for_segment(ord, searcher.segment_reader(ord))?;
+        let mut counts = SegmentFacets::open(searcher.segment_reader(segment[0].segment_ord))?;
         for address in segment {
-            counts.collect(address.doc_id, 0.0);
+            counts.count(address.doc_id);
         }
         fruits.push(counts.harvest());
     }
-    FacetCollector.merge_fruits(fruits)
+    Ok(merge(fruits))
 }
 
 /// The most frequent values, ties broken by value so results are stable.
@@ -151,10 +127,18 @@ fn top(counts: HashMap<String, u64>) -> Vec<FacetCount> {
     v
 }
 
-impl SegmentCollector for SegmentFacets {
-    type Fruit = RawCounts;
+impl SegmentFacets {
+    fn open(segment: &SegmentReader) -> tantivy::Result<Self> {
+        Ok(SegmentFacets {
+            docs: 0,
+            cpc: str_counts(segment, "cpc_subclass")?,
+            assignee: str_counts(segment, "assignee_exact")?,
+            published: segment.fast_fields().date("published")?,
+            years: vec![0; YEARS],
+        })
+    }
 
-    fn collect(&mut self, doc: DocId, _score: Score) {
+    fn count(&mut self, doc: DocId) {
         self.docs += 1;
         for (col, counts) in [self.cpc.as_mut(), self.assignee.as_mut()]
             .into_iter()

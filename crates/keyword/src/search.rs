@@ -211,7 +211,7 @@ impl KeywordIndex {
         let families = self.families_in(&searcher)?;
         let mut facets = None;
         let (top, total) = if request.collapse {
-            let all = searcher.search(&query, &AllScored)?;
+            let mut all = searcher.search(&query, &AllScored)?;
             cancel.check()?;
             // Higher score first; among equal scores the earlier document,
             // as TopDocs orders them, so that collapse keeps the member an
@@ -220,15 +220,13 @@ impl KeywordIndex {
                 b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
             };
             if request.facets {
-                // The top publications, as an uncollapsed search counts them.
-                let mut ranked = all.clone();
-                let window = self.config.facet_window.min(ranked.len());
-                if window < ranked.len() {
-                    ranked.select_nth_unstable_by(window, by_rank);
-                    ranked.truncate(window);
+                // The top publications, as an uncollapsed search counts them;
+                // the families below do not depend on the matches' order.
+                let window = self.config.facet_window.min(all.len());
+                if window < all.len() {
+                    all.select_nth_unstable_by(window, by_rank);
                 }
-                let counted: Vec<DocAddress> = ranked.iter().map(|(_, address)| *address).collect();
-                facets = Some(facets_of(&searcher, &counted)?);
+                facets = Some(facets_of(&searcher, &all[..window])?);
             }
             // Each family's best member, in a table by group (groups are
             // numbered below the index's document count): a natural-language
@@ -275,12 +273,8 @@ impl KeywordIndex {
                     &(TopDocs::with_limit(window).order_by_score(), Count),
                 )?;
                 cancel.check()?;
-                let counted: Vec<DocAddress> = ranked
-                    .iter()
-                    .take(self.config.facet_window)
-                    .map(|(_, address)| *address)
-                    .collect();
-                facets = Some(facets_of(&searcher, &counted)?);
+                let counted = self.config.facet_window.min(ranked.len());
+                facets = Some(facets_of(&searcher, &ranked[..counted])?);
                 let page = ranked
                     .into_iter()
                     .skip(request.offset)
