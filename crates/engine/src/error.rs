@@ -47,7 +47,7 @@ pub enum EngineError {
     #[error("invalid search request: {0}")]
     InvalidRequest(String),
     /// A write failed with the disk of the index (nearly) full.
-    #[error("{path}: the disk is full ({available_mb} MB free): the changes since the last commit were not written and the index keeps its last commit; free some space (a bulk load's final merge needs about the index's size again) and run the ingest again, which replaces the documents already there")]
+    #[error("{path}: the disk is full ({available_mb} MB free): the changes since the last commit were not written and the index keeps its last commit; free some space (a bulk load's final merge needs up to 5 GiB) and run the ingest again, which replaces the documents already there")]
     DiskFull {
         path: PathBuf,
         available_mb: u64,

@@ -606,11 +606,11 @@ impl Indexer {
     }
 
     /// [`Indexer::finish`] after a load of many documents: when this indexer
-    /// wrote at least a quarter of the index's documents, the keyword index
-    /// is also merged into one segment (see `KeywordWriter::finish_merged`).
-    /// The merge rewrites the whole index: worth it after a bulk load, not
-    /// after a few additions to a large index, which tantivy's merge policy
-    /// looks after.
+    /// wrote at least a quarter of the index's documents, the keyword
+    /// index's segments under the merge bound are also merged (into one for
+    /// an index under it; see `KeywordWriter::finish_merged`). The merge
+    /// rewrites those segments: worth it after a bulk load, not after a few
+    /// additions to a large index, which tantivy's merge policy looks after.
     pub fn finish_bulk(self) -> Result<Engine, EngineError> {
         self.finish_inner(EngineOptions::default(), true)
     }

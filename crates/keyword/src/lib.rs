@@ -14,6 +14,7 @@
 mod compile;
 mod facets;
 mod family;
+mod merge;
 mod query;
 mod schema;
 mod search;
@@ -32,6 +33,7 @@ pub use facets::{FacetCount, Facets};
 pub use family::{
     Families, Relative, MAX_FAMILY_MEMBERS, MAX_LISTED_MEMBERS, NEAR_DUPLICATE_SIMILARITY,
 };
+pub use merge::MAX_MERGED_SEGMENT_BYTES;
 pub use query::{
     parse as parse_query, Ast, QueryError, MAX_CLAUSES as MAX_QUERY_CLAUSES,
     MAX_DEPTH as MAX_QUERY_DEPTH,

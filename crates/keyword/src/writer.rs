@@ -16,12 +16,14 @@
 //! and its grant `B1`) stay two publications.
 
 use patsearch_record::{PatentRecord, PublicationNumber};
+use tantivy::directory::DirectoryClone;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument, Term};
 
+use crate::merge::{bounded_groups, segment_bytes, BoundedMergePolicy, MAX_MERGED_SEGMENT_BYTES};
 use crate::schema::{to_document, Fields, WORDS};
 use crate::{KeywordError, KeywordIndex};
 
@@ -62,6 +64,8 @@ pub struct KeywordWriter {
     /// The `WORDS` analyzer, for where each claim and paragraph starts.
     words: TextAnalyzer,
     pending: u64,
+    /// The largest segment a merge writes (see [`crate::merge`]).
+    max_merged_bytes: u64,
 }
 
 impl std::fmt::Debug for KeywordWriter {
@@ -80,6 +84,10 @@ impl KeywordWriter {
     ) -> Result<Self, KeywordError> {
         let writer: IndexWriter<TantivyDocument> =
             index.writer(memory_budget.max(15_000_000 * 2))?;
+        writer.set_merge_policy(Box::new(BoundedMergePolicy::new(
+            index.directory().box_clone(),
+            MAX_MERGED_SEGMENT_BYTES,
+        )));
         // Segments a killed process flushed but never committed are in no
         // commit: without this they would stay until the next commit.
         writer.garbage_collect_files().wait()?;
@@ -91,7 +99,21 @@ impl KeywordWriter {
             fields,
             words,
             pending: 0,
+            max_merged_bytes: MAX_MERGED_SEGMENT_BYTES,
         })
+    }
+
+    /// Sets the largest segment a merge writes, in this writer's merges and
+    /// in [`KeywordWriter::finish_merged`] (default
+    /// [`MAX_MERGED_SEGMENT_BYTES`]): a machine with little free disk beside
+    /// its index can set less.
+    pub fn set_max_merged_segment_bytes(&mut self, max_bytes: u64) {
+        self.max_merged_bytes = max_bytes;
+        self.writer
+            .set_merge_policy(Box::new(BoundedMergePolicy::new(
+                self.writer.index().directory().box_clone(),
+                max_bytes,
+            )));
     }
 
     /// Adds the record, replacing any document of the same publication (see
@@ -223,24 +245,37 @@ impl KeywordWriter {
         Ok(())
     }
 
-    /// [`KeywordWriter::finish`], then merges every segment into one: the end
-    /// of a bulk load. A search pays per segment for each query term (a
+    /// [`KeywordWriter::finish`], then merges the segments smaller than the
+    /// merge bound into as few as the bound allows (one for an index under
+    /// it): the end of a bulk load, whose writer leaves several segments of
+    /// each size. A search pays per segment for each query term (a
     /// dictionary lookup, a postings block, a scorer), which for the long
-    /// natural-language queries of hybrid search is much of its keyword cost;
-    /// the merge policy alone leaves a few segments of a bulk load unmerged.
-    /// It rewrites the whole index, so it is not for small updates.
+    /// natural-language queries of hybrid search is much of its keyword cost
+    /// on a small index. It rewrites every segment under the bound, so it is
+    /// not for small updates. Merges run one after another: the free disk
+    /// they need is one merge's output, at most the bound (see
+    /// [`crate::merge`]).
     pub fn finish_merged(self) -> Result<(), KeywordError> {
         let index = self.writer.index().clone();
+        let max_bytes = self.max_merged_bytes;
         // The merge policy may be merging some of the segments in the
         // background (a merge of segments it took away fails): let it finish,
         // then merge with a writer that starts no merges of its own.
         self.finish()?;
-        let segments = index.searchable_segment_ids()?;
-        if segments.len() > 1 {
+        let directory = index.directory();
+        let sized = index
+            .searchable_segment_metas()?
+            .iter()
+            .map(|segment| (segment.id(), segment_bytes(directory, segment)))
+            .collect();
+        let groups = bounded_groups(sized, max_bytes);
+        if !groups.is_empty() {
             let mut writer: IndexWriter<TantivyDocument> =
                 index.writer_with_num_threads(1, 15_000_000)?;
             writer.set_merge_policy(Box::new(NoMergePolicy));
-            writer.merge(&segments).wait()?;
+            for group in groups {
+                writer.merge(&group).wait()?;
+            }
             writer.wait_merging_threads()?;
         }
         Ok(())

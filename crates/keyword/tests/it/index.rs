@@ -95,6 +95,75 @@ fn a_bulk_load_ends_in_one_segment_that_answers_as_the_many_did() {
     }
 }
 
+/// The bytes each segment's files take on disk (deletion bitsets left out),
+/// by segment id: tantivy names a segment's files `<id>.<component>`.
+fn segment_sizes(dir: &Path) -> std::collections::BTreeMap<String, u64> {
+    let mut sizes = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            } else if let Some((id, component)) = name.split_once('.') {
+                if id.len() == 32
+                    && id.chars().all(|c| c.is_ascii_hexdigit())
+                    && !component.ends_with("del")
+                {
+                    *sizes.entry(id.to_string()).or_default() += entry.metadata().unwrap().len();
+                }
+            }
+        }
+    }
+    sizes
+}
+
+#[test]
+fn the_bulk_merge_writes_no_segment_over_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = small_records();
+    let index = KeywordIndex::open_or_create(dir.path()).unwrap();
+    let mut writer = index.writer(50_000_000).unwrap();
+    for record in &records {
+        writer.upsert(record).unwrap();
+        writer.commit().unwrap();
+    }
+    writer.finish().unwrap();
+    index.reload().unwrap();
+    assert_eq!(index.num_segments(), 4);
+    let before = segment_sizes(dir.path());
+    assert_eq!(before.len(), 4, "{before:?}");
+    let queries = ["battery OR light OR device", "method"];
+    let hits_before: Vec<_> = queries.iter().map(|q| hits(&index, q)).collect();
+
+    // Under a bound below every segment nothing is merged.
+    let smallest = *before.values().min().unwrap();
+    let mut writer = index.writer(50_000_000).unwrap();
+    writer.set_max_merged_segment_bytes(smallest);
+    writer.finish_merged().unwrap();
+    index.reload().unwrap();
+    assert_eq!(segment_sizes(dir.path()), before);
+
+    // Under the size of the two smallest together, they merge, and the
+    // others cannot all join them.
+    let mut sorted: Vec<u64> = before.values().copied().collect();
+    sorted.sort_unstable();
+    let mut writer = index.writer(50_000_000).unwrap();
+    writer.set_max_merged_segment_bytes(sorted[0] + sorted[1]);
+    writer.finish_merged().unwrap();
+    index.reload().unwrap();
+    let after = segment_sizes(dir.path());
+    assert!(
+        after.len() > 1 && after.len() < 4,
+        "{before:?} -> {after:?}"
+    );
+    assert_eq!(index.num_segments(), after.len());
+    assert_eq!(index.num_docs(), 4);
+    let hits_after: Vec<_> = queries.iter().map(|q| hits(&index, q)).collect();
+    assert_eq!(hits_after, hits_before);
+}
+
 #[test]
 fn upserting_the_same_record_again_leaves_one_copy() {
     let dir = tempfile::tempdir().unwrap();
