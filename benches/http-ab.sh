@@ -5,17 +5,18 @@
 # (8 connections, POST /v1/search, the judged topics in turn). Prints each
 # run and, per binary, the medians of requests/s, p50 and p99, and B/A.
 #
-# Usage: bash benches/http-ab.sh BIN_A BIN_B INDEX_DIR
+# Usage: bash benches/http-ab.sh BIN_A BIN_B INDEX_DIR [INDEX_DIR_B]
+# (B serves INDEX_DIR_B when given: two index layouts, one binary or two)
 # ROUNDS=3, DURATION=10s, MODE=keyword|semantic|hybrid (keyword), FACETS,
 # HIGHLIGHT (false/true), THINK_MS (0: saturation; 60: paced, about 100
 # requests/s), QUERIES (a topics file, default the NL form), PORT=18091.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 3 ] || { echo "usage: $0 BIN_A BIN_B INDEX_DIR" >&2; exit 2; }
-bins=("$1" "$2") index=$3
+[ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: $0 BIN_A BIN_B INDEX_DIR [INDEX_DIR_B]" >&2; exit 2; }
+bins=("$1" "$2") indexes=("$3" "${4:-$3}")
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 for b in "${bins[@]}"; do [ -x "$b" ] || { echo "$b is not an executable" >&2; exit 1; }; done
-[ -d "$index" ] || { echo "no index at $index" >&2; exit 1; }
+for index in "${indexes[@]}"; do [ -d "$index" ] || { echo "no index at $index" >&2; exit 1; }; done
 port=${PORT:-18091} rounds=${ROUNDS:-3} duration=${DURATION:-10s}
 export QUERIES=${QUERIES:-../shared/eval/nl/queries-nl.tsv} MODE=${MODE:-keyword}
 export FACETS=${FACETS:-false} HIGHLIGHT=${HIGHLIGHT:-true} THINK_MS=${THINK_MS:-0}
@@ -25,7 +26,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$out"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); mode $MODE, facets $FACETS, highlight $HIGHLIGHT, think $THINK_MS ms, $duration x $rounds"
 for round in $(seq 1 "$rounds"); do
   for side in 0 1; do
-    "${bins[$side]}" serve --index "$index" --addr "127.0.0.1:$port" > "$out/serve.log" 2>&1 &
+    "${bins[$side]}" serve --index "${indexes[$side]}" --addr "127.0.0.1:$port" > "$out/serve.log" 2>&1 &
     server=$!
     for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$out/serve.log" >&2; exit 1; }

@@ -12,6 +12,11 @@
 # are fair; the figures go to the "Scale" section of benches/RESULTS.md
 # (replacing an older one), with this command.
 #
+# An index that benches/scale-load.sh loaded in slices (a million documents
+# take more than one sitting) is used as it is, with the sum of its slices'
+# walls and their highest peak RSS as the ingest figures; the week, the
+# replacements and the deletions below then change it.
+#
 # Usage: bash benches/scale.sh N... (for example: 6940 100000 1000000)
 # WORK (default target/scale) holds the generated corpora, kept between runs
 # (the generator never overwrites a file), and the indexes, rebuilt each run.
@@ -78,12 +83,18 @@ load() {
 
 for n in "$@"; do
   index=$work/index-$n
-  claim_index "$index"
-  inputs=("$corpus")
   extra=$((n - real))
-  [ "$extra" -gt 0 ] && inputs+=("$(corpus_file 0 "$extra")")
-  timed "ingest-$n" "$bin" ingest --no-embed --quiet "${inputs[@]}" --index "$index"
-  ingest_wall=$wall ingest_rss=$rss
+  if [ -f "$index.load" ]; then
+    # Loaded in slices by benches/scale-load.sh: its walls summed, its peak.
+    read -r loaded ingest_wall ingest_rss <<< "$(awk '!/^#/ { end = $1 + $2; if (end > max) max = end; wall += $3; if ($4 > rss) rss = $4 } END { print max + 0, wall, rss + 0 }' "$index.load")"
+    [ "$loaded" -ge "$extra" ] || { echo "$index.load covers $loaded of $extra generated records: run benches/scale-load.sh $n first" >&2; exit 1; }
+  else
+    claim_index "$index"
+    inputs=("$corpus")
+    [ "$extra" -gt 0 ] && inputs+=("$(corpus_file 0 "$extra")")
+    timed "ingest-$n" "$bin" ingest --no-embed --quiet "${inputs[@]}" --index "$index"
+    ingest_wall=$wall ingest_rss=$rss
+  fi
   size_mb=$(du -sm "$index" | cut -f1)
 
   "$bin" serve --index "$index" --addr "127.0.0.1:$port" > "$work/serve-$n.log" 2>&1 &
@@ -129,6 +140,7 @@ section=$work/section.md
   echo
   echo "Command: \`bash benches/scale.sh $*\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average after: $(cut -d' ' -f1-3 /proc/loadavg). Keyword-only indexes: the 6,940 real patents plus records of \`benches/scale-corpus\` (seed $seed)."
   echo
+  for n in "$@"; do if [ -f "$work/index-$n.load" ]; then echo "The $n-document index was loaded in slices by \`benches/scale-load.sh $n\` (slices in \`$work/index-$n.load\`: first record, records, wall s, peak RSS MiB, nice level): its ingest wall is their sum."; echo; fi; done
   echo "| documents | ingest wall s | docs/s | ingest peak RSS MiB | index MB | server peak RSS MiB | week of $week added, s | 1,000 replaced, s | 1,000 deleted, s |"
   echo "|---|---|---|---|---|---|---|---|---|"
   grep '^ingest|' "$rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g; s/^ //; s/ $//'
