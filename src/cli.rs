@@ -363,8 +363,10 @@ pub struct SearchArgs {
     /// Require every word (default: any word, ranked).
     #[arg(long)]
     pub all_words: bool,
-    /// Print facet counts (CPC subclass, assignee, year) of the top 1,000
-    /// publications by keyword score (all of them when fewer match).
+    /// Print facet counts (CPC subclass, assignee, country, kind,
+    /// publication and filing year): in keyword mode of the top 1,000
+    /// publications by keyword score (all of them when fewer match), in
+    /// semantic and hybrid mode of the ranked candidate window.
     #[arg(long)]
     pub facets: bool,
     /// List every member of a family (by default a family is one hit, its

@@ -154,14 +154,18 @@ fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()>
         }
     }
     if let Some(facets) = &results.facets {
-        println!(
-            "\nfacets of the top {} hits by keyword score:",
-            facets.counted
-        );
+        let over = match results.mode {
+            SearchMode::Keyword => "top hits by keyword score",
+            SearchMode::Semantic | SearchMode::Hybrid => "ranked hits",
+        };
+        println!("\nfacets of the {} {over}:", facets.counted);
         for (name, counts) in [
             ("CPC subclass", &facets.cpc_subclass),
             ("assignee", &facets.assignee),
-            ("year", &facets.year),
+            ("country", &facets.country),
+            ("kind", &facets.kind),
+            ("publication year", &facets.year),
+            ("filing year", &facets.filing_year),
         ] {
             if counts.is_empty() {
                 continue;

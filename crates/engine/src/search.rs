@@ -286,7 +286,7 @@ impl Engine {
         let hits = vectors.search(&query, window, &request.filters);
         request.cancel.check()?;
         let ranked = semantic_ranking(&hits);
-        self.page_of(SearchMode::Semantic, &ranked, &hits, request, None)
+        self.page_of(SearchMode::Semantic, &ranked, &hits, request)
     }
 
     fn hybrid_search(
@@ -332,22 +332,6 @@ impl Engine {
             .collect();
         let query = query?;
         request.cancel.check()?;
-        let facets = if request.facets {
-            self.keyword
-                .search(&patsearch_keyword::SearchRequest {
-                    query: &request.query,
-                    filters: &request.filters,
-                    limit: 1,
-                    offset: 0,
-                    snippets: false,
-                    facets: true,
-                    collapse: false,
-                    cancel: &request.cancel,
-                })?
-                .facets
-        } else {
-            None
-        };
         let semantic_hits = vectors.search(&query, window, &request.filters);
         request.cancel.check()?;
         let semantic: Vec<Candidate> = semantic_hits
@@ -355,18 +339,19 @@ impl Engine {
             .map(|h| Candidate::new(h.publication_number.to_string(), h.score))
             .collect();
         let fused = fusion::fuse(&keyword, &semantic, &request.fusion);
-        self.page_of(SearchMode::Hybrid, &fused, &semantic_hits, request, facets)
+        self.page_of(SearchMode::Hybrid, &fused, &semantic_hits, request)
     }
 
     /// The requested page of a ranked window, resolved into hits with the
-    /// matched passages of `semantic_hits` and, when asked, snippets.
+    /// matched passages of `semantic_hits` and, when asked, snippets and the
+    /// facets of the whole window (collapsed: of each family's best member),
+    /// which is what paging can reach.
     fn page_of(
         &self,
         mode: SearchMode,
         ranked: &[Fused],
         semantic_hits: &[VectorHit],
         request: &SearchRequest,
-        facets: Option<Facets>,
     ) -> Result<SearchResults, EngineError> {
         let families = self.keyword.families()?;
         let collapsed;
@@ -375,6 +360,15 @@ impl Engine {
             &collapsed[..]
         } else {
             ranked
+        };
+        let facets = if request.facets {
+            let numbers: Vec<&str> = ranked.iter().map(|f| f.number.as_str()).collect();
+            Some(
+                self.keyword
+                    .facets_of_documents(&numbers, &request.cancel)?,
+            )
+        } else {
+            None
         };
         let page = fusion::page(ranked, request.offset, request.limit);
         let passages = passages_by_number(semantic_hits);

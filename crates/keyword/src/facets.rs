@@ -1,4 +1,5 @@
-//! Facet counts over a result set: CPC subclass, assignee, publication year.
+//! Facet counts over a result set: CPC subclass, assignee, country, kind,
+//! publication and filing year.
 
 use std::collections::HashMap;
 
@@ -21,8 +22,12 @@ pub struct FacetCount {
 pub struct Facets {
     pub cpc_subclass: Vec<FacetCount>,
     pub assignee: Vec<FacetCount>,
-    /// By publication year, most recent first.
+    pub country: Vec<FacetCount>,
+    pub kind: Vec<FacetCount>,
+    /// By publication year, every year counted, most recent first.
     pub year: Vec<FacetCount>,
+    /// By filing year, every year counted, most recent first.
+    pub filing_year: Vec<FacetCount>,
     /// How many documents the counts are over: every match, or the top
     /// hits by score when a search counts only those (see
     /// [`crate::KeywordConfig::facet_window`]).
@@ -32,22 +37,29 @@ pub struct Facets {
 /// How many values of each facet to return.
 pub(crate) const FACET_SIZE: usize = 10;
 
+/// The string facets, each a fast field: CPC subclass, assignee, country, kind.
+const STR_FACETS: [&str; 4] = ["cpc_subclass", "assignee_exact", "country", "kind"];
+/// The year facets, each a date fast field: published, filed.
+const DATE_FACETS: [&str; 2] = ["published", "filed"];
+
 #[derive(Default)]
 struct RawCounts {
     docs: u64,
-    cpc: HashMap<String, u64>,
-    assignee: HashMap<String, u64>,
-    year: HashMap<i32, u64>,
+    /// Per [`STR_FACETS`] entry.
+    values: [HashMap<String, u64>; 4],
+    /// Per [`DATE_FACETS`] entry.
+    years: [HashMap<i32, u64>; 2],
 }
 
 struct SegmentFacets {
     docs: u64,
-    cpc: Option<(StrColumn, Vec<u64>)>,
-    assignee: Option<(StrColumn, Vec<u64>)>,
-    published: Column<DateTime>,
-    /// Documents per publication year, from [`FIRST_YEAR`]: counting in a
-    /// table rather than a map keeps the per-document cost to an index.
-    years: Vec<u64>,
+    /// Per [`STR_FACETS`] entry: its column (absent in a segment without
+    /// any value of it) and documents per value ordinal.
+    values: Vec<Option<(StrColumn, Vec<u64>)>>,
+    /// Per [`DATE_FACETS`] entry: its column and documents per year from
+    /// [`FIRST_YEAR`] (a table rather than a map keeps the per-document cost
+    /// to an index).
+    years: Vec<(Column<DateTime>, Vec<u64>)>,
 }
 
 /// The first year [`SegmentFacets::years`] counts, and how many it counts
@@ -71,31 +83,41 @@ fn merge(fruits: Vec<RawCounts>) -> Facets {
     let mut total = RawCounts::default();
     for fruit in fruits {
         total.docs += fruit.docs;
-        for (k, v) in fruit.cpc {
-            *total.cpc.entry(k).or_default() += v;
+        for (into, from) in total.values.iter_mut().zip(fruit.values) {
+            for (k, v) in from {
+                *into.entry(k).or_default() += v;
+            }
         }
-        for (k, v) in fruit.assignee {
-            *total.assignee.entry(k).or_default() += v;
-        }
-        for (k, v) in fruit.year {
-            *total.year.entry(k).or_default() += v;
+        for (into, from) in total.years.iter_mut().zip(fruit.years) {
+            for (k, v) in from {
+                *into.entry(k).or_default() += v;
+            }
         }
     }
-    let mut year: Vec<(i32, u64)> = total.year.into_iter().collect();
-    year.sort_by_key(|&(y, _)| std::cmp::Reverse(y));
+    let [cpc_subclass, assignee, country, kind] = total.values.map(top);
+    let [year, filing_year] = total.years.map(by_year);
     Facets {
-        cpc_subclass: top(total.cpc),
-        assignee: top(total.assignee),
-        year: year
-            .into_iter()
-            .take(FACET_SIZE * 2)
-            .map(|(y, count)| FacetCount {
-                value: y.to_string(),
-                count,
-            })
-            .collect(),
+        cpc_subclass,
+        assignee,
+        country,
+        kind,
+        year,
+        filing_year,
         counted: total.docs,
     }
+}
+
+/// Every year counted, most recent first.
+fn by_year(counts: HashMap<i32, u64>) -> Vec<FacetCount> {
+    let mut years: Vec<(i32, u64)> = counts.into_iter().collect();
+    years.sort_by_key(|&(y, _)| std::cmp::Reverse(y));
+    years
+        .into_iter()
+        .map(|(y, count)| FacetCount {
+            value: y.to_string(),
+            count,
+        })
+        .collect()
 }
 
 /// The facets of some hits of a search (the top ones by score).
@@ -131,30 +153,33 @@ impl SegmentFacets {
     fn open(segment: &SegmentReader) -> tantivy::Result<Self> {
         Ok(SegmentFacets {
             docs: 0,
-            cpc: str_counts(segment, "cpc_subclass")?,
-            assignee: str_counts(segment, "assignee_exact")?,
-            published: segment.fast_fields().date("published")?,
-            years: vec![0; YEARS],
+            values: STR_FACETS
+                .iter()
+                .map(|field| str_counts(segment, field))
+                .collect::<tantivy::Result<_>>()?,
+            years: DATE_FACETS
+                .iter()
+                .map(|field| Ok((segment.fast_fields().date(field)?, vec![0; YEARS])))
+                .collect::<tantivy::Result<_>>()?,
         })
     }
 
     fn count(&mut self, doc: DocId) {
         self.docs += 1;
-        for (col, counts) in [self.cpc.as_mut(), self.assignee.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        for (col, counts) in self.values.iter_mut().flatten() {
             for ord in col.term_ords(doc) {
                 if let Some(c) = counts.get_mut(ord as usize) {
                     *c += 1;
                 }
             }
         }
-        if let Some(date) = self.published.first(doc).and_then(date_of) {
-            // A year before FIRST_YEAR wraps to an index past the table.
-            let slot = date.year().wrapping_sub(FIRST_YEAR) as usize;
-            if let Some(count) = self.years.get_mut(slot) {
-                *count += 1;
+        for (col, years) in &mut self.years {
+            if let Some(date) = col.first(doc).and_then(date_of) {
+                // A year before FIRST_YEAR wraps to an index past the table.
+                let slot = date.year().wrapping_sub(FIRST_YEAR) as usize;
+                if let Some(count) = years.get_mut(slot) {
+                    *count += 1;
+                }
             }
         }
     }
@@ -180,18 +205,20 @@ impl SegmentFacets {
             }
             out
         };
-        let year = self
-            .years
-            .iter()
-            .enumerate()
-            .filter(|(_, &count)| count > 0)
-            .map(|(slot, &count)| (FIRST_YEAR + slot as i32, count))
-            .collect();
+        let yearly = |years: &[u64]| -> HashMap<i32, u64> {
+            years
+                .iter()
+                .enumerate()
+                .filter(|(_, &count)| count > 0)
+                .map(|(slot, &count)| (FIRST_YEAR + slot as i32, count))
+                .collect()
+        };
+        let mut values = self.values.into_iter().map(named);
+        let mut years = self.years.iter().map(|(_, years)| yearly(years));
         RawCounts {
             docs: self.docs,
-            cpc: named(self.cpc),
-            assignee: named(self.assignee),
-            year,
+            values: std::array::from_fn(|_| values.next().unwrap_or_default()),
+            years: std::array::from_fn(|_| years.next().unwrap_or_default()),
         }
     }
 }

@@ -426,6 +426,28 @@ impl KeywordIndex {
         Ok(out)
     }
 
+    /// The facets of documents another retriever ranked (the candidate
+    /// window of a semantic or hybrid search): each of them counted once;
+    /// numbers not in the index are left out.
+    pub fn facets_of_documents(
+        &self,
+        numbers: &[&str],
+        cancel: &Cancellation,
+    ) -> Result<Facets, KeywordError> {
+        let searcher = self.reader.searcher();
+        let mut hits = Vec::with_capacity(numbers.len());
+        for number in numbers {
+            cancel.check()?;
+            let Ok(number) = number.parse::<PublicationNumber>() else {
+                continue;
+            };
+            if let Some(address) = self.address_of(&searcher, &number)? {
+                hits.push((0.0, address));
+            }
+        }
+        Ok(facets_of(&searcher, &hits)?)
+    }
+
     pub(crate) fn address_of(
         &self,
         searcher: &Searcher,

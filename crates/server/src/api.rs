@@ -380,14 +380,21 @@ pub struct SnippetBody {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FacetsBody {
+    /// The ten most frequent, ties by value.
     pub cpc_subclass: Vec<FacetCountBody>,
     pub assignee: Vec<FacetCountBody>,
-    /// By publication year, most recent first.
+    pub country: Vec<FacetCountBody>,
+    pub kind: Vec<FacetCountBody>,
+    /// By publication year, every year counted, most recent first.
     pub year: Vec<FacetCountBody>,
-    /// Publications the counts are over: every keyword match, or the top
-    /// 1,000 by keyword score when more match. The counts describe the
-    /// best answers rather than the whole index a long natural-language
-    /// query matches, and cost the same at any index size.
+    /// By filing year, every year counted, most recent first.
+    pub filing_year: Vec<FacetCountBody>,
+    /// Publications the counts are over. Keyword mode: every match, or the
+    /// top 1,000 by keyword score when more match (the counts describe the
+    /// best answers rather than everything a long natural-language query
+    /// matches, and cost the same at any index size). Semantic and hybrid
+    /// modes have no boolean match: their ranked candidate window (`total`,
+    /// what paging can reach), each hit counted once.
     pub counted: u64,
 }
 
@@ -495,7 +502,10 @@ impl From<Facets> for FacetsBody {
         Self {
             cpc_subclass: counts(f.cpc_subclass),
             assignee: counts(f.assignee),
+            country: counts(f.country),
+            kind: counts(f.kind),
             year: counts(f.year),
+            filing_year: counts(f.filing_year),
             counted: f.counted,
         }
     }

@@ -212,3 +212,77 @@ fn a_reopened_engine_answers_exactly_like_the_one_just_built() {
     );
     assert!(reopened.get(&number).unwrap().is_some());
 }
+
+/// Semantic and hybrid search have no boolean match: their facets count the
+/// ranked window paging can reach (each family's best member when
+/// collapsed), and say so in `counted`.
+#[test]
+fn facets_of_semantic_and_hybrid_search_count_the_ranked_window() {
+    use chrono::Datelike;
+    use std::collections::BTreeMap;
+    let f = fixture();
+    for mode in [SearchMode::Semantic, SearchMode::Hybrid] {
+        for collapse in [false, true] {
+            let search = |offset, limit, facets| {
+                f.engine
+                    .search(&SearchRequest {
+                        facets,
+                        collapse,
+                        ..request(QUERIES[2], mode, offset, limit)
+                    })
+                    .unwrap()
+            };
+            let page = search(3, 5, true);
+            let facets = page.facets.clone().expect("facets were asked for");
+            assert!(page.total > 5, "{mode:?}: {}", page.total);
+            assert_eq!(facets.counted, page.total as u64, "{mode:?} {collapse}");
+            let window = search(0, page.total, false);
+            assert_eq!(window.hits.len(), page.total);
+            let mut assignee: BTreeMap<String, u64> = BTreeMap::new();
+            let mut country: BTreeMap<String, u64> = BTreeMap::new();
+            let mut filing_year: BTreeMap<i32, u64> = BTreeMap::new();
+            for hit in &window.hits {
+                let record = f
+                    .engine
+                    .get(&hit.publication_number.parse().unwrap())
+                    .unwrap()
+                    .expect("a ranked hit is stored");
+                let mut names: Vec<&str> =
+                    record.assignees.iter().map(|a| a.name.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+                for name in names {
+                    *assignee.entry(name.to_string()).or_default() += 1;
+                }
+                *country
+                    .entry(record.country.to_ascii_uppercase())
+                    .or_default() += 1;
+                if let Some(d) = record.filing_date() {
+                    *filing_year.entry(d.year()).or_default() += 1;
+                }
+            }
+            let top = |counts: BTreeMap<String, u64>| {
+                let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                v.truncate(10);
+                v
+            };
+            let pairs = |v: &[patsearch_keyword::FacetCount]| -> Vec<(String, u64)> {
+                v.iter().map(|c| (c.value.clone(), c.count)).collect()
+            };
+            assert_eq!(
+                pairs(&facets.assignee),
+                top(assignee),
+                "{mode:?} {collapse}"
+            );
+            assert_eq!(pairs(&facets.country), top(country), "{mode:?} {collapse}");
+            let years: Vec<(String, u64)> = filing_year
+                .into_iter()
+                .rev()
+                .map(|(y, n)| (y.to_string(), n))
+                .collect();
+            assert!(!years.is_empty());
+            assert_eq!(pairs(&facets.filing_year), years, "{mode:?} {collapse}");
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use patsearch_keyword::{FacetCount, SearchRequest, SearchResults, SnippetField};
+use patsearch_keyword::{FacetCount, Facets, SearchRequest, SearchResults, SnippetField};
 use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
 
 use crate::fixtures::*;
@@ -86,12 +86,13 @@ fn pages_continue_each_other_without_overlap() {
 }
 
 /// Facet counts computed from the records of the matching documents.
-fn expected_facets(
-    matching: &[&PatentRecord],
-) -> (Vec<FacetCount>, Vec<FacetCount>, Vec<FacetCount>) {
+fn expected_facets(matching: &[&PatentRecord]) -> Facets {
     let mut cpc: BTreeMap<String, u64> = BTreeMap::new();
     let mut assignee: BTreeMap<String, u64> = BTreeMap::new();
+    let mut country: BTreeMap<String, u64> = BTreeMap::new();
+    let mut kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut year: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut filing_year: BTreeMap<i32, u64> = BTreeMap::new();
     for r in matching {
         let mut subclasses: Vec<String> = r
             .cpc
@@ -115,8 +116,15 @@ fn expected_facets(
         for n in names {
             *assignee.entry(n).or_default() += 1;
         }
+        *country.entry(r.country.to_ascii_uppercase()).or_default() += 1;
+        if let Some(k) = &r.kind {
+            *kind.entry(k.to_ascii_uppercase()).or_default() += 1;
+        }
         if let Some(d) = r.publication_date {
             *year.entry(d.year()).or_default() += 1;
+        }
+        if let Some(d) = r.filing_date() {
+            *filing_year.entry(d.year()).or_default() += 1;
         }
     }
     let top = |counts: BTreeMap<String, u64>| {
@@ -128,15 +136,25 @@ fn expected_facets(
         v.truncate(10);
         v
     };
-    let years = year
-        .into_iter()
-        .rev()
-        .map(|(y, count)| FacetCount {
-            value: y.to_string(),
-            count,
-        })
-        .collect();
-    (top(cpc), top(assignee), years)
+    let years = |counts: BTreeMap<i32, u64>| {
+        counts
+            .into_iter()
+            .rev()
+            .map(|(y, count)| FacetCount {
+                value: y.to_string(),
+                count,
+            })
+            .collect()
+    };
+    Facets {
+        cpc_subclass: top(cpc),
+        assignee: top(assignee),
+        country: top(country),
+        kind: top(kind),
+        year: years(year),
+        filing_year: years(filing_year),
+        counted: matching.len() as u64,
+    }
 }
 
 #[test]
@@ -172,12 +190,15 @@ fn facet_counts_equal_counts_over_the_matching_records() {
             .collect();
         assert_eq!(matching.len(), results.total);
         let facets = results.facets.expect("facets were asked for");
-        assert_eq!(facets.counted, matching.len() as u64, "{query}");
-        let (cpc, assignee, year) = expected_facets(&matching);
-        assert!(!assignee.is_empty() && !year.is_empty(), "{query}");
-        assert_eq!(facets.cpc_subclass, cpc, "{query}: CPC subclasses");
-        assert_eq!(facets.assignee, assignee, "{query}: assignees");
-        assert_eq!(facets.year, year, "{query}: years");
+        let expected = expected_facets(&matching);
+        assert!(
+            !expected.assignee.is_empty()
+                && !expected.year.is_empty()
+                && !expected.filing_year.is_empty()
+                && !expected.kind.is_empty(),
+            "{query}"
+        );
+        assert_eq!(facets, expected, "{query}");
     }
     // No facets unless asked for.
     assert!(s.search("sensor").facets.is_none());
@@ -204,7 +225,7 @@ fn facets_count_the_top_hits_when_more_match_than_the_window() {
             ranked.len()
         );
         let top: Vec<&PatentRecord> = ranked[..window].iter().map(|(n, _)| s.record(n)).collect();
-        let (cpc, assignee, year) = expected_facets(&top);
+        let expected = expected_facets(&top);
         for collapse in [false, true] {
             let results = index
                 .search(&SearchRequest {
@@ -217,19 +238,8 @@ fn facets_count_the_top_hits_when_more_match_than_the_window() {
                 })
                 .unwrap();
             let facets = results.facets.expect("facets were asked for");
-            assert_eq!(
-                facets.counted, window as u64,
-                "{query}, collapse {collapse}"
-            );
-            assert_eq!(
-                facets.cpc_subclass, cpc,
-                "{query}, collapse {collapse}: CPC"
-            );
-            assert_eq!(
-                facets.assignee, assignee,
-                "{query}, collapse {collapse}: assignees"
-            );
-            assert_eq!(facets.year, year, "{query}, collapse {collapse}: years");
+            assert_eq!(facets.counted, window as u64);
+            assert_eq!(facets, expected, "{query}, collapse {collapse}");
             if !collapse {
                 assert_eq!(
                     results.total,
