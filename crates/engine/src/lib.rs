@@ -90,7 +90,9 @@ pub use prior_art::{
     DEFAULT_ELEMENT_CANDIDATES, DEFAULT_PRIOR_ART_LIMIT, DEFAULT_REFINE, MAX_CLAIM_ELEMENTS,
     MAX_SENTENCE_ELEMENTS,
 };
-pub use search::{Hit, KeywordMatch, SearchMode, SearchRequest, SearchResults, SemanticMatch};
+pub use search::{
+    Hit, KeywordMatch, Ranked, Ranking, SearchMode, SearchRequest, SearchResults, SemanticMatch,
+};
 pub use summarize::{
     summarize_record, Summary, SummaryFacts, SummaryMethod, SummaryRequest, SummarySentence,
     DEFAULT_SUMMARY_SENTENCES, MAX_SUMMARY_SENTENCES,
@@ -334,6 +336,17 @@ impl Engine {
     /// The stored record of a publication (any kind when none is given).
     pub fn get(&self, number: &PublicationNumber) -> Result<Option<PatentRecord>, EngineError> {
         Ok(self.keyword.get(number)?)
+    }
+
+    /// What a list of results shows of each publication, in the order
+    /// asked; `None` for a number not in the index (see
+    /// [`patsearch_keyword::KeywordIndex::briefs`]).
+    pub fn briefs(
+        &self,
+        numbers: &[PublicationNumber],
+        cancel: &patsearch_record::Cancellation,
+    ) -> Result<Vec<Option<patsearch_record::RecordBrief>>, EngineError> {
+        Ok(self.keyword.briefs(numbers, cancel)?)
     }
 
     /// A publication's relatives in the index (family members, then

@@ -181,6 +181,25 @@ pub struct SearchResults {
     pub note: Option<String>,
 }
 
+/// A page of a search's ranking without records (see [`Engine::ranking`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranking {
+    pub mode: SearchMode,
+    pub ranked: Vec<Ranked>,
+    /// As [`SearchResults::total`].
+    pub total: usize,
+}
+
+/// One publication of a [`Ranking`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    pub publication_number: String,
+    /// From 1, over the whole ranking (the page's offset included).
+    pub rank: usize,
+    /// As [`Hit::score`].
+    pub score: f64,
+}
+
 fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1e3)
 }
@@ -195,18 +214,7 @@ impl Engine {
     /// pages) so that consecutive pages never repeat or skip a document.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
         let started = Instant::now();
-        request
-            .fusion
-            .validate()
-            .map_err(EngineError::InvalidRequest)?;
-        patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
-        request.cancel.check()?;
-        let in_flight = InFlight::enter(&self.searches_in_flight);
-        let language = if request.detect_language {
-            crate::language::detect(&request.query)
-        } else {
-            None
-        };
+        let (in_flight, language) = self.begin(request)?;
         let foreign = language.as_ref().filter(|l| !l.keyword_applies);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
@@ -229,6 +237,90 @@ impl Engine {
         results.language = language;
         results.took = started.elapsed();
         Ok(results)
+    }
+
+    /// Checks a request and counts it as running; detects the query's
+    /// language when asked.
+    fn begin(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<(InFlight<'_>, Option<QueryLanguage>), EngineError> {
+        request
+            .fusion
+            .validate()
+            .map_err(EngineError::InvalidRequest)?;
+        patsearch_keyword::validate_filters(&request.filters).map_err(KeywordError::from)?;
+        request.cancel.check()?;
+        let in_flight = InFlight::enter(&self.searches_in_flight);
+        let language = if request.detect_language {
+            crate::language::detect(&request.query)
+        } else {
+            None
+        };
+        Ok((in_flight, language))
+    }
+
+    /// The requested page of a search's ranking as numbers and scores,
+    /// without the records, snippets or facets a page of hits carries: what
+    /// an export of many hits reads before fetching each one's
+    /// [`patsearch_record::RecordBrief`]. Same order, scores, paging and
+    /// collapsing as [`Engine::search`].
+    pub fn ranking(&self, request: &SearchRequest) -> Result<Ranking, EngineError> {
+        let (in_flight, language) = self.begin(request)?;
+        let keyword_applies = language.is_none_or(|l| l.keyword_applies);
+        let (ranked, total) = match request.mode {
+            SearchMode::Keyword => {
+                let results = self.keyword.search(&patsearch_keyword::SearchRequest {
+                    query: &request.query,
+                    filters: &request.filters,
+                    limit: request.limit,
+                    offset: request.offset,
+                    snippets: false,
+                    facets: false,
+                    collapse: request.collapse,
+                    cancel: &request.cancel,
+                })?;
+                let ranked = results
+                    .hits
+                    .into_iter()
+                    .take(request.limit)
+                    .map(|h| Ranked {
+                        publication_number: h.publication_number,
+                        rank: h.rank,
+                        score: f64::from(h.score),
+                    })
+                    .collect();
+                (ranked, results.total)
+            }
+            SearchMode::Semantic | SearchMode::Hybrid => {
+                let (window, _) = if request.mode == SearchMode::Semantic {
+                    self.semantic_window(request, in_flight.alone)?
+                } else {
+                    self.hybrid_window(request, in_flight.alone, keyword_applies)?
+                };
+                let window = if request.collapse {
+                    let families = self.keyword.families()?;
+                    collapse(&window, &families)
+                } else {
+                    window
+                };
+                let ranked = fusion::page(&window, request.offset, request.limit)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| Ranked {
+                        publication_number: f.number.clone(),
+                        rank: request.offset + i + 1,
+                        score: f.score,
+                    })
+                    .collect();
+                (ranked, window.len())
+            }
+        };
+        Ok(Ranking {
+            mode: request.mode,
+            ranked,
+            total,
+        })
     }
 
     fn keyword_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
@@ -279,14 +371,24 @@ impl Engine {
         request: &SearchRequest,
         alone: bool,
     ) -> Result<SearchResults, EngineError> {
+        let (ranked, hits) = self.semantic_window(request, alone)?;
+        self.page_of(SearchMode::Semantic, &ranked, &hits, request)
+    }
+
+    /// The ranked candidate window of a semantic search, with the vector
+    /// hits it came from.
+    fn semantic_window(
+        &self,
+        request: &SearchRequest,
+        alone: bool,
+    ) -> Result<(Vec<Fused>, Vec<VectorHit>), EngineError> {
         let query = self.query_vector(&request.query, alone)?;
         request.cancel.check()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates, request.offset, request.limit);
         let hits = vectors.search(&query, window, &request.filters);
         request.cancel.check()?;
-        let ranked = semantic_ranking(&hits);
-        self.page_of(SearchMode::Semantic, &ranked, &hits, request)
+        Ok((semantic_ranking(&hits), hits))
     }
 
     fn hybrid_search(
@@ -295,6 +397,18 @@ impl Engine {
         alone: bool,
         with_keyword: bool,
     ) -> Result<SearchResults, EngineError> {
+        let (fused, semantic_hits) = self.hybrid_window(request, alone, with_keyword)?;
+        self.page_of(SearchMode::Hybrid, &fused, &semantic_hits, request)
+    }
+
+    /// The fused candidate window of a hybrid search, with the semantic
+    /// side's vector hits.
+    fn hybrid_window(
+        &self,
+        request: &SearchRequest,
+        alone: bool,
+        with_keyword: bool,
+    ) -> Result<(Vec<Fused>, Vec<VectorHit>), EngineError> {
         // Refuse an index without vectors, or a missing model, before any work.
         self.semantic_ready()?;
         let vectors = self.vectors_or_error()?;
@@ -339,7 +453,7 @@ impl Engine {
             .map(|h| Candidate::new(h.publication_number.to_string(), h.score))
             .collect();
         let fused = fusion::fuse(&keyword, &semantic, &request.fusion);
-        self.page_of(SearchMode::Hybrid, &fused, &semantic_hits, request)
+        Ok((fused, semantic_hits))
     }
 
     /// The requested page of a ranked window, resolved into hits with the

@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 
-use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber};
+use patsearch_record::{Cancellation, Filters, PatentRecord, PublicationNumber, RecordBrief};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::postings::Postings;
@@ -426,6 +426,28 @@ impl KeywordIndex {
         Ok(out)
     }
 
+    /// What a list of results shows of each publication ([`RecordBrief`]:
+    /// number, title, parties, dates, classifications), in the order asked;
+    /// `None` for a number not in the index. Reads each stored record
+    /// without building its text.
+    pub fn briefs(
+        &self,
+        numbers: &[PublicationNumber],
+        cancel: &Cancellation,
+    ) -> Result<Vec<Option<RecordBrief>>, KeywordError> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(numbers.len());
+        for number in numbers {
+            cancel.check()?;
+            let Some(address) = self.address_of(&searcher, number)? else {
+                out.push(None);
+                continue;
+            };
+            out.push(Some(self.stored_record_at(&searcher, address)?));
+        }
+        Ok(out)
+    }
+
     /// The facets of documents another retriever ranked (the candidate
     /// window of a semantic or hybrid search): each of them counted once;
     /// numbers not in the index are left out.
@@ -463,6 +485,16 @@ impl KeywordIndex {
         searcher: &Searcher,
         address: DocAddress,
     ) -> Result<PatentRecord, KeywordError> {
+        self.stored_record_at(searcher, address)
+    }
+
+    /// The stored record of a document as `T` (the whole record, or the
+    /// part of it `T` reads).
+    fn stored_record_at<T: serde::de::DeserializeOwned>(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<T, KeywordError> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let json = doc
             .get_first(self.fields.record)

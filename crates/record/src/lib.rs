@@ -6,6 +6,7 @@
 //! small pieces of logic that belong to the data itself (number normalisation,
 //! claim dependency helpers); it knows nothing about parsing or indexing.
 
+mod brief;
 mod cancel;
 mod family;
 mod filter;
@@ -14,6 +15,7 @@ mod number;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use brief::RecordBrief;
 pub use cancel::{Cancellation, Cancelled};
 pub use family::{
     application_key, family_keys, relation_label, TextSignature, BAND_ROWS, MIN_SHINGLES,
@@ -21,6 +23,18 @@ pub use family::{
 };
 pub use filter::{code_has_prefix, compact_code, name_words, DateRange, FilterFields, Filters};
 pub use number::{NumberError, PublicationNumber};
+
+/// The earliest of the priority claims' dates and the filing date.
+pub(crate) fn earliest_priority(
+    priority_claims: &[DocumentRef],
+    filing: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    priority_claims
+        .iter()
+        .filter_map(|p| p.date)
+        .chain(filing)
+        .min()
+}
 
 /// One patent publication, whatever format it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,11 +284,7 @@ impl PatentRecord {
 
     /// The earliest priority date, falling back to the filing date.
     pub fn priority_date(&self) -> Option<NaiveDate> {
-        self.priority_claims
-            .iter()
-            .filter_map(|p| p.date)
-            .chain(self.filing_date())
-            .min()
+        earliest_priority(&self.priority_claims, self.filing_date())
     }
 
     /// Claims that depend on no other claim.

@@ -286,3 +286,65 @@ fn facets_of_semantic_and_hybrid_search_count_the_ranked_window() {
         }
     }
 }
+
+/// The ranking an export reads is the search's: same numbers, ranks and
+/// scores on every page, in every mode, collapsed or not.
+#[test]
+fn the_ranking_without_records_is_the_searchs() {
+    let f = fixture();
+    for mode in [
+        SearchMode::Keyword,
+        SearchMode::Semantic,
+        SearchMode::Hybrid,
+    ] {
+        for collapse in [false, true] {
+            for (offset, limit) in [(0, 10), (7, 25)] {
+                let request = SearchRequest {
+                    collapse,
+                    ..request(QUERIES[3], mode, offset, limit)
+                };
+                let results = f.engine.search(&request).unwrap();
+                let ranking = f.engine.ranking(&request).unwrap();
+                assert_eq!(ranking.mode, mode);
+                assert_eq!(ranking.total, results.total, "{mode:?} {collapse}");
+                let from_search: Vec<(String, usize, f64)> = results
+                    .hits
+                    .iter()
+                    .map(|h| (h.publication_number.clone(), h.rank, h.score))
+                    .collect();
+                let from_ranking: Vec<(String, usize, f64)> = ranking
+                    .ranked
+                    .iter()
+                    .map(|r| (r.publication_number.clone(), r.rank, r.score))
+                    .collect();
+                assert_eq!(from_ranking.len(), limit, "{mode:?} {collapse}");
+                assert_eq!(from_ranking, from_search, "{mode:?} {collapse} {offset}");
+            }
+        }
+    }
+    // Briefs in the order asked, None for a number not in the index.
+    let ranking = f
+        .engine
+        .ranking(&request(QUERIES[3], SearchMode::Keyword, 0, 3))
+        .unwrap();
+    let mut numbers: Vec<patsearch_record::PublicationNumber> = ranking
+        .ranked
+        .iter()
+        .map(|r| r.publication_number.parse().unwrap())
+        .collect();
+    numbers.insert(1, "US1234567B1".parse().unwrap());
+    let briefs = f
+        .engine
+        .briefs(&numbers, &patsearch_record::Cancellation::never())
+        .unwrap();
+    assert_eq!(briefs.len(), 4);
+    assert!(briefs[1].is_none());
+    for (number, brief) in numbers.iter().zip(&briefs).filter(|(_, b)| b.is_some()) {
+        let brief = brief.as_ref().unwrap();
+        let record = f.engine.get(number).unwrap().unwrap();
+        assert_eq!(brief.publication_number, record.publication_number);
+        assert_eq!(brief.title, record.title);
+        assert_eq!(brief.assignees, record.assignees);
+        assert_eq!(brief.filing_date(), record.filing_date());
+    }
+}
