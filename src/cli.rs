@@ -379,10 +379,37 @@ pub struct SearchArgs {
     #[arg(long)]
     pub no_language_detection: bool,
     /// Print JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Write the hits as a file's rows instead: csv (RFC 4180, a header
+    /// row), ris (reference managers) or jsonl, the columns of
+    /// `GET /v1/export` (use --limit for more than 10).
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormatArg>,
+    /// Where the rows' links point: `BASE/patent/NUMBER` (a `patsearch
+    /// serve` address, or the default, Google Patents).
+    #[arg(long, default_value = "https://patents.google.com", value_name = "URL")]
+    pub link_base: String,
     #[command(flatten)]
     pub filters: FilterArgs,
+}
+
+/// `patsearch search --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Ris,
+    Jsonl,
+}
+
+impl From<ExportFormatArg> for patsearch_server::ExportFormat {
+    fn from(format: ExportFormatArg) -> Self {
+        match format {
+            ExportFormatArg::Csv => Self::Csv,
+            ExportFormatArg::Ris => Self::Ris,
+            ExportFormatArg::Jsonl => Self::Jsonl,
+        }
+    }
 }
 
 impl SearchArgs {

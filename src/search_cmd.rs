@@ -4,12 +4,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use patsearch_embed::EmbedOptions;
+use std::io::Write;
+
 use patsearch_engine::{
-    Engine, EngineError, EngineOptions, Hit, Indexer, IndexerOptions, SearchMode, SearchRequest,
-    SearchResults, FETCH_HINT,
+    Engine, EngineError, EngineOptions, Hit, Indexer, IndexerOptions, Ranking, SearchMode,
+    SearchRequest, SearchResults, FETCH_HINT,
 };
 use patsearch_keyword::{KeywordConfig, KeywordError};
-use patsearch_record::PublicationNumber;
+use patsearch_record::{Cancellation, PublicationNumber};
+use patsearch_server::{rows_of, ExportEncoder, ExportFormat};
 
 use crate::cli::{DeleteArgs, SearchArgs};
 
@@ -58,13 +61,58 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
         detect_language: !args.no_language_detection,
         ..SearchRequest::default()
     };
+    if let Some(format) = args.format {
+        return match engine.ranking(&request) {
+            Ok(ranking) => {
+                write_rows(&engine, &ranking, format.into(), &args.link_base)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => search_error(e, &args.query, mode),
+        };
+    }
     let results = match engine.search(&request) {
         Ok(results) => results,
-        Err(EngineError::Keyword(KeywordError::Query(e))) => {
+        Err(e) => return search_error(e, &args.query, mode),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_results(&results, request.collapse)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The hits of a ranking as rows of an export file on stdout, read and
+/// written a batch at a time.
+fn write_rows(
+    engine: &Engine,
+    ranking: &Ranking,
+    format: ExportFormat,
+    link_base: &str,
+) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut encoder = ExportEncoder::new(format);
+    encoder.header();
+    let base = link_base.trim_end_matches('/');
+    for batch in ranking.ranked.chunks(100) {
+        for row in rows_of(engine, batch, base, &Cancellation::never())? {
+            encoder.row(&row);
+        }
+        out.write_all(&encoder.take())?;
+    }
+    out.write_all(&encoder.take())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A search's error as the command line reports it: what the user can fix
+/// exits 2 with the message, anything else is an error of the command.
+fn search_error(error: EngineError, query: &str, mode: SearchMode) -> anyhow::Result<ExitCode> {
+    match error {
+        EngineError::Keyword(KeywordError::Query(e)) => {
             eprintln!("error: invalid query: {}", e.message);
-            eprintln!("  {}", args.query);
-            let caret: String = args
-                .query
+            eprintln!("  {query}");
+            let caret: String = query
                 .chars()
                 .take(e.position)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
@@ -73,24 +121,18 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<ExitCode> {
             if mode == SearchMode::Hybrid {
                 eprintln!("  (hybrid search reads the query as keyword syntax too; --mode semantic does not)");
             }
-            return Ok(ExitCode::from(2));
+            Ok(ExitCode::from(2))
         }
-        Err(EngineError::Keyword(KeywordError::Filter(e))) => {
+        EngineError::Keyword(KeywordError::Filter(e)) => {
             eprintln!("error: invalid filter: {e}");
-            return Ok(ExitCode::from(2));
+            Ok(ExitCode::from(2))
         }
-        Err(EngineError::InvalidRequest(e)) => {
+        EngineError::InvalidRequest(e) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
+            Ok(ExitCode::from(2))
         }
-        Err(e) => return Err(e.into()),
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
-        return Ok(ExitCode::SUCCESS);
+        e => Err(e.into()),
     }
-    print_results(&results, request.collapse)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn print_results(results: &SearchResults, collapsed: bool) -> anyhow::Result<()> {

@@ -200,6 +200,8 @@ fn ingested_documents_are_found_by_search() {
     let facets = search_json(&index, "-qqqxyzzyqqq", &["--facets"]);
     assert_eq!(facets["facets"]["year"][0]["value"], "2015");
     assert_eq!(facets["facets"]["year"][0]["count"], 4);
+    assert_eq!(facets["facets"]["country"][0]["value"], "US");
+    assert_eq!(facets["facets"]["kind"][0]["count"], 4);
 
     // Plain output: a count, then the hits with highlighted words.
     let output = run(
@@ -227,6 +229,61 @@ fn ingested_documents_are_found_by_search() {
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.starts_with("1 matching documents"), "{text}");
+
+    // --format: the same hits as rows of a file, with the records' parties,
+    // dates and CPC, linked under --link-base.
+    let index_arg = index.to_str().unwrap();
+    let json = search_json(&index, "-qqqxyzzyqqq", &["--limit", "3"]);
+    let output = run(
+        &[
+            "search",
+            "--index",
+            index_arg,
+            "--limit",
+            "3",
+            "--format",
+            "csv",
+            "--link-base",
+            "http://localhost:8080/",
+            "--",
+            "-qqqxyzzyqqq",
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.iter().map(|r| r[1].to_string()).collect::<Vec<_>>(),
+        hit_numbers(&json)
+    );
+    for row in &rows {
+        let record = records
+            .iter()
+            .find(|r| r.publication_number.to_string() == row[1])
+            .unwrap();
+        assert_eq!(row[2], record.title);
+        let cpc: Vec<&str> = record.cpc.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(row[8], cpc.join("; "));
+        assert_eq!(row[10], format!("http://localhost:8080/patent/{}", &row[1]));
+    }
+    for (format, entries) in [("ris", "TY  - PAT"), ("jsonl", "\"publication_number\"")] {
+        let output = run(
+            &[
+                "search",
+                "--index",
+                index_arg,
+                "--format",
+                format,
+                "--",
+                "-qqqxyzzyqqq",
+            ],
+            &[],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(text.matches(entries).count(), 4, "{format}: {text}");
+    }
 }
 
 #[test]

@@ -1022,3 +1022,155 @@ fn a_missing_model_stops_the_server_with_the_fetch_hint() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// `GET /v1/export`: the hits of the search the same parameters make, in
+/// each format, as rows a spreadsheet and a reference manager read; its
+/// bounds and bad inputs.
+#[test]
+fn export_streams_the_searchs_hits_as_csv_ris_and_json_lines() {
+    let f = fixture();
+    let server = Server::start(&f.index, &[], &[]);
+    let by_number: std::collections::HashMap<String, &Value> = f
+        .records
+        .iter()
+        .map(|r| (r["publication_number"].as_str().unwrap().to_string(), r))
+        .collect();
+    for mode in ["keyword", "semantic", "hybrid"] {
+        let query = "wireless charging of a battery";
+        let searched = server.search(json!({
+            "query": query, "mode": mode, "limit": 30, "filters": {"country": ["US"]}
+        }));
+        let expected: Vec<String> = hit_numbers(&searched);
+        assert!(expected.len() > 5, "{mode}: {searched}");
+        let reply = server.get(&format!(
+            "/v1/export?query=wireless+charging+of+a+battery&mode={mode}&limit=30&country=US&format=csv"
+        ));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert!(
+            reply.content_type.starts_with("text/csv"),
+            "{}",
+            reply.content_type
+        );
+        let mut reader = csv::Reader::from_reader(reply.text.as_bytes());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "rank",
+                "publication_number",
+                "title",
+                "assignees",
+                "inventors",
+                "filing_date",
+                "publication_date",
+                "priority_date",
+                "cpc",
+                "score",
+                "url"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let numbers: Vec<String> = rows.iter().map(|r| r[1].to_string()).collect();
+        assert_eq!(
+            numbers, expected,
+            "{mode}: the export is the search's ranking"
+        );
+        for (row, hit) in rows.iter().zip(searched["hits"].as_array().unwrap()) {
+            assert_eq!(row[0], hit["rank"].to_string());
+            assert_eq!(row[2], *hit["title"].as_str().unwrap());
+            let score: f64 = row[9].parse().unwrap();
+            assert!(
+                (score - hit["score"].as_f64().unwrap()).abs() < 1e-5,
+                "{row:?} {hit}"
+            );
+            let record = by_number[&row[1]];
+            let assignees: Vec<&str> = record["assignees"]
+                .as_array()
+                .map(|a| a.iter().map(|p| p["name"].as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(row[3], assignees.join("; "));
+            assert_eq!(
+                row[5],
+                *record["application"]["date"].as_str().unwrap_or_default()
+            );
+            assert_eq!(row[10], server.url(&format!("/patent/{}", &row[1])));
+        }
+    }
+    // JSON Lines and RIS of the same hits.
+    let jsonl = server.get("/v1/export?query=battery&mode=keyword&limit=7&format=jsonl");
+    assert_eq!(jsonl.status, 200);
+    let lines: Vec<Value> = jsonl
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let searched = server.search(json!({"query": "battery", "mode": "keyword", "limit": 7}));
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["publication_number"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        hit_numbers(&searched)
+    );
+    let ris = server.get("/v1/export?query=battery&mode=keyword&limit=7&format=ris");
+    assert_eq!(ris.status, 200);
+    assert_eq!(ris.text.matches("TY  - PAT\r\n").count(), 7, "{}", ris.text);
+    assert_eq!(ris.text.matches("ER  - \r\n").count(), 7);
+    for number in hit_numbers(&searched) {
+        assert!(
+            ris.text.contains(&format!("SN  - {number}\r\n")),
+            "{number}"
+        );
+    }
+    // The grants' CPC codes and inventors reach the file.
+    let grants = server.get("/v1/export?query=pn:US8927386&mode=keyword&format=jsonl");
+    let grant: Value = serde_json::from_str(grants.text.lines().next().unwrap()).unwrap();
+    assert!(!grant["cpc"].as_array().unwrap().is_empty(), "{grant}");
+    assert!(
+        !grant["inventors"].as_array().unwrap().is_empty(),
+        "{grant}"
+    );
+    // No hits: the header alone.
+    let none = server.get("/v1/export?query=qqqxyzzyqqq&mode=keyword");
+    assert_eq!(none.status, 200);
+    assert_eq!(none.text.lines().count(), 1, "{}", none.text);
+    // Bounds and bad inputs, answered before any row.
+    let over = server.get("/v1/export?query=battery&limit=1001");
+    assert_error(&over, 400, "limit_too_large");
+    assert!(over.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1000"));
+    let limited = Server::start(&f.index, &[], &[("PATSEARCH_MAX_EXPORT_HITS", "5")]);
+    assert_error(
+        &limited.get("/v1/export?query=battery&limit=6"),
+        400,
+        "limit_too_large",
+    );
+    let capped = limited.get("/v1/export?query=battery&mode=keyword&format=jsonl");
+    assert_eq!(
+        capped.text.lines().count(),
+        5,
+        "the maximum is the default limit"
+    );
+    assert_error(&server.get("/v1/export?format=csv"), 400, "bad_request");
+    assert_error(
+        &server.get("/v1/export?query=a&format=xls"),
+        400,
+        "bad_request",
+    );
+    assert_error(
+        &server.get("/v1/export?query=a&filed_from=2013-13-01"),
+        400,
+        "invalid_filter",
+    );
+    assert_error(
+        &server.get("/v1/export?query=a&page=2"),
+        422,
+        "unknown_field",
+    );
+    assert_error(
+        &server.get("/v1/export?query=%22unclosed&mode=keyword"),
+        400,
+        "invalid_query",
+    );
+}

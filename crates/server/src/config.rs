@@ -43,6 +43,8 @@ pub struct Config {
     pub max_limit: usize,
     /// Largest `offset`.
     pub max_offset: usize,
+    /// Most hits one `GET /v1/export` writes (its default `limit`).
+    pub max_export_hits: usize,
     /// Time a read request may take before it is answered with `timeout`.
     pub request_timeout: Duration,
     /// Time a write request may take before it is answered with `timeout`
@@ -76,6 +78,7 @@ impl std::fmt::Debug for Config {
             .field("max_query_chars", &self.max_query_chars)
             .field("max_limit", &self.max_limit)
             .field("max_offset", &self.max_offset)
+            .field("max_export_hits", &self.max_export_hits)
             .field("request_timeout", &self.request_timeout)
             .field("write_timeout", &self.write_timeout)
             .field("candidates", &self.candidates)
@@ -102,6 +105,7 @@ pub struct Settings {
     pub max_query_chars: Option<usize>,
     pub max_limit: Option<usize>,
     pub max_offset: Option<usize>,
+    pub max_export_hits: Option<usize>,
     pub request_timeout_ms: Option<u64>,
     pub write_timeout_ms: Option<u64>,
     pub candidates: Option<usize>,
@@ -112,7 +116,7 @@ pub struct Settings {
 }
 
 /// The environment variable of each setting.
-pub const ENV_VARS: [&str; 17] = [
+pub const ENV_VARS: [&str; 18] = [
     "PATSEARCH_INDEX",
     "PATSEARCH_ADDR",
     "PATSEARCH_MODEL",
@@ -123,6 +127,7 @@ pub const ENV_VARS: [&str; 17] = [
     "PATSEARCH_MAX_QUERY_CHARS",
     "PATSEARCH_MAX_LIMIT",
     "PATSEARCH_MAX_OFFSET",
+    "PATSEARCH_MAX_EXPORT_HITS",
     "PATSEARCH_REQUEST_TIMEOUT_MS",
     "PATSEARCH_WRITE_TIMEOUT_MS",
     "PATSEARCH_CANDIDATES",
@@ -214,6 +219,7 @@ impl Settings {
             max_query_chars: number("PATSEARCH_MAX_QUERY_CHARS")?,
             max_limit: number("PATSEARCH_MAX_LIMIT")?,
             max_offset: number("PATSEARCH_MAX_OFFSET")?,
+            max_export_hits: number("PATSEARCH_MAX_EXPORT_HITS")?,
             request_timeout_ms: millis("PATSEARCH_REQUEST_TIMEOUT_MS")?,
             write_timeout_ms: millis("PATSEARCH_WRITE_TIMEOUT_MS")?,
             candidates: number("PATSEARCH_CANDIDATES")?,
@@ -237,6 +243,7 @@ impl Settings {
             max_query_chars: over.max_query_chars.or(self.max_query_chars),
             max_limit: over.max_limit.or(self.max_limit),
             max_offset: over.max_offset.or(self.max_offset),
+            max_export_hits: over.max_export_hits.or(self.max_export_hits),
             request_timeout_ms: over.request_timeout_ms.or(self.request_timeout_ms),
             write_timeout_ms: over.write_timeout_ms.or(self.write_timeout_ms),
             candidates: over.candidates.or(self.candidates),
@@ -267,6 +274,7 @@ impl Settings {
             max_query_chars: self.max_query_chars.unwrap_or(2_000),
             max_limit: self.max_limit.unwrap_or(100),
             max_offset: self.max_offset.unwrap_or(1_000),
+            max_export_hits: self.max_export_hits.unwrap_or(1_000),
             request_timeout: Duration::from_millis(self.request_timeout_ms.unwrap_or(10_000)),
             write_timeout: Duration::from_millis(self.write_timeout_ms.unwrap_or(300_000)),
             candidates: self
@@ -370,6 +378,9 @@ impl Config {
         }
         if self.max_offset > 1_000_000 {
             return invalid("max_offset", "must be at most 1000000");
+        }
+        if !(1..=100_000).contains(&self.max_export_hits) {
+            return invalid("max_export_hits", "must be within 1..=100000");
         }
         if self.request_timeout.is_zero() || self.write_timeout.is_zero() {
             return invalid("request_timeout_ms", "timeouts must be positive");

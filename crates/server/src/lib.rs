@@ -2,7 +2,8 @@
 //!
 //! Serves one index directory through the engine (`patsearch-engine`):
 //!
-//! - the JSON API under `/v1`: `POST /v1/search`, `GET /v1/patents/{number}`,
+//! - the JSON API under `/v1`: `POST /v1/search`, `GET /v1/export` (a
+//!   search's hits as CSV, RIS or JSON Lines), `GET /v1/patents/{number}`,
 //!   `GET /v1/patents/{number}/similar`, `GET /v1/patents/{number}/summary`
 //!   (grounded summaries), `POST /v1/prior-art` and
 //!   `GET /v1/patents/{number}/prior-art` (prior art with claim charts), and
@@ -26,6 +27,7 @@ mod api;
 mod auth;
 pub mod config;
 mod error;
+mod export;
 mod extract;
 mod listen;
 mod metrics;
@@ -55,6 +57,7 @@ use utoipa_axum::routes;
 
 pub use config::{Config, ConfigError, Settings};
 pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use export::{rows_of, ExportEncoder, ExportFormat, ExportRow, CSV_COLUMNS};
 pub use state::{AppState, StartError};
 pub use work::PoolLimits;
 
@@ -140,6 +143,7 @@ pub fn app_with_openapi(state: AppState) -> (Router, OpenApiDoc) {
     };
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(read(routes!(search::search)))
+        .routes(read(routes!(export::export)))
         .routes(read(routes!(patents::get_patent)))
         .routes(read(routes!(search::similar)))
         .routes(read(routes!(summary::summary)))

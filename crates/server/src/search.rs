@@ -148,7 +148,7 @@ pub async fn similar(
 /// Searches whose keyword side expands term patterns (wildcards) can cost
 /// far more than the rest, and their cost is the client's to choose: they
 /// run in the heavy lane. Semantic search ignores the query syntax.
-fn search_lane(request: &SearchRequest) -> Lane {
+pub(crate) fn search_lane(request: &SearchRequest) -> Lane {
     let patterns = request.mode != SearchMode::Semantic && request.query.contains(['*', '?']);
     if patterns {
         Lane::Heavy

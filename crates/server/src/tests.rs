@@ -179,6 +179,7 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
     // What the server serves: the API contract of issue 6, the web page.
     let served: BTreeSet<(String, String)> = [
         ("POST", "/v1/search"),
+        ("GET", "/v1/export"),
         ("GET", "/v1/patents/{publication_number}"),
         ("DELETE", "/v1/patents/{publication_number}"),
         ("GET", "/v1/patents/{publication_number}/similar"),
