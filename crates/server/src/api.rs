@@ -402,6 +402,10 @@ pub struct FacetsBody {
 pub struct FacetCountBody {
     pub value: String,
     pub count: u64,
+    /// The CPC subclass's title, when the server was given the CPC titles
+    /// (`cpc_titles`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 impl SearchResponse {
@@ -496,6 +500,7 @@ impl From<Facets> for FacetsBody {
                 .map(|c| FacetCountBody {
                     value: c.value,
                     count: c.count,
+                    title: None,
                 })
                 .collect()
         };

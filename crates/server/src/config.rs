@@ -63,6 +63,9 @@ pub struct Config {
     pub max_header_bytes: usize,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// CPC subclass titles for the facets (see `cpc_titles`): the CPC Title
+    /// List's folder, or a file of `SYMBOL<TAB>TITLE` lines.
+    pub cpc_titles: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -86,6 +89,7 @@ impl std::fmt::Debug for Config {
             .field("max_uri_bytes", &self.max_uri_bytes)
             .field("max_header_bytes", &self.max_header_bytes)
             .field("max_connections", &self.max_connections)
+            .field("cpc_titles", &self.cpc_titles)
             .finish()
     }
 }
@@ -113,10 +117,11 @@ pub struct Settings {
     pub max_uri_bytes: Option<usize>,
     pub max_header_bytes: Option<usize>,
     pub max_connections: Option<usize>,
+    pub cpc_titles: Option<PathBuf>,
 }
 
 /// The environment variable of each setting.
-pub const ENV_VARS: [&str; 18] = [
+pub const ENV_VARS: [&str; 19] = [
     "PATSEARCH_INDEX",
     "PATSEARCH_ADDR",
     "PATSEARCH_MODEL",
@@ -135,6 +140,7 @@ pub const ENV_VARS: [&str; 18] = [
     "PATSEARCH_MAX_URI_BYTES",
     "PATSEARCH_MAX_HEADER_BYTES",
     "PATSEARCH_MAX_CONNECTIONS",
+    "PATSEARCH_CPC_TITLES",
 ];
 
 /// The environment variable naming a configuration file (when `--config`
@@ -227,6 +233,7 @@ impl Settings {
             max_uri_bytes: number("PATSEARCH_MAX_URI_BYTES")?,
             max_header_bytes: number("PATSEARCH_MAX_HEADER_BYTES")?,
             max_connections: number("PATSEARCH_MAX_CONNECTIONS")?,
+            cpc_titles: var("PATSEARCH_CPC_TITLES").map(PathBuf::from),
         })
     }
 
@@ -251,6 +258,7 @@ impl Settings {
             max_uri_bytes: over.max_uri_bytes.or(self.max_uri_bytes),
             max_header_bytes: over.max_header_bytes.or(self.max_header_bytes),
             max_connections: over.max_connections.or(self.max_connections),
+            cpc_titles: over.cpc_titles.or(self.cpc_titles),
         }
     }
 
@@ -293,6 +301,7 @@ impl Settings {
             max_uri_bytes: self.max_uri_bytes.unwrap_or(32 * 1024),
             max_header_bytes: self.max_header_bytes.unwrap_or(32 * 1024),
             max_connections: self.max_connections.unwrap_or(1024),
+            cpc_titles: self.cpc_titles,
         };
         config.validate()?;
         Ok(config)

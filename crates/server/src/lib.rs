@@ -26,6 +26,7 @@
 mod api;
 mod auth;
 pub mod config;
+mod cpc_titles;
 mod error;
 mod export;
 mod extract;

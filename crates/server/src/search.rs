@@ -84,7 +84,14 @@ pub async fn search(
             Ok(engine.search(&request)?)
         })
         .await?;
-    Ok(Json(SearchResponse::from_results(results, offset, limit)))
+    let mut response = SearchResponse::from_results(results, offset, limit);
+    if let Some(facets) = &mut response.facets {
+        let titles = state.cpc_titles();
+        for subclass in &mut facets.cpc_subclass {
+            subclass.title = titles.get(&subclass.value).map(str::to_string);
+        }
+    }
+    Ok(Json(response))
 }
 
 pub(crate) fn check_limit(limit: usize, max: usize) -> Result<(), ApiError> {

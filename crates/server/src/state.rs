@@ -26,6 +26,7 @@ use patsearch_embed::Embedder;
 use patsearch_engine::{Engine, EngineError, EngineOptions, Indexer, IndexerOptions, FETCH_HINT};
 
 use crate::config::Config;
+use crate::cpc_titles::CpcTitles;
 use crate::error::ApiError;
 use crate::metrics::{IndexGauges, Metrics};
 use crate::work::{Lane, PoolLimits, WorkPool};
@@ -60,6 +61,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("the index could not be opened: {0}")]
     Join(String),
+    #[error(transparent)]
+    CpcTitles(#[from] crate::cpc_titles::CpcTitlesError),
 }
 
 /// Repairs the index `engine` was opened on (an [`Indexer`]'s open does it)
@@ -98,6 +101,8 @@ struct Inner {
     draining: AtomicBool,
     /// Where reads run (bounded lanes, see [`crate::work`]).
     pool: WorkPool,
+    /// Subclass titles for the CPC facet (empty unless configured).
+    cpc_titles: CpcTitles,
 }
 
 impl std::fmt::Debug for AppState {
@@ -122,6 +127,18 @@ impl AppState {
     /// read-only or full disk) the index is served as it is, and `/readyz`
     /// says it is incomplete.
     pub fn open(config: Config) -> Result<Self, StartError> {
+        let cpc_titles = match &config.cpc_titles {
+            Some(path) => {
+                let titles = CpcTitles::load(path)?;
+                tracing::info!(
+                    "CPC titles: {} subclasses from {}",
+                    titles.len(),
+                    path.display()
+                );
+                titles
+            }
+            None => CpcTitles::default(),
+        };
         let index_error = |source| StartError::Index {
             path: config.index.clone(),
             source,
@@ -171,11 +188,21 @@ impl AppState {
                 }
             );
         }
-        Ok(Self::from_engine(config, engine))
+        Ok(Self::from_parts(config, engine, cpc_titles))
     }
 
-    /// Serves an engine already open (tests).
+    /// Serves an engine already open (tests), with the CPC titles of the
+    /// configuration when they load.
     pub fn from_engine(config: Config, engine: Engine) -> Self {
+        let cpc_titles = config
+            .cpc_titles
+            .as_deref()
+            .and_then(|path| CpcTitles::load(path).ok())
+            .unwrap_or_default();
+        Self::from_parts(config, engine, cpc_titles)
+    }
+
+    fn from_parts(config: Config, engine: Engine, cpc_titles: CpcTitles) -> Self {
         let embedder = engine.embedder().cloned();
         Self(Arc::new(Inner {
             config,
@@ -185,7 +212,13 @@ impl AppState {
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             pool: WorkPool::new(PoolLimits::default()),
+            cpc_titles,
         }))
+    }
+
+    /// The CPC subclass titles the server was given (empty when none).
+    pub(crate) fn cpc_titles(&self) -> &CpcTitles {
+        &self.0.cpc_titles
     }
 
     pub fn config(&self) -> &Config {

@@ -36,6 +36,15 @@ fn record(number: &str, title: &str, abstract_text: &str) -> PatentRecord {
         },
     ];
     r.publication_date = chrono::NaiveDate::from_ymd_opt(2013, 5, 7);
+    let cpc = if title.contains("charging") {
+        "H02J7/00"
+    } else {
+        "F41A21/36"
+    };
+    r.cpc = vec![patsearch_record::Classification {
+        code: cpc.into(),
+        main: Some(true),
+    }];
     r
 }
 
@@ -229,6 +238,56 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, serde_json::to_value(&f.doc).unwrap());
     assert!(reply.body["components"]["schemas"]["ErrorCode"].is_object());
+}
+
+#[tokio::test]
+async fn cpc_facets_carry_the_titles_the_server_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let engine = build_index(&index);
+    let titles = dir.path().join("titles.tsv");
+    std::fs::write(
+        &titles,
+        "H02J\tCircuit arrangements for supplying electric power\n",
+    )
+    .unwrap();
+    let config = Settings {
+        index: Some(index),
+        cpc_titles: Some(titles),
+        ..Settings::default()
+    }
+    .resolve()
+    .unwrap();
+    let router = app(AppState::from_engine(config, engine));
+    let reply = call(
+        &router,
+        post(
+            "/v1/search",
+            r#"{"query": "charging OR recoil", "facets": true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let cpc = reply.body["facets"]["cpc_subclass"].as_array().unwrap();
+    assert_eq!(cpc[0]["value"], "H02J");
+    assert_eq!(cpc[0]["count"], 2);
+    assert_eq!(
+        cpc[0]["title"],
+        "Circuit arrangements for supplying electric power"
+    );
+    // A subclass without a title has none.
+    assert_eq!(cpc[1]["value"], "F41A");
+    assert!(cpc[1].get("title").is_none(), "{}", cpc[1]);
+    // A server told to read titles that are not there does not start.
+    let config = Settings {
+        index: Some(dir.path().join("idx")),
+        cpc_titles: Some(dir.path().join("missing")),
+        ..Settings::default()
+    }
+    .resolve()
+    .unwrap();
+    let error = AppState::open(config).unwrap_err();
+    assert!(error.to_string().contains("missing"), "{error}");
 }
 
 #[tokio::test]
@@ -615,7 +674,7 @@ async fn summaries_without_a_model_are_lead_sentences_with_sources() {
     let facts = &body["key_facts"];
     assert_eq!(facts["first_claim"]["number"], 1);
     assert!(facts["problem"].is_null() && facts["solution"].is_null());
-    assert_eq!(facts["cpc"], json!([]));
+    assert_eq!(facts["cpc"], json!(["H02J7/00"]), "the record's CPC symbols");
     assert!(body["took_ms"].is_number());
 
     // A query needs the model, which an index without vectors has not.
