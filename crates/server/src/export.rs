@@ -24,7 +24,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::search::search_lane;
+use crate::search::{check_query_length, default_mode, search_lane};
 use crate::state::AppState;
 
 /// The file formats of an export.
@@ -340,7 +340,7 @@ pub async fn export(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let engine = state.engine();
-    let params = parse_params(query.as_deref().unwrap_or(""), &state, engine.has_vectors())?;
+    let params = parse_params(query.as_deref().unwrap_or(""), &state, &engine)?;
     let base = page_base(&headers);
     let format = params.format;
     let lane = search_lane(&params.request);
@@ -446,11 +446,7 @@ fn page_base(headers: &HeaderMap) -> String {
     }
 }
 
-fn parse_params(
-    query: &str,
-    state: &AppState,
-    has_vectors: bool,
-) -> Result<ExportParams, ApiError> {
+fn parse_params(query: &str, state: &AppState, engine: &Engine) -> Result<ExportParams, ApiError> {
     let config = state.config();
     let mut text: Option<String> = None;
     let mut format = ExportFormat::Csv;
@@ -535,16 +531,7 @@ fn parse_params(
         }
     }
     let text = text.ok_or_else(|| ApiError::bad_request("missing parameter: query"))?;
-    let chars = text.chars().count();
-    if chars > config.max_query_chars {
-        return Err(ApiError::new(
-            ErrorCode::QueryTooLong,
-            format!(
-                "the query has {chars} characters; the server accepts at most {}",
-                config.max_query_chars
-            ),
-        ));
-    }
+    check_query_length(&text, config.max_query_chars)?;
     if limit > config.max_export_hits {
         return Err(ApiError::new(
             ErrorCode::LimitTooLarge,
@@ -554,11 +541,7 @@ fn parse_params(
             ),
         ));
     }
-    let mode = mode.unwrap_or(if has_vectors {
-        SearchMode::Hybrid
-    } else {
-        SearchMode::Keyword
-    });
+    let mode = mode.unwrap_or_else(|| default_mode(engine));
     let mut request = SearchRequest::new(text, mode);
     request.filters = filters;
     request.limit = limit;

@@ -38,16 +38,7 @@ pub async fn search(
     ApiJson(body): ApiJson<SearchBody>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let config = state.config();
-    let chars = body.query.chars().count();
-    if chars > config.max_query_chars {
-        return Err(ApiError::new(
-            ErrorCode::QueryTooLong,
-            format!(
-                "the query has {chars} characters; the server accepts at most {}",
-                config.max_query_chars
-            ),
-        ));
-    }
+    check_query_length(&body.query, config.max_query_chars)?;
     let limit = body.limit.unwrap_or(DEFAULT_LIMIT.min(config.max_limit));
     check_limit(limit, config.max_limit)?;
     if body.offset > config.max_offset {
@@ -61,11 +52,9 @@ pub async fn search(
     }
     let fusion = body.fusion.unwrap_or_default().to_fusion()?;
     let engine = state.engine();
-    let mode = match body.mode {
-        Some(mode) => mode.into(),
-        None if engine.has_vectors() => SearchMode::Hybrid,
-        None => SearchMode::Keyword,
-    };
+    let mode = body
+        .mode
+        .map_or_else(|| default_mode(&engine), SearchMode::from);
     let offset = body.offset;
     // Settings the request does not name keep the engine's defaults.
     let mut request = SearchRequest::new(body.query, mode);
@@ -92,6 +81,27 @@ pub async fn search(
         }
     }
     Ok(Json(response))
+}
+
+pub(crate) fn check_query_length(query: &str, max_chars: usize) -> Result<(), ApiError> {
+    let chars = query.chars().count();
+    if chars > max_chars {
+        return Err(ApiError::new(
+            ErrorCode::QueryTooLong,
+            format!("the query has {chars} characters; the server accepts at most {max_chars}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The mode of a search that names none: hybrid when the index has
+/// vectors, else keyword.
+pub(crate) fn default_mode(engine: &patsearch_engine::Engine) -> SearchMode {
+    if engine.has_vectors() {
+        SearchMode::Hybrid
+    } else {
+        SearchMode::Keyword
+    }
 }
 
 pub(crate) fn check_limit(limit: usize, max: usize) -> Result<(), ApiError> {
