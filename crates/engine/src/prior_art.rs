@@ -391,16 +391,17 @@ impl Engine {
                 let best: Vec<(f32, Passage)> = element_vectors
                     .iter()
                     .map(|e| {
-                        let (i, sim) = stored.iter().map(|s| dot(e, s.vector)).enumerate().fold(
-                            (0, f32::NEG_INFINITY),
-                            |acc, (i, sim)| {
+                        let (i, sim) = stored
+                            .iter()
+                            .map(|s| patsearch_simd::dot(e, s.vector))
+                            .enumerate()
+                            .fold((0, f32::NEG_INFINITY), |acc, (i, sim)| {
                                 if sim > acc.1 {
                                     (i, sim)
                                 } else {
                                     acc
                                 }
-                            },
-                        );
+                            });
                         (sim, stored[i].passage.clone())
                     })
                     .collect();
@@ -675,7 +676,11 @@ impl Engine {
                         spans => {
                             let Some((span, similarity)) = spans
                                 .iter()
-                                .filter_map(|s| vector_of.get(s.text(text)).map(|v| (s, dot(e, v))))
+                                .filter_map(|s| {
+                                    vector_of
+                                        .get(s.text(text))
+                                        .map(|v| (s, patsearch_simd::dot(e, v)))
+                                })
                                 .fold(None, |acc: Option<(&Span, f32)>, (s, sim)| match acc {
                                     Some((_, best)) if best >= sim => acc,
                                     _ => Some((s, sim)),
@@ -918,10 +923,6 @@ fn reads_as_claim(text: &str) -> bool {
         && claim_elements(text)
             .first()
             .is_some_and(|e| e.kind == ElementKind::Preamble)
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// The most words of a prior-art text its keyword search uses.

@@ -394,20 +394,9 @@ fn select(
         .into_iter()
         .map(|i| SummarySentence {
             source: candidates[i].clone(),
-            relevance: Some(cosine(&vectors[i], &reference)),
+            relevance: Some(patsearch_simd::cosine(&vectors[i], &reference)),
         })
         .collect())
-}
-
-pub(crate) fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
 }
 
 #[cfg(test)]
@@ -605,11 +594,5 @@ mod tests {
         );
         // No usable words: the usual candidates.
         assert_eq!(focused_candidates(&r, &options, "the of"), plain);
-    }
-
-    #[test]
-    fn cosines() {
-        assert!((cosine(&[1.0, 0.0], &[2.0, 0.0]) - 1.0).abs() < 1e-6);
-        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
     }
 }

@@ -12,10 +12,16 @@
 //! The `gemm` crate behind the embedder's large products picks its own kernels
 //! and has no override: `PATSEARCH_SIMD` does not reach it.
 //!
-//! The prefetch hints of those kernels live here too, one per architecture;
+//! The workspace's one dot product ([`dot`], and [`cosine`] on it) lives here
+//! too, so every cosine is the same bits on every instruction set. The
+//! prefetch hints of those kernels also live here, one per architecture;
 //! they are this crate's only unsafe code and cannot change what safe code
 //! observes.
 #![allow(unsafe_code)]
+
+mod vector_math;
+
+pub use vector_math::{cosine, cosine_with_norms, dot, norm};
 
 use std::fmt;
 use std::str::FromStr;

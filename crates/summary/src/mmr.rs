@@ -19,6 +19,8 @@
 //! one, document order (ascending index), which is how a generic summary reads
 //! best.
 
+use patsearch_simd::{cosine_with_norms as cosine, norm};
+
 /// The usual trade-off between relevance and novelty.
 pub const DEFAULT_LAMBDA: f32 = 0.7;
 
@@ -111,17 +113,6 @@ pub fn mmr_select(
         selected.sort_unstable();
     }
     selected
-}
-
-fn norm(v: &[f32]) -> f32 {
-    v.iter().map(|x| x * x).sum::<f32>().sqrt()
-}
-
-fn cosine(a: &[f32], an: f32, b: &[f32], bn: f32) -> f32 {
-    if an == 0.0 || bn == 0.0 {
-        return 0.0;
-    }
-    a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (an * bn)
 }
 
 #[cfg(test)]

@@ -74,53 +74,12 @@ pub struct StoredVector<'a> {
     pub vector: &'a [f32],
 }
 
-/// Cosine similarity of unit vectors. Sixteen independent partial sums let
-/// the compiler vectorise the loop (a single running sum cannot be
-/// reordered), one AVX-512 register or several narrower ones: the sums and
-/// their order are the same at every width, so the result is too. Every
+/// Cosine similarity of unit vectors (see [`patsearch_simd::dot`]): every
 /// score in this crate, graph or exact, comes from here, so both paths give
 /// bit-identical scores for the same pair.
 #[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    patsearch_simd::arch().dispatch(Dot(a, b))
-}
-
-struct Dot<'a>(&'a [f32], &'a [f32]);
-
-impl pulp::WithSimd for Dot<'_> {
-    type Output = f32;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f32 {
-        dot_lanes(self.0, self.1)
-    }
-}
-
-#[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 16];
-    let mut ca = a.chunks_exact(16);
-    let mut cb = b.chunks_exact(16);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for i in 0..16 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    let mut tail = 0f32;
-    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
-        tail += x * y;
-    }
-    let mut width = 8;
-    while width > 0 {
-        for i in 0..width {
-            acc[i] += acc[i + width];
-        }
-        width /= 2;
-    }
-    acc[0] + tail
+    patsearch_simd::dot(a, b)
 }
 
 /// A growable bitset.
@@ -439,42 +398,6 @@ mod tests {
 
     fn number(n: u32) -> PublicationNumber {
         format!("US{n}B2").parse().unwrap()
-    }
-
-    /// Scores do not depend on the CPU: every instruction set this one runs
-    /// gives the scalar path's bits, at lengths with and without a tail.
-    #[test]
-    fn the_dot_product_is_the_same_bits_on_every_instruction_set() {
-        for len in [0, 1, 15, 16, 17, 100, 384, 385, 1024] {
-            let a: Vec<f32> = (0..len)
-                .map(|i| ((i * 31) % 97) as f32 / 48.0 - 1.0)
-                .collect();
-            let b: Vec<f32> = (0..len)
-                .map(|i| ((i * 17) % 89) as f32 / 44.0 - 1.0)
-                .collect();
-            let scalar = pulp::Arch::Scalar.dispatch(Dot(&a, &b));
-            for isa in patsearch_simd::Isa::available() {
-                let arch = patsearch_simd::arch_of(isa).expect("available");
-                let got = arch.dispatch(Dot(&a, &b));
-                assert_eq!(got.to_bits(), scalar.to_bits(), "{isa} length {len}");
-            }
-            let exact: f64 = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| f64::from(*x) * f64::from(*y))
-                .sum();
-            assert!((f64::from(scalar) - exact).abs() < 1e-4, "length {len}");
-        }
-    }
-
-    #[test]
-    fn dot_matches_a_plain_sum() {
-        for len in [0, 1, 15, 16, 17, 33, 384] {
-            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
-            let plain: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            assert!((dot(&a, &b) as f64 - plain).abs() < 1e-4, "len {len}");
-        }
     }
 
     #[test]
