@@ -7,7 +7,7 @@ use patsearch_engine::{Fusion, SearchMode};
 
 /// Where the embedding model is looked for when neither `--model` nor
 /// `PATSEARCH_MODEL` says: relative to the working directory.
-pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
+pub use patsearch_embed::DEFAULT_MODEL_DIR;
 
 /// The model directory: the flag (or `PATSEARCH_MODEL`, which clap reads
 /// into it), else [`DEFAULT_MODEL_DIR`].

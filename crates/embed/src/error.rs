@@ -3,7 +3,13 @@
 use std::path::PathBuf;
 
 /// How to get the default model, appended to messages about a model directory.
-pub(crate) const FETCH_HINT: &str = "run `models/fetch.sh` to download all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2, or point to a sentence-transformers BERT model directory (config.json, tokenizer.json, model.safetensors, 1_Pooling/config.json)";
+/// Where the default model comes from, and what a model directory holds:
+/// the one wording every "no model" error ends with.
+pub const FETCH_HINT: &str = "run `bash models/fetch.sh` to install all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2, or point to a model directory (`--model DIR` or PATSEARCH_MODEL; a sentence-transformers BERT directory: config.json, tokenizer.json, model.safetensors, 1_Pooling/config.json)";
+
+/// Where `models/fetch.sh` installs the default model, relative to the
+/// project root (the working directory of the README's commands).
+pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
 
 /// Errors of loading a model or embedding texts.
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,7 @@ use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 pub use config::Prompts;
-pub use error::EmbedError;
+pub use error::{EmbedError, DEFAULT_MODEL_DIR, FETCH_HINT};
 pub use pooling::Pooling;
 
 /// How an [`Embedder`] runs.

@@ -9,7 +9,7 @@ use patsearch_record::PublicationNumber;
 use patsearch_vectors::VectorError;
 
 /// How to get the default model, for messages about a missing one.
-pub const FETCH_HINT: &str = "run `bash models/fetch.sh` to install all-MiniLM-L6-v2 into models/all-MiniLM-L6-v2, or point to a model directory (`--model DIR` or PATSEARCH_MODEL)";
+pub use patsearch_embed::FETCH_HINT;
 
 /// Errors of indexing and searching.
 #[derive(Debug, thiserror::Error)]

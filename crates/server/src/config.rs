@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-/// Where the embedding model is looked for when no layer names one:
-/// where `models/fetch.sh` installs it, relative to the working directory.
-pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
+pub use patsearch_embed::DEFAULT_MODEL_DIR;
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
 /// The longest request target hyper parses at all (its own 414 above it);
