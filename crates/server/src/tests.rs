@@ -674,7 +674,11 @@ async fn summaries_without_a_model_are_lead_sentences_with_sources() {
     let facts = &body["key_facts"];
     assert_eq!(facts["first_claim"]["number"], 1);
     assert!(facts["problem"].is_null() && facts["solution"].is_null());
-    assert_eq!(facts["cpc"], json!(["H02J7/00"]), "the record's CPC symbols");
+    assert_eq!(
+        facts["cpc"],
+        json!(["H02J7/00"]),
+        "the record's CPC symbols"
+    );
     assert!(body["took_ms"].is_number());
 
     // A query needs the model, which an index without vectors has not.
