@@ -37,9 +37,20 @@ fn build_index(tmp: &Path) -> (PathBuf, Vec<Value>) {
     (index, records)
 }
 
-/// A running `patsearch serve`; its base URL.
+/// The CPC subclass title the server is given (`cpc_titles`), with
+/// characters that must reach the page as text.
+const H01L_TITLE: &str = "Semiconductor devices <b>& not</b> \"otherwise\" provided for";
+
+/// A running `patsearch serve`, given a CPC title file; its base URL.
 fn start_server(index: &Path, tmp: &Path) -> (KillOnDrop, String) {
-    spawn_server(index, &[], &[], &tmp.join("serve-stderr.log"))
+    let titles = tmp.join("cpc-titles.tsv");
+    std::fs::write(&titles, format!("H01L\t{H01L_TITLE}\n")).unwrap();
+    spawn_server(
+        index,
+        &[],
+        &[("PATSEARCH_CPC_TITLES", titles.to_str().unwrap())],
+        &tmp.join("serve-stderr.log"),
+    )
 }
 
 /// A chromedriver process and one browser session, both ended when dropped.
@@ -329,6 +340,7 @@ fn the_web_page_in_a_browser() {
     the_year_chart_has_a_bar_per_year_of_the_facets(&browser, &base, &api);
     export_links_give_the_hits_of_the_same_search(&browser, &base, &api);
     api_errors_are_shown_in_the_page(&browser, &base, &api);
+    cpc_facets_show_the_titles_the_server_knows(&browser, &base, &api);
     the_patent_page_says_when_a_record_has_no_claims(&browser, &base, &records);
     a_narrow_window_has_no_horizontal_scroll(&browser, &base, &records);
     if let Some(dir) = std::env::var_os("PATSEARCH_SCREENSHOTS") {
@@ -1101,6 +1113,35 @@ fn api_errors_are_shown_in_the_page(browser: &Browser, base: &str, api: &Api) {
         browser.eval("return document.getElementById('search-layout').hidden"),
         true
     );
+}
+
+/// A CPC subclass the server has a title for shows it, as text, beside its
+/// code; the others show the code alone.
+fn cpc_facets_show_the_titles_the_server_knows(browser: &Browser, base: &str, api: &Api) {
+    let query = "wireless charging";
+    let reply = api.search(&page_search(query, "hybrid", json!({})));
+    let cpc = reply["facets"]["cpc_subclass"].as_array().unwrap();
+    let h01l = cpc
+        .iter()
+        .find(|c| c["value"] == "H01L")
+        .expect("H01L among the facets");
+    assert_eq!(h01l["title"], H01L_TITLE);
+    browser.goto(&format!("{base}/?q={}&mode=hybrid", url_encode(query)));
+    browser.wait_results();
+    let shown = browser.eval(
+        "return Array.from(document.querySelectorAll('#facets section.facet[data-facet=cpc_subclass] button.facet-value')).map((b) => \
+         [b.dataset.value, (b.querySelector('.facet-title') || {}).textContent || null])",
+    );
+    let shown = shown.as_array().unwrap();
+    assert!(!shown.is_empty());
+    for entry in shown {
+        let expected = if entry[0] == "H01L" {
+            json!(H01L_TITLE)
+        } else {
+            Value::Null
+        };
+        assert_eq!(entry[1], expected, "{entry}");
+    }
 }
 
 /// The patent page shows the claims, or says that the record has none.
