@@ -271,14 +271,9 @@ impl Engine {
         let (ranked, total) = match request.mode {
             SearchMode::Keyword => {
                 let results = self.keyword.search(&patsearch_keyword::SearchRequest {
-                    query: &request.query,
-                    filters: &request.filters,
-                    limit: request.limit,
-                    offset: request.offset,
                     snippets: false,
                     facets: false,
-                    collapse: request.collapse,
-                    cancel: &request.cancel,
+                    ..keyword_request(request)
                 })?;
                 let ranked = results
                     .hits
@@ -324,16 +319,7 @@ impl Engine {
     }
 
     fn keyword_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
-        let results = self.keyword.search(&patsearch_keyword::SearchRequest {
-            query: &request.query,
-            filters: &request.filters,
-            limit: request.limit,
-            offset: request.offset,
-            snippets: request.snippets,
-            facets: request.facets,
-            collapse: request.collapse,
-            cancel: &request.cancel,
-        })?;
+        let results = self.keyword.search(&keyword_request(request))?;
         let hits = results
             .hits
             .into_iter()
@@ -685,6 +671,21 @@ impl Engine {
             });
         }
         Ok(hits)
+    }
+}
+
+/// The keyword index's side of a request: its query, filters, page,
+/// snippets, facets and collapsing.
+fn keyword_request(request: &SearchRequest) -> patsearch_keyword::SearchRequest<'_> {
+    patsearch_keyword::SearchRequest {
+        query: &request.query,
+        filters: &request.filters,
+        limit: request.limit,
+        offset: request.offset,
+        snippets: request.snippets,
+        facets: request.facets,
+        collapse: request.collapse,
+        cancel: &request.cancel,
     }
 }
 
