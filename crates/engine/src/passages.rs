@@ -69,7 +69,7 @@ pub fn passages(record: &PatentRecord, options: &PassageOptions) -> Vec<(Passage
     let mut seen = std::collections::HashSet::new();
     for claim in record.independent_claims() {
         let text = claim.text.trim();
-        if text.is_empty() || !seen.insert(claim.number) {
+        if !seen.insert(claim.number) {
             continue;
         }
         out.push((claim_passage(claim.number, text), text.to_string()));
@@ -218,6 +218,31 @@ mod tests {
             p[1].0.label.as_deref(),
             Some("A charger comprising a coil.")
         );
+    }
+
+    /// A cancelled claim is not an independent claim, whatever its links say:
+    /// it is neither embedded nor charted.
+    #[test]
+    fn cancelled_claims_are_not_passages() {
+        let mut r = record();
+        r.claims.insert(
+            0,
+            Claim {
+                number: 4,
+                text: "4. (Cancelled)".into(),
+                depends_on: vec![],
+            },
+        );
+        r.claims.push(Claim {
+            number: 5,
+            text: "5-7. (canceled)".into(),
+            depends_on: vec![],
+        });
+        let kinds = |r: &PatentRecord| -> Vec<PassageKind> {
+            let p = passages(r, &PassageOptions::summary_only());
+            p.iter().map(|(p, _)| p.kind).collect()
+        };
+        assert_eq!(kinds(&r), kinds(&record()));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The tantivy schema for patents, its analyzers, and record -> document.
 
 use chrono::NaiveDate;
+pub(crate) use patsearch_record::classification::code_steps;
+use patsearch_record::classification::subclass;
 use patsearch_record::{compact_code, family_keys, name_words, PatentRecord, TextSignature};
 use tantivy::schema::{
     DateOptions, Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing,
@@ -273,52 +275,6 @@ pub(crate) fn code_facet(code: &str) -> Option<Facet> {
     Some(Facet::from_path(steps))
 }
 
-/// The hierarchy levels of a compact code or prefix: section, class,
-/// subclass, main group, subgroup. `None` when it is not at a level boundary.
-pub(crate) fn code_steps(code: &str) -> Option<Vec<String>> {
-    let bytes = code.as_bytes();
-    if bytes.is_empty() || !code.is_ascii() || !bytes[0].is_ascii_alphabetic() {
-        return None;
-    }
-    let mut steps = vec![code[..1].to_string()];
-    if code.len() == 1 {
-        return Some(steps);
-    }
-    if code.len() < 3 || !code[1..3].bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    steps.push(code[..3].to_string());
-    if code.len() == 3 {
-        return Some(steps);
-    }
-    if !bytes[3].is_ascii_alphabetic() {
-        return None;
-    }
-    steps.push(code[..4].to_string());
-    let rest = &code[4..];
-    if rest.is_empty() {
-        return Some(steps);
-    }
-    let (group, subgroup) = match rest.split_once('/') {
-        Some((g, s)) => (g, Some(s)),
-        None => (rest, None),
-    };
-    if group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let group = group.trim_start_matches('0');
-    let group = if group.is_empty() { "0" } else { group };
-    steps.push(format!("{}{group}", &code[..4]));
-    match subgroup {
-        None => Some(steps),
-        Some(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            steps.push(format!("{}{group}:{s}", &code[..4]));
-            Some(steps)
-        }
-        Some(_) => None,
-    }
-}
-
 /// `name`'s words as `name_words` makes them, so that the assignee filter's
 /// terms (from `name_words` too) find every document `Filters::matches`
 /// accepts, whatever the analyzers do (they fold accents, and drop long words).
@@ -448,9 +404,7 @@ pub(crate) fn to_document(
         if let Some(facet) = code_facet(&code.code) {
             doc.add_facet(fields.cpc, facet);
         }
-        let compact = compact_code(&code.code);
-        if compact.len() >= 4 && compact.is_char_boundary(4) {
-            let subclass = compact[..4].to_string();
+        if let Some(subclass) = subclass(&code.code) {
             if !subclasses.contains(&subclass) {
                 subclasses.push(subclass);
             }
@@ -652,23 +606,6 @@ mod tests {
             }
         }
         assert!(checked > 10_000, "{checked} terms checked");
-    }
-
-    #[test]
-    fn code_levels() {
-        let steps = |c: &str| code_steps(&compact_code(c));
-        assert_eq!(
-            steps("G06F16/245").unwrap(),
-            ["G", "G06", "G06F", "G06F16", "G06F16:245"]
-        );
-        assert_eq!(steps("G06F 016/245").unwrap()[3], "G06F16");
-        assert_eq!(steps("G06F").unwrap(), ["G", "G06", "G06F"]);
-        assert_eq!(steps("G").unwrap(), ["G"]);
-        assert_eq!(steps("H04L67").unwrap().len(), 4);
-        assert!(steps("G0").is_none());
-        assert!(steps("G06F1x").is_none());
-        assert!(steps("").is_none());
-        assert!(steps("06F").is_none());
     }
 
     /// The assignee filter finds its candidates by `name_words` terms, so

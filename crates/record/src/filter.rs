@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::classification::code_has_prefix;
 use crate::PatentRecord;
 
 /// An inclusive date range; either end may be open.
@@ -101,32 +102,6 @@ pub fn name_words(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A classification code without separators or spaces, upper case: the form
-/// prefixes are compared in (`G06F 16/245` -> `G06F16/245`).
-pub fn compact_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-/// Whether `code` falls under `prefix` in the classification hierarchy:
-/// section, class, subclass, main group, then subgroup, each whole.
-pub fn code_has_prefix(code: &str, prefix: &str) -> bool {
-    let code = compact_code(code);
-    let prefix = compact_code(prefix);
-    if prefix.is_empty() {
-        return true;
-    }
-    if !code.starts_with(&prefix) {
-        return false;
-    }
-    // A prefix ends at a level boundary: after the subclass letter (4 chars),
-    // after the whole main group (next char is '/'), or it is the whole code.
-    let rest = &code[prefix.len()..];
-    prefix.len() <= 4 || rest.is_empty() || rest.starts_with('/') || prefix.ends_with('/')
-}
-
 impl Filters {
     pub fn is_empty(&self) -> bool {
         self == &Filters::default()
@@ -182,18 +157,6 @@ mod tests {
             country: "US".into(),
             kind: Some("B2".into()),
         }
-    }
-
-    #[test]
-    fn classification_prefixes_follow_the_hierarchy() {
-        assert!(code_has_prefix("G06F16/245", "G06F"));
-        assert!(code_has_prefix("G06F16/245", "G"));
-        assert!(code_has_prefix("G06F16/245", "G06"));
-        assert!(code_has_prefix("G06F16/245", "G06F16"));
-        assert!(code_has_prefix("G06F16/245", "G06F 16/245"));
-        assert!(!code_has_prefix("G06F16/245", "G06F1"));
-        assert!(!code_has_prefix("G06F16/245", "G06F16/24"));
-        assert!(!code_has_prefix("G06F16/245", "H04L"));
     }
 
     #[test]

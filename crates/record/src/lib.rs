@@ -4,10 +4,13 @@
 //! [`PatentRecord`], and every later stage (keyword index, embeddings, search
 //! engine, API) reads only this type. It owns the shape of the data and the
 //! small pieces of logic that belong to the data itself (number normalisation,
-//! claim dependency helpers); it knows nothing about parsing or indexing.
+//! claim and classification rules); it knows nothing about parsing or indexing.
 
 mod brief;
 mod cancel;
+pub mod claims;
+pub mod classification;
+pub mod error_kind;
 mod family;
 mod filter;
 mod number;
@@ -17,11 +20,13 @@ use serde::{Deserialize, Serialize};
 
 pub use brief::RecordBrief;
 pub use cancel::{Cancellation, Cancelled};
+pub use claims::{Claim, ClaimSet};
+pub use classification::{code_has_prefix, compact_code};
 pub use family::{
     application_key, family_keys, relation_label, TextSignature, BAND_ROWS, MIN_SHINGLES,
     SIGNATURE_BANDS, SIGNATURE_HASHES,
 };
-pub use filter::{code_has_prefix, compact_code, name_words, DateRange, FilterFields, Filters};
+pub use filter::{name_words, DateRange, FilterFields, Filters};
 pub use number::{NumberError, PublicationNumber};
 
 /// The earliest of the priority claims' dates and the filing date.
@@ -135,32 +140,6 @@ pub struct RelatedDocument {
     pub relation: Relation,
     /// The parent (or the provisional) this document claims continuity from.
     pub document: DocumentRef,
-}
-
-/// One claim. A claim that depends on no other is independent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claim {
-    pub number: u32,
-    pub text: String,
-    /// Numbers of the claims this one refers back to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<u32>,
-}
-
-impl Claim {
-    pub fn is_independent(&self) -> bool {
-        self.depends_on.is_empty()
-    }
-}
-
-/// The claims of one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimSet {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
-    pub claims: Vec<Claim>,
 }
 
 /// One description paragraph with the heading it sits under.
@@ -287,7 +266,8 @@ impl PatentRecord {
         earliest_priority(&self.priority_claims, self.filing_date())
     }
 
-    /// Claims that depend on no other claim.
+    /// The independent claims (see [`Claim::is_independent`]): none that is
+    /// cancelled or depends on another claim.
     pub fn independent_claims(&self) -> impl Iterator<Item = &Claim> {
         self.claims.iter().filter(|c| c.is_independent())
     }

@@ -3,7 +3,8 @@
 //! [`claim_elements`] cuts a claim into its preamble and its limitations,
 //! each a verbatim slice of the claim with its byte range:
 //!
-//! * A leading claim number (`1.`) is skipped.
+//! * A leading claim number (`1.`) is skipped, and references to other
+//!   claims are found, by the rules of `patsearch_record::claims`.
 //! * **Dependent claims** (`The method of claim 1, wherein ...`, `... as
 //!   defined in claim 1 , wherein`, `... according to any one of claims 1 to
 //!   3`, `... according to the first claim, characterized in that`): the
@@ -29,6 +30,7 @@
 use std::cmp::Ordering;
 use std::sync::LazyLock;
 
+use patsearch_record::claims;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -55,21 +57,6 @@ pub struct Element {
 
 /// Elements with fewer words are dropped.
 pub const MIN_ELEMENT_WORDS: usize = 3;
-
-static CLAIM_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*\d{1,3}\s*[.)]\s+").unwrap());
-
-const ORDINALS: &str = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth";
-
-/// A reference to other claims: `claim 1`, `claims 1 or 2`, `claims 1 to 3`,
-/// `the first claim`, `the first or second claim`, `the preceding claims`.
-static CLAIM_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\bclaims?\s+\d+[a-z]?(?:\s*(?:,|or|and|to|through|-|–)\s*(?:claims?\s+)?\d+[a-z]?)*\b|\b(?:(?:{o})(?:\s*(?:,|or|and)\s*(?:{o}))*|preceding|previous|foregoing|above|any)\s+claims?\b",
-        o = ORDINALS
-    ))
-    .unwrap()
-});
 
 /// What may follow a dependent claim's reference and still belong to its
 /// preamble.
@@ -98,7 +85,7 @@ static ENUMERATOR: LazyLock<Regex> =
 /// documentation). Every element's `range` lies in `claim_text` and its
 /// `text` is that slice.
 pub fn claim_elements(claim_text: &str) -> Vec<Element> {
-    let start = CLAIM_NUMBER.find(claim_text).map_or(0, |m| m.end());
+    let start = claim_text.len() - claims::strip_leading_number(claim_text).len();
     let preamble_end = dependent_preamble_end(claim_text, start)
         .or_else(|| independent_preamble_end(claim_text, start));
     let mut out = Vec::new();
@@ -130,11 +117,7 @@ fn dependent_preamble_end(text: &str, start: usize) -> Option<usize> {
     let head_end = text[start..]
         .find([';', ':'])
         .map_or(text.len(), |p| start + p);
-    let m = CLAIM_REF.find(&text[start..head_end])?;
-    if m.start() > 200 {
-        return None;
-    }
-    let end = start + m.end();
+    let end = start + claims::opening_reference(&text[start..head_end])?.end;
     let extra = AFTER_REF.find(&text[end..]).map_or(0, |a| a.end());
     Some(end + extra)
 }

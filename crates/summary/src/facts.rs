@@ -112,42 +112,19 @@ pub fn solution(record: &PatentRecord) -> Option<KeyFact> {
     FactSentences::of(record).solution()
 }
 
-/// The first claim that is independent (no `depends_on`, and no `claim N`
-/// reference in its opening words for sources that lack the links), not
-/// cancelled (`(canceled)`, `1-5. (Cancelled)`) and not empty.
+/// The first independent claim (see [`Claim::is_independent`]: not
+/// cancelled, and depending on no other claim).
 pub fn first_independent_claim(record: &PatentRecord) -> Option<&Claim> {
     independent_claims(record).next().map(|(_, c)| c)
 }
 
-/// The independent claims with their index in `record.claims` (see
-/// [`first_independent_claim`]).
+/// The independent claims with their index in `record.claims`.
 pub(crate) fn independent_claims(record: &PatentRecord) -> impl Iterator<Item = (usize, &Claim)> {
     record
         .claims
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.is_independent() && !is_cancelled(&c.text) && !refers_to_claim(&c.text))
-}
-
-static CLAIM_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bclaims?\s+\d|\b(?:any|one) of the (?:preceding|previous|foregoing) claims")
-        .unwrap()
-});
-
-fn refers_to_claim(text: &str) -> bool {
-    let head: String = text.chars().take(200).collect();
-    CLAIM_REF.is_match(&head)
-}
-
-fn is_cancelled(text: &str) -> bool {
-    let lower = text.trim().to_lowercase();
-    let words = lower.split_whitespace().count();
-    words < 3
-        || lower.contains("(canceled)")
-        || lower.contains("(cancelled)")
-        || lower.contains("(deleted)")
-        || lower.starts_with("canceled")
-        || lower.starts_with("cancelled")
+        .filter(|(_, c)| c.is_independent())
 }
 
 /// The description's sentences with their parts.

@@ -31,9 +31,7 @@
 //! Spans are trimmed of whitespace; empty spans and spans without any letter or
 //! digit are dropped.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
+use patsearch_record::claims;
 use serde::{Deserialize, Serialize};
 
 /// Sentences longer than this many characters are cut at `; ` boundaries.
@@ -116,10 +114,23 @@ const MONTHS: &[&str] = &[
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
 ];
 
-/// A claim number followed by a dependent-claim opening, for concatenated claims.
-static CLAIM_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{1,3}\s?\.\s+(?:The|A|An)\s[^.;]{0,120}?\b(?:claim|claims)\s+\d").unwrap()
-});
+/// Whether `text` opens a dependent claim (`2. The method of claim 1`): how
+/// claims concatenated without a full stop are told from a number in running
+/// text. The claim number and the reference follow `patsearch_record::claims`.
+fn starts_dependent_claim(text: &str) -> bool {
+    if claims::leading_number(text).is_none_or(|n| n > 999) {
+        return false;
+    }
+    let body = claims::strip_leading_number(text);
+    let Some(rest) = ["The ", "A ", "An "]
+        .iter()
+        .find_map(|opening| body.strip_prefix(opening))
+    else {
+        return false;
+    };
+    let clause = rest.find(['.', ';']).map_or(rest, |end| &rest[..end]);
+    claims::first_reference(clause).is_some_and(|r| r.start <= 120)
+}
 
 /// Splits `text` into sentences, each a trimmed byte range of `text`.
 ///
@@ -185,7 +196,7 @@ fn split_paragraph(text: &str, para: Span, out: &mut Vec<Span>) {
                     && bytes[next].is_ascii_digit()
                     && next > sent_start
                     && !ends_sentence_already(text, sent_start, i)
-                    && CLAIM_START.is_match(&text[next..para.end])
+                    && starts_dependent_claim(&text[next..para.end])
                 {
                     push(text, Span::new(sent_start, i), out);
                     sent_start = next;
