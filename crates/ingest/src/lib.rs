@@ -10,15 +10,20 @@
 //! indexes: callers receive records through [`run`] (parallel, streamed, in
 //! input order) or parse single documents with [`parse_xml_document`].
 
-mod claims;
+mod claim_markup;
+mod classes;
 mod crossref;
+mod description;
 mod entities;
 mod epo;
 mod jsonl;
+mod legacy_text;
+mod pap;
 mod pipeline;
 mod source;
+mod st32;
+mod st36;
 mod uspto;
-mod uspto_legacy;
 mod xml;
 
 use std::fmt;
@@ -189,7 +194,8 @@ pub(crate) fn parse_xml_document_within(
     let name = root.tag_name().name();
     let record = match name {
         "us-patent-grant" | "us-patent-application" => uspto::parse(root, ctx)?,
-        "patent-application-publication" | "PATDOC" => uspto_legacy::parse(root, ctx)?,
+        "patent-application-publication" => pap::parse(root, ctx)?,
+        "PATDOC" => st32::parse(root, ctx)?,
         "ep-patent-document" => epo::parse(root, ctx)?,
         "sequence-cwu" => {
             return Ok(Parsed::NonPatent(NonPatent {

@@ -2,7 +2,9 @@
 
 mod corpus;
 mod counts;
+mod epo_fields;
 mod fixtures;
 mod hostile;
 mod robustness;
+mod st32_pap_fields;
 mod uspto_fields;
