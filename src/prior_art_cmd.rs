@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use patsearch_embed::EmbedOptions;
 use patsearch_engine::{
-    Engine, EngineError, EngineOptions, PriorArtRequest, PriorArtResults, Split, FETCH_HINT,
+    Engine, EngineOptions, PriorArtRequest, PriorArtResults, Split, FETCH_HINT,
 };
-use patsearch_keyword::KeywordError;
+use patsearch_record::error_kind::{ErrorClass, ErrorKind};
 use patsearch_record::PublicationNumber;
 
 use crate::cli::PriorArtArgs;
@@ -64,13 +64,9 @@ pub fn run(args: &PriorArtArgs) -> anyhow::Result<ExitCode> {
     };
     let results = match outcome {
         Ok(results) => results,
-        Err(
-            e @ (EngineError::UnknownDocument(_)
-            | EngineError::InvalidRequest(_)
-            | EngineError::Keyword(KeywordError::Filter(_))),
-        ) => {
+        Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::NotFound) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(crate::exit_status(e.kind())));
         }
         Err(e) => return Err(e.into()),
     };

@@ -11,6 +11,7 @@ use patsearch_engine::{
     SearchRequest, SearchResults, FETCH_HINT,
 };
 use patsearch_keyword::{KeywordConfig, KeywordError};
+use patsearch_record::error_kind::{ErrorClass, ErrorKind};
 use patsearch_record::{Cancellation, PublicationNumber};
 use patsearch_server::{rows_of, ExportEncoder, ExportFormat};
 
@@ -108,6 +109,7 @@ fn write_rows(
 /// A search's error as the command line reports it: what the user can fix
 /// exits 2 with the message, anything else is an error of the command.
 fn search_error(error: EngineError, query: &str, mode: SearchMode) -> anyhow::Result<ExitCode> {
+    let kind = error.kind();
     match error {
         EngineError::Keyword(KeywordError::Query(e)) => {
             eprintln!("error: invalid query: {}", e.message);
@@ -121,15 +123,15 @@ fn search_error(error: EngineError, query: &str, mode: SearchMode) -> anyhow::Re
             if mode == SearchMode::Hybrid {
                 eprintln!("  (hybrid search reads the query as keyword syntax too; --mode semantic does not)");
             }
-            Ok(ExitCode::from(2))
+            Ok(ExitCode::from(crate::exit_status(kind)))
         }
         EngineError::Keyword(KeywordError::Filter(e)) => {
             eprintln!("error: invalid filter: {e}");
-            Ok(ExitCode::from(2))
+            Ok(ExitCode::from(crate::exit_status(kind)))
         }
-        EngineError::InvalidRequest(e) => {
+        e if kind == ErrorKind::InvalidInput || kind == ErrorKind::NotFound => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(2))
+            Ok(ExitCode::from(crate::exit_status(kind)))
         }
         e => Err(e.into()),
     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use patsearch_embed::EmbedError;
 use patsearch_keyword::KeywordError;
 use patsearch_manifest::ManifestError;
+use patsearch_record::error_kind::{ErrorClass, ErrorKind};
 use patsearch_record::PublicationNumber;
 use patsearch_vectors::VectorError;
 
@@ -61,37 +62,65 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// Whether the error is the user's to fix (a bad query or request, a
-    /// missing or mismatched model, an index of the wrong kind) rather than a
-    /// failure inside.
+    /// Whether someone outside (the caller or the operator) can fix the
+    /// error, rather than a failure inside: see [`ErrorKind::is_user_error`].
     pub fn is_user_error(&self) -> bool {
+        self.kind().is_user_error()
+    }
+
+    /// The kind and code of the error (see [`ErrorClass`]).
+    fn class(&self) -> (ErrorKind, &'static str) {
+        use ErrorKind::*;
         match self {
-            EngineError::Keyword(e) => matches!(
-                e,
-                KeywordError::Query(_)
-                    | KeywordError::Filter(_)
-                    | KeywordError::Manifest(_)
-                    | KeywordError::SchemaVersion { .. }
-                    | KeywordError::NoKeywordIndex { .. }
-            ),
-            EngineError::Vectors(e) => matches!(
-                e,
-                VectorError::ModelMismatch { .. }
-                    | VectorError::NoVectorIndex { .. }
-                    | VectorError::UnknownDocument(_)
-                    | VectorError::Config(_)
-                    | VectorError::Manifest(_)
-            ),
-            EngineError::Embed(e) => e.is_user_error(),
-            EngineError::Manifest(e) => !matches!(e, ManifestError::Io { .. }),
-            EngineError::NoVectorIndex { .. }
-            | EngineError::NoModel { .. }
-            | EngineError::ModelNeededToIndex { .. }
-            | EngineError::DocumentsWithoutVectors { .. }
-            | EngineError::PassagesMismatch { .. }
-            | EngineError::InvalidRequest(_)
-            | EngineError::UnknownDocument(_) => true,
-            EngineError::Cancelled(_) | EngineError::DiskFull { .. } => false,
+            EngineError::Keyword(e) => match e {
+                KeywordError::Query(_) => (InvalidInput, "invalid_query"),
+                KeywordError::Filter(_) => (InvalidInput, "invalid_filter"),
+                KeywordError::Cancelled(stopped) => (stopped.kind(), stopped.code()),
+                KeywordError::Manifest(m) => manifest_class(m),
+                KeywordError::SchemaVersion { .. } => (Misconfigured, "index_incompatible"),
+                KeywordError::NoKeywordIndex { .. } => (Misconfigured, "no_keyword_index"),
+                KeywordError::Tantivy(_) => (Internal, "keyword_index"),
+                KeywordError::CorruptRecord(_) => (Internal, "corrupt_record"),
+            },
+            EngineError::Vectors(e) => match e {
+                VectorError::Manifest(m) => manifest_class(m),
+                // The model was chosen by whoever opened the index: on the
+                // server that is the operator, not the client.
+                VectorError::ModelMismatch { .. } => (Misconfigured, "model_mismatch"),
+                VectorError::NoVectorIndex { .. } => (Unsupported, "semantic_unavailable"),
+                VectorError::UnknownDocument(_) => (NotFound, "not_found"),
+                VectorError::Config(_) => (Misconfigured, "vector_config"),
+                // The engine checks the model before it embeds, so a vector
+                // of the wrong shape is a bug, not a mix-up the user made.
+                VectorError::Dimension { .. } => (Internal, "vector_dimension"),
+                VectorError::NotNormalised { .. } => (Internal, "vector_not_normalised"),
+                VectorError::Io { .. } => (Internal, "io"),
+                VectorError::Corrupt { .. } => (Internal, "corrupt_vector_index"),
+                VectorError::Graph(_) => (Internal, "vector_graph"),
+            },
+            // What the embedding crate calls the user's (a missing or
+            // invalid model, bad options) is what the operator chose; its
+            // own match is the one home of that split.
+            EngineError::Embed(e) if e.is_user_error() => match e {
+                EmbedError::InvalidOptions(_) => (Misconfigured, "invalid_embed_options"),
+                _ => (Misconfigured, "invalid_model"),
+            },
+            EngineError::Embed(_) => (Internal, "embedding"),
+            EngineError::Manifest(m) => manifest_class(m),
+            EngineError::NoVectorIndex { .. } => (Unsupported, "semantic_unavailable"),
+            EngineError::NoModel { .. } | EngineError::ModelNeededToIndex { .. } => {
+                (Misconfigured, "model_unavailable")
+            }
+            EngineError::DocumentsWithoutVectors { .. } => {
+                (Misconfigured, "documents_without_vectors")
+            }
+            EngineError::PassagesMismatch { .. } => (Misconfigured, "passages_mismatch"),
+            EngineError::InvalidRequest(_) => (InvalidInput, "bad_request"),
+            // Not the request's fault, and not a setting: the machine's
+            // state, reported (on the server, logged) as a failure.
+            EngineError::DiskFull { .. } => (Internal, "disk_full"),
+            EngineError::UnknownDocument(_) => (NotFound, "not_found"),
+            EngineError::Cancelled(stopped) => (stopped.kind(), stopped.code()),
         }
     }
 
@@ -116,6 +145,32 @@ impl EngineError {
             },
             _ => self,
         }
+    }
+}
+
+/// The classification of every error the engine returns, the errors of the
+/// crates below it included: those crates' errors are classified here, where
+/// it is known what the engine was doing when they occurred. The matches
+/// name every variant, so a new one does not compile until it has a kind and
+/// a code.
+impl ErrorClass for EngineError {
+    fn kind(&self) -> ErrorKind {
+        self.class().0
+    }
+
+    fn code(&self) -> &'static str {
+        self.class().1
+    }
+}
+
+/// A damaged manifest is data that broke, not a choice anyone made; the
+/// other manifest errors say the directory is not an index this build reads.
+fn manifest_class(error: &ManifestError) -> (ErrorKind, &'static str) {
+    match error {
+        ManifestError::Io { .. } => (ErrorKind::Internal, "io"),
+        ManifestError::Corrupt { .. } => (ErrorKind::Internal, "corrupt_manifest"),
+        ManifestError::NotAnIndex { .. } => (ErrorKind::Misconfigured, "not_an_index"),
+        ManifestError::Incompatible { .. } => (ErrorKind::Misconfigured, "index_incompatible"),
     }
 }
 

@@ -2,9 +2,11 @@
 //! the one table of codes: each [`ErrorCode`] has its HTTP status and says
 //! whether it is the client's to fix or a failure inside.
 //!
-//! Engine errors are mapped here, once, with exhaustive matches (no
-//! wildcard arm), so a new engine error variant fails to compile until it
-//! gets a code.
+//! Engine errors are mapped here, once, by their [`ErrorKind`] (the
+//! classification the command line's exit statuses come from too): the kind
+//! decides the status ([`kind_status`]), the error's own code picks among
+//! the wire codes of that status. The matches on kinds have no wildcard arm,
+//! so a new kind fails to compile until it gets a status.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use patsearch_engine::EngineError;
 use patsearch_keyword::KeywordError;
+use patsearch_record::error_kind::{ErrorClass, ErrorKind};
 use patsearch_record::Cancelled;
 use patsearch_vectors::VectorError;
 use serde::Serialize;
@@ -67,8 +70,15 @@ pub enum ErrorCode {
     Overloaded,
     /// 503: the request took longer than the server's timeout.
     Timeout,
-    /// 503: the embedding model the request needs is not loaded.
+    /// 503: the embedding model the request needs is not loaded (none, or
+    /// another than the index was built with): the operator's to fix; the
+    /// message carries a request id the server's log has the details under.
     ModelUnavailable,
+    /// 503: the served index cannot do this with the server's settings (an
+    /// index of another format, other passages, documents without vectors):
+    /// the operator's to fix; the message carries a request id the server's
+    /// log has the details under.
+    IndexUnavailable,
     /// 503: the server is shutting down.
     ShuttingDown,
     /// 500: something broke inside; the message carries a request id that
@@ -78,7 +88,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
@@ -100,6 +110,7 @@ impl ErrorCode {
         ErrorCode::Overloaded,
         ErrorCode::Timeout,
         ErrorCode::ModelUnavailable,
+        ErrorCode::IndexUnavailable,
         ErrorCode::ShuttingDown,
         ErrorCode::Internal,
     ];
@@ -125,9 +136,10 @@ impl ErrorCode {
             ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Timeout | ErrorCode::ModelUnavailable | ErrorCode::ShuttingDown => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ErrorCode::Timeout
+            | ErrorCode::ModelUnavailable
+            | ErrorCode::IndexUnavailable
+            | ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,6 +174,7 @@ impl ErrorCode {
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Timeout => "timeout",
             ErrorCode::ModelUnavailable => "model_unavailable",
+            ErrorCode::IndexUnavailable => "index_unavailable",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::Internal => "internal",
         }
@@ -188,7 +201,8 @@ pub struct ErrorDetail {
     /// `invalid_query`: the character (from 0) where the query goes wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<usize>,
-    /// `internal`: the id the server's log has the details under.
+    /// `internal`, `model_unavailable`, `index_unavailable`: the id the
+    /// server's log has the details under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
@@ -234,13 +248,20 @@ impl ApiError {
     /// A failure inside: logged with its details under a fresh request id;
     /// the client gets the id and a generic message.
     pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        Self::logged(ErrorCode::Internal, "internal error", error)
+    }
+
+    /// An error the client cannot fix and should not see the details of
+    /// (paths, settings): logged with them under a fresh request id, while
+    /// the client gets `summary` and the id.
+    fn logged(code: ErrorCode, summary: &str, error: &dyn std::fmt::Display) -> Self {
         let id = request_id();
-        tracing::error!(request_id = %id, "internal error: {error}");
+        tracing::error!(request_id = %id, code = code.as_str(), "{summary}: {error}");
         Self {
             request_id: Some(id.clone()),
             ..Self::new(
-                ErrorCode::Internal,
-                format!("internal error; the server log has the details under request id {id}"),
+                code,
+                format!("{summary}; the server log has the details under request id {id}"),
             )
         }
     }
@@ -326,52 +347,79 @@ impl From<Cancelled> for ApiError {
     }
 }
 
+/// The HTTP status of each kind of library error: the one place a kind
+/// becomes a status. The operator's mistakes ([`ErrorKind::Misconfigured`])
+/// are 503, never 4xx: the client cannot fix them, and the server cannot
+/// serve the request until the operator does.
+pub fn kind_status(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::InvalidInput | ErrorKind::Unsupported => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Misconfigured | ErrorKind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The wire code of a library error: its kind decides among codes of the
+/// kind's status, its own code ([`ErrorClass::code`]) picks the finer one.
+pub fn wire_code(kind: ErrorKind, code: &str) -> ErrorCode {
+    match kind {
+        ErrorKind::InvalidInput => match code {
+            "invalid_query" => ErrorCode::InvalidQuery,
+            "invalid_filter" => ErrorCode::InvalidFilter,
+            _ => ErrorCode::BadRequest,
+        },
+        ErrorKind::NotFound => ErrorCode::NotFound,
+        ErrorKind::Unsupported => match code {
+            "semantic_unavailable" => ErrorCode::SemanticUnavailable,
+            _ => ErrorCode::BadRequest,
+        },
+        ErrorKind::Misconfigured => match code {
+            "model_unavailable" | "model_mismatch" | "invalid_model" | "invalid_embed_options" => {
+                ErrorCode::ModelUnavailable
+            }
+            _ => ErrorCode::IndexUnavailable,
+        },
+        ErrorKind::Timeout => ErrorCode::Timeout,
+        ErrorKind::Internal => ErrorCode::Internal,
+    }
+}
+
+/// The kind picks the code and so the status; the error picks the message.
+/// What the client cannot fix is logged, and its details (paths, settings)
+/// stay in the log.
 impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
-        match error {
-            EngineError::Keyword(e) => match e {
-                KeywordError::Query(q) => ApiError::invalid_query(&q.message, q.position),
-                KeywordError::Cancelled(stopped) => stopped.into(),
-                KeywordError::Filter(f) => {
-                    ApiError::new(ErrorCode::InvalidFilter, format!("invalid filter: {f}"))
-                }
-                KeywordError::Manifest(_)
-                | KeywordError::SchemaVersion { .. }
-                | KeywordError::NoKeywordIndex { .. }
-                | KeywordError::Tantivy(_)
-                | KeywordError::CorruptRecord(_) => ApiError::internal(&e),
-            },
-            EngineError::Vectors(e) => match e {
-                VectorError::UnknownDocument(number) => {
-                    ApiError::not_found(format!("{number} is not in the index"))
-                }
-                VectorError::NoVectorIndex { .. } => semantic_unavailable(),
-                VectorError::Manifest(_)
-                | VectorError::ModelMismatch { .. }
-                | VectorError::Dimension { .. }
-                | VectorError::NotNormalised { .. }
-                | VectorError::Config(_)
-                | VectorError::Io { .. }
-                | VectorError::Corrupt { .. }
-                | VectorError::Graph(_) => ApiError::internal(&e),
-            },
-            EngineError::Embed(e) => ApiError::internal(&e),
-            EngineError::Manifest(e) => ApiError::internal(&e),
-            EngineError::NoVectorIndex { .. } => semantic_unavailable(),
-            EngineError::NoModel { model, .. } | EngineError::ModelNeededToIndex { model, .. } => {
-                ApiError::new(
-                    ErrorCode::ModelUnavailable,
-                    format!("this needs the embedding model the index was built with ({model}), and the server has not loaded it"),
-                )
-            }
-            e @ (EngineError::DocumentsWithoutVectors { .. }
-            | EngineError::PassagesMismatch { .. }
-            | EngineError::DiskFull { .. }) => ApiError::internal(&e),
-            EngineError::InvalidRequest(message) => ApiError::bad_request(message),
-            EngineError::UnknownDocument(number) => {
-                ApiError::not_found(format!("{number} is not in the index"))
-            }
-            EngineError::Cancelled(stopped) => stopped.into(),
+        let code = wire_code(error.kind(), error.code());
+        match (code, error) {
+            (
+                ErrorCode::InvalidQuery,
+                EngineError::Keyword(KeywordError::Query(q)),
+            ) => ApiError::invalid_query(&q.message, q.position),
+            (_, EngineError::InvalidRequest(message)) => ApiError::new(code, message),
+            (
+                _,
+                EngineError::UnknownDocument(number)
+                | EngineError::Vectors(VectorError::UnknownDocument(number)),
+            ) => ApiError::new(code, format!("{number} is not in the index")),
+            (ErrorCode::SemanticUnavailable, _) => semantic_unavailable(),
+            (
+                _,
+                EngineError::Cancelled(stopped)
+                | EngineError::Keyword(KeywordError::Cancelled(stopped)),
+            ) => stopped.into(),
+            (ErrorCode::ModelUnavailable, error) => ApiError::logged(
+                code,
+                "this needs the embedding model the index was built with, which the server has not loaded",
+                &error,
+            ),
+            (ErrorCode::IndexUnavailable, error) => ApiError::logged(
+                code,
+                "the served index cannot do this with the server's settings",
+                &error,
+            ),
+            (ErrorCode::Internal, error) => ApiError::internal(&error),
+            (code, error) => ApiError::new(code, error.to_string()),
         }
     }
 }
@@ -413,6 +461,8 @@ mod tests {
         assert_eq!(status(ErrorCode::UriTooLong), 414);
         assert_eq!(status(ErrorCode::HeadersTooLarge), 431);
         assert_eq!(status(ErrorCode::Internal), 500);
+        assert_eq!(status(ErrorCode::ModelUnavailable), 503);
+        assert_eq!(status(ErrorCode::IndexUnavailable), 503);
         assert!(!ErrorCode::Internal.is_user_error());
         assert!(ErrorCode::UnknownField.is_user_error());
     }
@@ -435,6 +485,177 @@ mod tests {
         let message = body["error"]["message"].as_str().unwrap();
         assert!(!message.contains("/secret/path"), "{message}");
         assert!(message.contains(e.request_id.as_deref().unwrap()));
+    }
+
+    /// One engine error of each kind the server can meet, with the code it
+    /// answers: the status always comes from the kind.
+    fn samples() -> Vec<(EngineError, ErrorCode)> {
+        let path = std::path::PathBuf::from("/srv/index");
+        let number: patsearch_record::PublicationNumber = "US8799651B2".parse().unwrap();
+        vec![
+            (
+                EngineError::Keyword(KeywordError::Query(
+                    patsearch_keyword::parse_query("(a", false).unwrap_err(),
+                )),
+                ErrorCode::InvalidQuery,
+            ),
+            (
+                EngineError::InvalidRequest("weights".into()),
+                ErrorCode::BadRequest,
+            ),
+            (
+                EngineError::UnknownDocument(number.clone()),
+                ErrorCode::NotFound,
+            ),
+            (
+                EngineError::Vectors(VectorError::UnknownDocument(number)),
+                ErrorCode::NotFound,
+            ),
+            (
+                EngineError::NoVectorIndex { path: path.clone() },
+                ErrorCode::SemanticUnavailable,
+            ),
+            (
+                EngineError::Vectors(VectorError::NoVectorIndex { path: path.clone() }),
+                ErrorCode::SemanticUnavailable,
+            ),
+            (
+                EngineError::Vectors(VectorError::ModelMismatch {
+                    path: path.clone(),
+                    index_model: "a".into(),
+                    index_dimension: 384,
+                    model: "b".into(),
+                    dimension: 768,
+                }),
+                ErrorCode::ModelUnavailable,
+            ),
+            (
+                EngineError::NoModel {
+                    path: path.clone(),
+                    model: "a".into(),
+                },
+                ErrorCode::ModelUnavailable,
+            ),
+            (
+                EngineError::ModelNeededToIndex {
+                    path: path.clone(),
+                    model: "a".into(),
+                },
+                ErrorCode::ModelUnavailable,
+            ),
+            (
+                EngineError::Embed(patsearch_embed::EmbedError::MissingFile { path: path.clone() }),
+                ErrorCode::ModelUnavailable,
+            ),
+            (
+                EngineError::DocumentsWithoutVectors {
+                    path: path.clone(),
+                    documents: 5,
+                },
+                ErrorCode::IndexUnavailable,
+            ),
+            (
+                EngineError::PassagesMismatch {
+                    path: path.clone(),
+                    recorded: 3,
+                    asked: 4,
+                    documents: 5,
+                },
+                ErrorCode::IndexUnavailable,
+            ),
+            (
+                EngineError::Keyword(KeywordError::SchemaVersion {
+                    path: path.clone(),
+                    found: 1,
+                    expected: 2,
+                }),
+                ErrorCode::IndexUnavailable,
+            ),
+            (
+                EngineError::Cancelled(Cancelled::DeadlinePassed),
+                ErrorCode::Timeout,
+            ),
+            (
+                EngineError::Keyword(KeywordError::Cancelled(Cancelled::Cancelled)),
+                ErrorCode::Timeout,
+            ),
+            (
+                EngineError::Vectors(VectorError::Corrupt {
+                    path: path.clone(),
+                    message: "short".into(),
+                }),
+                ErrorCode::Internal,
+            ),
+            (
+                EngineError::Keyword(KeywordError::CorruptRecord("bad".into())),
+                ErrorCode::Internal,
+            ),
+        ]
+    }
+
+    #[test]
+    fn engine_errors_get_the_status_of_their_kind() {
+        for (error, expected) in samples() {
+            let (kind, what) = (error.kind(), error.to_string());
+            let api = ApiError::from(error);
+            assert_eq!(api.code, expected, "{what}");
+            assert_eq!(api.code.status(), kind_status(kind), "{what}");
+            // The operator's mistakes and failures inside are logged, and
+            // the client does not see the server's paths.
+            assert_eq!(
+                api.request_id.is_some(),
+                matches!(kind, ErrorKind::Misconfigured | ErrorKind::Internal),
+                "{what}"
+            );
+            assert!(
+                !api.message.contains("/srv/index"),
+                "{what}: {}",
+                api.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_model_mismatch_is_the_operators_not_the_clients() {
+        let error = EngineError::Vectors(VectorError::ModelMismatch {
+            path: "/srv/index".into(),
+            index_model: "sentence-transformers/all-MiniLM-L6-v2".into(),
+            index_dimension: 384,
+            model: "intfloat/multilingual-e5-small".into(),
+            dimension: 384,
+        });
+        assert_eq!(error.kind(), ErrorKind::Misconfigured);
+        let api = ApiError::from(error);
+        assert_eq!(api.code, ErrorCode::ModelUnavailable);
+        assert_eq!(api.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!api.code.is_user_error());
+    }
+
+    #[test]
+    fn every_wire_code_of_a_kind_has_the_kinds_status() {
+        let codes = [
+            "invalid_query",
+            "invalid_filter",
+            "bad_request",
+            "not_found",
+            "semantic_unavailable",
+            "model_unavailable",
+            "model_mismatch",
+            "invalid_model",
+            "invalid_embed_options",
+            "index_incompatible",
+            "timeout",
+            "internal",
+        ];
+        for kind in ErrorKind::ALL {
+            for code in codes {
+                assert_eq!(
+                    wire_code(kind, code).status(),
+                    kind_status(kind),
+                    "{kind:?} {code}"
+                );
+            }
+        }
     }
 
     #[test]

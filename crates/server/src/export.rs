@@ -330,7 +330,7 @@ const BATCH: usize = 100;
         (status = 401, description = "`unauthorized` (when reads need the API key)", body = ErrorBody),
         (status = 422, description = "`unknown_field`", body = ErrorBody),
         (status = 429, description = "`overloaded`", body = ErrorBody),
-        (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]

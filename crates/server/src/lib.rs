@@ -57,7 +57,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 pub use config::{Config, ConfigError, Settings};
-pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use error::{kind_status, wire_code, ApiError, ErrorBody, ErrorCode};
 pub use export::{rows_of, ExportEncoder, ExportFormat, ExportRow, CSV_COLUMNS};
 pub use state::{AppState, StartError};
 pub use work::PoolLimits;

@@ -72,7 +72,7 @@ pub async fn get_patent(
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`unknown_field`, `invalid_body` (with the path of the field at fault)", body = ErrorBody),
-        (status = 503, description = "`timeout` (the write still completes), `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout` (the write still completes), `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security(("bearer" = []), ("api_key" = [])),
 )]

@@ -29,7 +29,7 @@ use crate::work::Lane;
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 422, description = "`unknown_field`, `invalid_body`", body = ErrorBody),
         (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
@@ -131,7 +131,7 @@ pub(crate) fn check_limit(limit: usize, max: usize) -> Result<(), ApiError> {
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 422, description = "`unknown_field`", body = ErrorBody),
         (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "`timeout`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]

@@ -254,7 +254,7 @@ impl From<Summary> for SummaryResponse {
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 422, description = "`unknown_field`", body = ErrorBody),
         (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
