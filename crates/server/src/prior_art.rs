@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
 use patsearch_engine::{
-    DateField, ElementKind, ElementMatch, PassageKind, PriorArtHit, PriorArtRequest,
-    PriorArtResults, Split, SplitMode, DEFAULT_PRIOR_ART_LIMIT,
+    DateField, ElementKind, ElementMatch, Engine, EngineError, PassageKind, PriorArtHit,
+    PriorArtRequest, PriorArtResults, Split, SplitMode, DEFAULT_PRIOR_ART_LIMIT,
 };
 use patsearch_record::Filters;
 use serde::{Deserialize, Serialize};
@@ -217,6 +217,16 @@ impl From<DateFieldBody> for DateField {
     }
 }
 
+impl From<SplitBody> for SplitMode {
+    fn from(s: SplitBody) -> Self {
+        match s {
+            SplitBody::Auto => SplitMode::Auto,
+            SplitBody::Claim => SplitMode::Claim,
+            SplitBody::Sentences => SplitMode::Sentences,
+        }
+    }
+}
+
 impl From<DateField> for DateFieldBody {
     fn from(d: DateField) -> Self {
         match d {
@@ -331,7 +341,7 @@ impl From<PriorArtResults> for PriorArtResponse {
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 422, description = "`unknown_field`, `invalid_body`", body = ErrorBody),
         (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
@@ -353,35 +363,16 @@ pub async fn prior_art(
             "the text is empty: give a claim or a description of the invention",
         ));
     }
-    let config = state.config();
-    let limit = body
-        .limit
-        .unwrap_or(DEFAULT_PRIOR_ART_LIMIT.min(config.max_limit));
-    check_limit(limit, config.max_limit)?;
     let request = PriorArtRequest {
+        limit: page_limit(&state, body.limit)?,
         text: body.text,
         before: body.before,
         date_field: body.date_field.into(),
         filters: Filters::from(body.filters),
-        limit,
-        split: match body.split {
-            SplitBody::Auto => SplitMode::Auto,
-            SplitBody::Claim => SplitMode::Claim,
-            SplitBody::Sentences => SplitMode::Sentences,
-        },
+        split: body.split.into(),
         ..PriorArtRequest::default()
     };
-    let engine = state.engine();
-    let results = state
-        .read(Lane::Heavy, move |cancel| {
-            let request = PriorArtRequest {
-                cancel: cancel.clone(),
-                ..request
-            };
-            Ok(engine.prior_art(&request)?)
-        })
-        .await?;
-    Ok(Json(results.into()))
+    run(&state, request, |engine, request| engine.prior_art(request)).await
 }
 
 /// Prior art for a patent of the index: its first independent claim (its
@@ -403,7 +394,7 @@ pub async fn prior_art(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 422, description = "`unknown_field`", body = ErrorBody),
         (status = 429, description = "`overloaded`: the server's queue is full; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "`timeout`, `model_unavailable`", body = ErrorBody),
+        (status = 503, description = "`timeout`, `model_unavailable`, `index_unavailable`", body = ErrorBody),
     ),
     security((), ("bearer" = []), ("api_key" = [])),
 )]
@@ -413,17 +404,36 @@ pub async fn prior_art_of(
     ApiQuery(params): ApiQuery<PriorArtParams>,
 ) -> Result<Json<PriorArtResponse>, ApiError> {
     let number = parse_number(&number)?;
-    let config = state.config();
-    let limit = params
-        .limit
-        .unwrap_or(DEFAULT_PRIOR_ART_LIMIT.min(config.max_limit));
-    check_limit(limit, config.max_limit)?;
     let request = PriorArtRequest {
+        limit: page_limit(&state, params.limit)?,
         before: params.before,
         date_field: params.date_field.unwrap_or_default().into(),
-        limit,
         ..PriorArtRequest::default()
     };
+    run(&state, request, move |engine, request| {
+        engine.prior_art_of(&number, request)
+    })
+    .await
+}
+
+/// The hits a request asks for: `limit`, by default 10 (or the server's
+/// `max_limit` when lower), at most `max_limit`.
+fn page_limit(state: &AppState, limit: Option<usize>) -> Result<usize, ApiError> {
+    let max = state.config().max_limit;
+    let limit = limit.unwrap_or(DEFAULT_PRIOR_ART_LIMIT.min(max));
+    check_limit(limit, max)?;
+    Ok(limit)
+}
+
+/// Runs `search` in the heavy lane of the pool, its request cancelled with
+/// the HTTP request's (past the server's timeout, or the client gone).
+async fn run(
+    state: &AppState,
+    request: PriorArtRequest,
+    search: impl FnOnce(&Engine, &PriorArtRequest) -> Result<PriorArtResults, EngineError>
+        + Send
+        + 'static,
+) -> Result<Json<PriorArtResponse>, ApiError> {
     let engine = state.engine();
     let results = state
         .read(Lane::Heavy, move |cancel| {
@@ -431,7 +441,7 @@ pub async fn prior_art_of(
                 cancel: cancel.clone(),
                 ..request
             };
-            Ok(engine.prior_art_of(&number, &request)?)
+            Ok(search(&engine, &request)?)
         })
         .await?;
     Ok(Json(results.into()))

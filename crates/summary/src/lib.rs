@@ -24,12 +24,16 @@
 //!   what they are (summary, field, detailed description) within a budget.
 //! * [`claim`]: claim elements (preamble and limitations) for claim charts,
 //!   and how per-element similarities make one document score.
+//! * [`elements`]: a prior-art text cut into the elements to search (a
+//!   claim's, else its sentences), and a passage into the pieces a chart
+//!   quotes.
 //!
 //! Not for: embedding (the engine embeds the candidates with
 //! `patsearch-embed` and passes the vectors in), retrieval, or rendering.
 
 pub mod candidates;
 pub mod claim;
+pub mod elements;
 pub mod extractive;
 pub mod facts;
 pub mod mmr;
@@ -42,6 +46,10 @@ pub use candidates::{
     estimate_tokens, is_boilerplate, summary_candidates, CandidateOptions, Section, SourceSentence,
 };
 pub use claim::{claim_elements, combine_element_scores, compare_coverage, Element, ElementKind};
+pub use elements::{
+    quote_pieces, split_text, QueryElement, Split, SplitMode, MAX_CLAIM_ELEMENTS,
+    MAX_SENTENCE_ELEMENTS,
+};
 pub use extractive::{
     gist, invention_summary, lead, presents_invention, textrank, InventionSummary, ScoredSentence,
 };
