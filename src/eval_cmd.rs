@@ -2,8 +2,7 @@
 //! searches, and scores the rankings (the metrics, formats and tables are
 //! `patsearch-eval`'s).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -14,10 +13,12 @@ use patsearch_engine::{
     FETCH_HINT,
 };
 use patsearch_eval::{
-    evaluate, markdown_table, read_topics, text_table, EvalError, Evaluation, Judgments, Qrels,
-    Retrieved, Run, Topic,
+    abbreviated, evaluate, markdown_table, pages_with_relatives_twice, path_for_system,
+    read_topics, text_table, Answer, Coverage, EvalError, Evaluation, Failure, FamilyNames, Qrels,
+    Retrieved, Runner, Topic,
 };
 use patsearch_keyword::KeywordError;
+use patsearch_record::error_kind::ErrorClass;
 use patsearch_record::{Filters, PublicationNumber};
 use patsearch_vectors::VectorError;
 
@@ -42,22 +43,28 @@ pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     match eval(args) {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if is_user_error(&e) => {
-            eprintln!("error: {e:#}");
-            Ok(ExitCode::from(2))
-        }
-        Err(e) => Err(e),
+        Err(e) => match exit_status(&e) {
+            Some(status) => {
+                eprintln!("error: {e:#}");
+                Ok(ExitCode::from(status))
+            }
+            None => Err(e),
+        },
     }
 }
 
-/// Bad arguments, unreadable or malformed input files, an index or model
-/// that cannot serve the modes asked for.
-fn is_user_error(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<Usage>().is_some()
+/// 2 for bad arguments and unreadable or malformed input files; an engine
+/// error exits as it does from every other command (`crate::exit_status`);
+/// `None` leaves the error to `main`.
+fn exit_status(e: &anyhow::Error) -> Option<u8> {
+    if e.downcast_ref::<Usage>().is_some()
         || e.downcast_ref::<EvalError>()
             .is_some_and(EvalError::is_user_error)
-        || e.downcast_ref::<EngineError>()
-            .is_some_and(EngineError::is_user_error)
+    {
+        return Some(2);
+    }
+    e.downcast_ref::<EngineError>()
+        .map(|e| crate::exit_status(e.kind()))
 }
 
 fn eval(args: &EvalArgs) -> anyhow::Result<()> {
@@ -136,16 +143,22 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     );
     report_coverage(&qrels, &topics);
 
+    let runner = Runner::new(&qrels, publication);
     let mut evaluations: Vec<Evaluation> = Vec::new();
     let mut family_pages: Vec<String> = Vec::new();
     for &mode in &modes {
         let started = Instant::now();
+        let tag = format!("patsearch-{mode}");
         let (run, failures) = match args.task {
-            EvalTaskArg::Search => search_run(&engine, args, mode, &filters, &topics, &qrels)?,
-            EvalTaskArg::Similar => similar_run(&engine, depth, &filters, &topics, &qrels)?,
+            EvalTaskArg::Search => runner.run(tag, &topics, |topic| {
+                search(&engine, args, mode, &filters, topic)
+            })?,
+            EvalTaskArg::Similar => runner.topic_is_document().run(tag, &topics, |topic| {
+                similar(&engine, depth, &filters, topic)
+            })?,
             EvalTaskArg::Summary => unreachable!("summaries are evaluated by eval_summary"),
         };
-        for (topic, why) in &failures {
+        for Failure { topic, why } in &failures {
             let outcome = if qrels.num_relevant(topic) > 0 {
                 "scores 0"
             } else {
@@ -160,7 +173,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         );
         if let Some(path) = &args.run_out {
             let path = if args.mode == EvalModeArg::All {
-                path_with_mode(path, mode)
+                path_for_system(path, &mode.to_string())
             } else {
                 path.clone()
             };
@@ -168,12 +181,16 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             eprintln!("{mode}: run written to {}", path.display());
         }
         if args.task == EvalTaskArg::Search {
-            let pages = pages_with_a_family_twice(&engine, &run, &topics)?;
+            let pages = pages_with_relatives_twice(&run, &topics, publication, |doc| {
+                relatives(&engine, doc)
+            })?;
             family_pages.push(format!("{mode} {pages}/{}", topics.len()));
         }
         if args.collapse && args.task == EvalTaskArg::Search {
-            let family = family_names(&engine)?;
-            let name = |doc: &str| family_name(&family, doc);
+            let families = engine.families()?;
+            let names =
+                FamilyNames::new(families.groups().map(|g| families.members(g)), publication);
+            let name = |doc: &str| names.name(doc);
             evaluations.push(evaluate(&qrels.grouped(name), &run.grouped(name)));
         } else {
             evaluations.push(evaluate(&qrels, &run));
@@ -200,71 +217,21 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How many topics' first ten hits hold two relatives (family members or
-/// near-duplicates, as similar patents finds them): what collapsing a
-/// family into one hit would change.
-fn pages_with_a_family_twice(
-    engine: &Engine,
-    run: &Run,
-    topics: &[Topic],
-) -> anyhow::Result<usize> {
-    let base = |number: &str| number.parse::<PublicationNumber>().ok().map(|n| n.base());
-    let mut pages = 0;
-    for topic in topics {
-        let page: Vec<PublicationNumber> = run
-            .ranking(&topic.id)
-            .unwrap_or_default()
-            .iter()
-            .take(10)
-            .filter_map(|r| r.doc.parse().ok())
-            .collect();
-        let bases: Vec<String> = page.iter().map(PublicationNumber::base).collect();
-        let mut twice = false;
-        for number in &page {
-            let relatives = engine.relatives(number)?.unwrap_or_default();
-            if relatives
-                .iter()
-                .any(|r| base(&r.publication_number).is_some_and(|b| bases.contains(&b)))
-            {
-                twice = true;
-                break;
-            }
-        }
-        pages += usize::from(twice);
-    }
-    Ok(pages)
+/// A publication number's identity across kinds (`US8799651B2` and
+/// `US8799651` are one publication): how hits meet judgments.
+fn publication(doc: &str) -> Option<String> {
+    doc.parse::<PublicationNumber>().ok().map(|n| n.base())
 }
 
-/// Publication base number -> the name of its family: the base number of
-/// its first member, for publications with relatives.
-fn family_names(engine: &Engine) -> anyhow::Result<BTreeMap<String, String>> {
-    let families = engine.families()?;
-    let mut names = BTreeMap::new();
-    let base = |n: &str| n.parse::<PublicationNumber>().map(|n| n.base()).ok();
-    for group in families.groups() {
-        let members = families.members(group);
-        let Some(first) = members.iter().find_map(|m| base(m)) else {
-            continue;
-        };
-        for member in members {
-            if let Some(b) = base(member) {
-                names.insert(b, first.clone());
-            }
-        }
-    }
-    Ok(names)
-}
-
-/// The family a judged or ranked document id stands for under collapse:
-/// its family's name, or its own base number when it has no relatives.
-fn family_name(names: &BTreeMap<String, String>, doc: &str) -> String {
-    match doc.parse::<PublicationNumber>() {
-        Ok(number) => {
-            let base = number.base();
-            names.get(&base).cloned().unwrap_or(base)
-        }
-        Err(_) => doc.to_string(),
-    }
+/// A ranked publication's relatives (family members, near-duplicates).
+fn relatives(engine: &Engine, doc: &str) -> anyhow::Result<Vec<String>> {
+    let number: PublicationNumber = doc.parse()?;
+    Ok(engine
+        .relatives(&number)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.publication_number)
+        .collect())
 }
 
 /// The modes to run: those asked for that the index and the task support.
@@ -328,11 +295,7 @@ fn load_model(engine: &mut Engine, flag: Option<&Path>) -> anyhow::Result<()> {
 /// Says on stderr which judged topics have no query (they score 0) and
 /// which queries are not judged (they are ranked, not counted).
 fn report_coverage(qrels: &Qrels, topics: &[Topic]) {
-    let asked: std::collections::BTreeSet<&str> = topics.iter().map(|t| t.id.as_str()).collect();
-    let unasked: Vec<&str> = qrels
-        .evaluable_topics()
-        .filter(|t| !asked.contains(t))
-        .collect();
+    let Coverage { unasked, unjudged } = Coverage::of(qrels, topics);
     if !unasked.is_empty() {
         eprintln!(
             "warning: {} judged topics have no query and score 0: {}",
@@ -340,11 +303,6 @@ fn report_coverage(qrels: &Qrels, topics: &[Topic]) {
             abbreviated(&unasked)
         );
     }
-    let unjudged: Vec<&str> = topics
-        .iter()
-        .map(|t| t.id.as_str())
-        .filter(|t| qrels.num_relevant(t) == 0)
-        .collect();
     if !unjudged.is_empty() {
         eprintln!(
             "note: {} topics have no relevant judgment and are not counted: {}",
@@ -354,233 +312,73 @@ fn report_coverage(qrels: &Qrels, topics: &[Topic]) {
     }
 }
 
-fn abbreviated(list: &[&str]) -> String {
-    const SHOWN: usize = 10;
-    let mut text = list
-        .iter()
-        .take(SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.len() > SHOWN {
-        text.push_str(&format!(" and {} more", list.len() - SHOWN));
-    }
-    text
-}
-
-/// Topic id -> why it has no ranking.
-type Failures = Vec<(String, String)>;
-
-/// Every topic searched in `mode` exactly as `POST /v1/search` does: the
+/// One topic searched in `mode` exactly as `POST /v1/search` does: the
 /// top `depth` hits from offset 0, without snippets or facets.
-fn search_run(
+fn search(
     engine: &Engine,
     args: &EvalArgs,
     mode: SearchMode,
     filters: &Filters,
-    topics: &[Topic],
-    qrels: &Qrels,
-) -> anyhow::Result<(Run, Failures)> {
-    let mut run = Run::new(format!("patsearch-{mode}"));
-    let mut failures = Vec::new();
-    for topic in topics {
-        let request = SearchRequest {
-            query: topic.text.clone(),
-            mode,
-            filters: filters.clone(),
-            limit: args.depth as usize,
-            offset: 0,
-            fusion: args.ranking.fusion(),
-            snippets: false,
-            facets: false,
-            collapse: args.collapse,
-            detect_language: !args.no_language_detection,
-            ..SearchRequest::default()
-        };
-        match engine.search(&request) {
-            Ok(results) => run.insert(
-                topic.id.clone(),
-                ranking(&results, qrels.judgments(&topic.id), None),
-            ),
-            // One topic's query may not be valid keyword syntax (keyword
-            // and hybrid modes read it so): the API would refuse it too.
-            Err(EngineError::Keyword(KeywordError::Query(e))) => failures.push((
-                topic.id.clone(),
-                format!(
-                    "invalid keyword query at character {}: {}",
-                    e.position + 1,
-                    e.message
-                ),
-            )),
-            Err(EngineError::InvalidRequest(e)) => failures.push((topic.id.clone(), e)),
-            Err(e) => {
-                return Err(anyhow::Error::from(e).context(format!("topic {}", topic.id)));
-            }
-        }
+    topic: &Topic,
+) -> anyhow::Result<Answer> {
+    let request = SearchRequest {
+        query: topic.text.clone(),
+        mode,
+        filters: filters.clone(),
+        limit: args.depth as usize,
+        offset: 0,
+        fusion: args.ranking.fusion(),
+        snippets: false,
+        facets: false,
+        collapse: args.collapse,
+        detect_language: !args.no_language_detection,
+        ..SearchRequest::default()
+    };
+    match engine.search(&request) {
+        Ok(results) => Ok(Ok(hits(results))),
+        // One topic's query may not be valid keyword syntax (keyword and
+        // hybrid modes read it so): the API would refuse it too.
+        Err(EngineError::Keyword(KeywordError::Query(e))) => Ok(Err(format!(
+            "invalid keyword query at character {}: {}",
+            e.position + 1,
+            e.message
+        ))),
+        Err(EngineError::InvalidRequest(e)) => Ok(Err(e)),
+        Err(e) => Err(anyhow::Error::from(e).context(format!("topic {}", topic.id))),
     }
-    Ok((run, failures))
 }
 
-/// Every topic's similar patents, as `GET /v1/patents/{number}/similar`
-/// ranks them: the `depth` nearest by vectors, the topic's own patent
-/// excluded.
-fn similar_run(
+/// One topic's similar patents, as `GET /v1/patents/{number}/similar`
+/// ranks them: the `depth` nearest by vectors (the runner leaves out the
+/// topic's own publication under any kind).
+fn similar(
     engine: &Engine,
     depth: usize,
     filters: &Filters,
-    topics: &[Topic],
-    qrels: &Qrels,
-) -> anyhow::Result<(Run, Failures)> {
-    let mut run = Run::new(format!("patsearch-{}", SearchMode::Semantic));
-    let mut failures = Vec::new();
-    for topic in topics {
-        let number: PublicationNumber = match topic.text.parse() {
-            Ok(number) => number,
-            Err(e) => {
-                failures.push((topic.id.clone(), format!("{:?}: {e}", topic.text)));
-                continue;
-            }
-        };
-        match engine.similar(&number, depth, filters) {
-            // The engine leaves the patent itself out; another kind of the
-            // same publication, were the index to hold one, goes too.
-            Ok(results) => run.insert(
-                topic.id.clone(),
-                ranking(&results, qrels.judgments(&topic.id), Some(&number.base())),
-            ),
-            Err(
-                EngineError::UnknownDocument(_)
-                | EngineError::Vectors(VectorError::UnknownDocument(_)),
-            ) => failures.push((topic.id.clone(), format!("{number} is not in the index"))),
-            Err(e) => {
-                return Err(anyhow::Error::from(e).context(format!("topic {}", topic.id)));
-            }
-        }
-    }
-    Ok((run, failures))
-}
-
-/// The hits as a ranking of document ids, in the engine's order (its ties
-/// are already broken by publication number). A hit whose number is judged
-/// under another kind (`US8799651B2` in the index, `US8799651` in the
-/// qrels, or the reverse) takes the judged spelling; hits of `exclude`
-/// (a publication base number) are left out.
-fn ranking(
-    results: &SearchResults,
-    judgments: Option<&Judgments>,
-    exclude: Option<&str>,
-) -> Vec<Retrieved> {
-    let mut by_base: BTreeMap<String, &str> = BTreeMap::new();
-    for doc in judgments.into_iter().flat_map(|j| j.keys()) {
-        if let Ok(number) = doc.parse::<PublicationNumber>() {
-            by_base.entry(number.base()).or_insert(doc);
-        }
-    }
-    let mut out = Vec::with_capacity(results.hits.len());
-    for hit in &results.hits {
-        let number = hit.publication_number.as_str();
-        let base = number.parse::<PublicationNumber>().ok().map(|n| n.base());
-        if exclude.is_some() && base.as_deref() == exclude {
-            continue;
-        }
-        let doc = if judgments.is_some_and(|j| j.contains_key(number)) {
-            number
-        } else {
-            base.as_deref()
-                .and_then(|b| by_base.get(b).copied())
-                .unwrap_or(number)
-        };
-        out.push(Retrieved {
-            doc: doc.to_string(),
-            score: hit.score,
-        });
-    }
-    out
-}
-
-/// `run.txt` -> `run.keyword.txt`; `run` -> `run.keyword`.
-fn path_with_mode(path: &Path, mode: SearchMode) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}.{mode}.{}", ext.to_string_lossy()),
-        None => format!("{stem}.{mode}"),
+    topic: &Topic,
+) -> anyhow::Result<Answer> {
+    let number: PublicationNumber = match topic.text.parse() {
+        Ok(number) => number,
+        Err(e) => return Ok(Err(format!("{:?}: {e}", topic.text))),
     };
-    path.with_file_name(name)
+    match engine.similar(&number, depth, filters) {
+        Ok(results) => Ok(Ok(hits(results))),
+        Err(
+            EngineError::UnknownDocument(_) | EngineError::Vectors(VectorError::UnknownDocument(_)),
+        ) => Ok(Err(format!("{number} is not in the index"))),
+        Err(e) => Err(anyhow::Error::from(e).context(format!("topic {}", topic.id))),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn run_files_of_several_modes_get_the_mode_before_the_extension() {
-        assert_eq!(
-            path_with_mode(Path::new("out/run.txt"), SearchMode::Keyword),
-            PathBuf::from("out/run.keyword.txt")
-        );
-        assert_eq!(
-            path_with_mode(Path::new("run"), SearchMode::Hybrid),
-            PathBuf::from("run.hybrid")
-        );
-        assert_eq!(
-            path_with_mode(Path::new("/tmp/a.b.trec"), SearchMode::Semantic),
-            PathBuf::from("/tmp/a.b.semantic.trec")
-        );
-    }
-
-    fn results(numbers: &[&str]) -> SearchResults {
-        SearchResults {
-            mode: SearchMode::Semantic,
-            hits: numbers
-                .iter()
-                .enumerate()
-                .map(|(i, n)| patsearch_engine::Hit {
-                    publication_number: n.to_string(),
-                    rank: i + 1,
-                    score: 1.0 / (i + 1) as f64,
-                    title: String::new(),
-                    gist: String::new(),
-                    keyword: None,
-                    semantic: None,
-                    snippet: None,
-                    related: None,
-                    family_size: 1,
-                    family: Vec::new(),
-                })
-                .collect(),
-            total: numbers.len(),
-            took: std::time::Duration::ZERO,
-            facets: None,
-            language: None,
-            note: None,
-        }
-    }
-
-    #[test]
-    fn hits_take_the_judged_spelling_of_their_number() {
-        let judgments: Judgments = [("US8799651".to_string(), 2), ("US1000002B2".to_string(), 1)]
-            .into_iter()
-            .collect();
-        let ranked = ranking(
-            &results(&["US8799651B2", "US1000002", "US5", "US8799651"]),
-            Some(&judgments),
-            None,
-        );
-        let docs: Vec<&str> = ranked.iter().map(|r| r.doc.as_str()).collect();
-        assert_eq!(docs, ["US8799651", "US1000002B2", "US5", "US8799651"]);
-        assert_eq!(ranked[1].score, 0.5);
-        // Without judgments, the numbers as the index has them.
-        let ranked = ranking(&results(&["US8799651B2"]), None, None);
-        assert_eq!(ranked[0].doc, "US8799651B2");
-    }
-
-    #[test]
-    fn the_query_patent_is_left_out_of_its_similar_patents() {
-        let ranked = ranking(&results(&["US1B1", "US2", "US1B2"]), None, Some("US1"));
-        let docs: Vec<&str> = ranked.iter().map(|r| r.doc.as_str()).collect();
-        assert_eq!(docs, ["US2"]);
-    }
+/// The hits in the engine's order (its ties are already broken by
+/// publication number).
+fn hits(results: SearchResults) -> Vec<Retrieved> {
+    results
+        .hits
+        .into_iter()
+        .map(|hit| Retrieved {
+            doc: hit.publication_number,
+            score: hit.score,
+        })
+        .collect()
 }

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use patsearch_engine::{Engine, EngineOptions};
-use patsearch_eval::rouge::{rouge_texts, RougeText};
-use patsearch_eval::Rouge;
+use patsearch_eval::summaries::{cut, in_half, quantile, sample_evenly, score_summaries};
+use patsearch_eval::{Half, Rouge, SummaryScores};
 use patsearch_record::PatentRecord;
 use patsearch_summary::{
     invention_summary, key_facts, lead, split_sentences, textrank, SourceSentence,
@@ -73,6 +73,10 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         .collect();
     numbers.sort_unstable();
     if let Some(half) = args.half {
+        let half = match half {
+            HalfArg::A => Half::A,
+            HalfArg::B => Half::B,
+        };
         numbers.retain(|n| in_half(n, half));
     }
     let sentences = args.sentences as usize;
@@ -93,11 +97,8 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
             eligible.push(o);
         }
     }
-    if let Some(sample) = args.sample.filter(|&s| s > 0 && s < eligible.len()) {
-        let step = eligible.len() as f64 / sample as f64;
-        let keep: Vec<usize> = (0..sample).map(|i| (i as f64 * step) as usize).collect();
-        let mut all: Vec<Option<Outcome>> = eligible.into_iter().map(Some).collect();
-        eligible = keep.into_iter().filter_map(|i| all[i].take()).collect();
+    if let Some(sample) = args.sample {
+        eligible = sample_evenly(eligible, sample);
     }
     if eligible.is_empty() {
         return Err(usage(format!(
@@ -127,20 +128,16 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
     }
-    print_table(&eligible, args.markdown);
-    print_comparison(&eligible);
+    let mut scores = SummaryScores::new(&SYSTEMS);
+    for o in &eligible {
+        scores.push(o.rouge.clone());
+    }
+    print!("{}", scores.table(args.markdown));
+    println!("patents: {}", scores.len());
+    // patsearch against TextRank.
+    print!("{}", scores.comparison(2, 1));
     print_facts_and_latency(&eligible);
     Ok(())
-}
-
-/// Half a holds the numbers whose FNV-1a hash is even: a split fixed by
-/// the number alone, the same in every build (std's `DefaultHasher` may
-/// change between Rust releases).
-fn in_half(number: &str, half: HalfArg) -> bool {
-    let hash = number.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    hash.is_multiple_of(2) == (half == HalfArg::A)
 }
 
 fn eligible(record: &PatentRecord) -> bool {
@@ -156,7 +153,7 @@ fn summarise(mut record: PatentRecord, sentences: usize, words: usize) -> Outcom
         .collect::<Vec<_>>()
         .join("\n");
     record.abstract_text.clear();
-    let texts = |chosen: Vec<SourceSentence>| cut(&chosen, words);
+    let texts = |chosen: Vec<SourceSentence>| cut(chosen.iter().map(|s| &s.text), words);
     let started = Instant::now();
     let ours: Vec<SourceSentence> = invention_summary(&record, sentences)
         .sentences
@@ -175,11 +172,7 @@ fn summarise(mut record: PatentRecord, sentences: usize, words: usize) -> Outcom
         texts(textrank(&record, sentences)),
         texts(ours),
     ];
-    let reference = RougeText::new(&reference);
-    let rouge: Vec<Rouge> = outputs
-        .iter()
-        .map(|t| rouge_texts(&reference, &RougeText::new(t)))
-        .collect();
+    let rouge = score_summaries(&reference, &outputs);
     let summaries = SYSTEMS
         .iter()
         .zip(outputs)
@@ -203,91 +196,6 @@ fn summarise(mut record: PatentRecord, sentences: usize, words: usize) -> Outcom
     }
 }
 
-/// The sentences one a line, cut after `words` words.
-fn cut(sentences: &[SourceSentence], words: usize) -> String {
-    let mut left = words;
-    let mut lines = Vec::new();
-    for s in sentences {
-        if left == 0 {
-            break;
-        }
-        let line: Vec<&str> = s.text.split_whitespace().take(left).collect();
-        left -= line.len();
-        lines.push(line.join(" "));
-    }
-    lines.join("\n")
-}
-
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 {
-        0.0
-    } else {
-        sum / n as f64
-    }
-}
-
-fn print_table(outcomes: &[Outcome], markdown: bool) {
-    let rows: Vec<(&str, [f64; 3])> = SYSTEMS
-        .iter()
-        .enumerate()
-        .map(|(i, &system)| {
-            let of = |f: fn(&Rouge) -> f64| 100.0 * mean(outcomes.iter().map(|o| f(&o.rouge[i])));
-            (
-                system,
-                [
-                    of(|r| r.rouge1.f1),
-                    of(|r| r.rouge2.f1),
-                    of(|r| r.rouge_lsum.f1),
-                ],
-            )
-        })
-        .collect();
-    if markdown {
-        println!("| system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum |");
-        println!("|---|---|---|---|");
-        for (system, [r1, r2, rl]) in &rows {
-            println!("| {system} | {r1:.1} | {r2:.1} | {rl:.1} |");
-        }
-    } else {
-        println!(
-            "{:<10} {:>8} {:>8} {:>10}",
-            "F1 x100", "ROUGE-1", "ROUGE-2", "ROUGE-Lsum"
-        );
-        for (system, [r1, r2, rl]) in &rows {
-            println!("{system:<10} {r1:>8.2} {r2:>8.2} {rl:>10.2}");
-        }
-    }
-    println!("patents: {}", outcomes.len());
-}
-
-/// patsearch against TextRank, patent by patent: the mean difference with
-/// its 95% interval (normal approximation of the paired differences, fine
-/// for hundreds of patents) and how often each is ahead.
-fn print_comparison(outcomes: &[Outcome]) {
-    let (ours, baseline) = (2, 1);
-    for (name, f) in [
-        ("ROUGE-1", (|r: &Rouge| r.rouge1.f1) as fn(&Rouge) -> f64),
-        ("ROUGE-2", |r: &Rouge| r.rouge2.f1),
-    ] {
-        let diffs: Vec<f64> = outcomes
-            .iter()
-            .map(|o| 100.0 * (f(&o.rouge[ours]) - f(&o.rouge[baseline])))
-            .collect();
-        let n = diffs.len() as f64;
-        let m = mean(diffs.iter().copied());
-        let var = diffs.iter().map(|d| (d - m) * (d - m)).sum::<f64>() / (n - 1.0).max(1.0);
-        let half_width = 1.96 * (var / n).sqrt();
-        let ahead = diffs.iter().filter(|&&d| d > 0.0).count();
-        let behind = diffs.iter().filter(|&&d| d < 0.0).count();
-        println!(
-            "patsearch - textrank {name}: {m:+.2} (95% CI {:+.2} to {:+.2}); ahead on {ahead}, behind on {behind}",
-            m - half_width,
-            m + half_width
-        );
-    }
-}
-
 fn print_facts_and_latency(outcomes: &[Outcome]) {
     let n = outcomes.len() as f64;
     let share = |i: usize| 100.0 * outcomes.iter().filter(|o| o.facts[i]).count() as f64 / n;
@@ -299,7 +207,7 @@ fn print_facts_and_latency(outcomes: &[Outcome]) {
     );
     let mut took: Vec<Duration> = outcomes.iter().map(|o| o.took).collect();
     took.sort_unstable();
-    let at = |q: f64| took[((took.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    let at = |q: f64| quantile(&took, q).as_secs_f64() * 1e3;
     println!(
         "patsearch summary time (text only, {} patents): p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms",
         took.len(),

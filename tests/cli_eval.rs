@@ -35,6 +35,26 @@ fn eval_no_model(index: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `--queries QUERIES --qrels QRELS`, then `more`.
+fn with_files<'a>(queries: &'a Path, qrels: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--queries",
+        queries.to_str().unwrap(),
+        "--qrels",
+        qrels.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
+/// Asserts that the command was refused as the user's mistake (exit
+/// status 2) with `message` on stderr.
+fn assert_refused(output: &Output, message: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains(message), "{err}");
+}
+
 /// The printed table: its column names, and each row's cells by row name.
 fn parse_table(text: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
     let mut lines = text.lines();
@@ -163,19 +183,9 @@ fn eval_scores_every_mode_and_its_runs_are_reproducible() {
     let mut outputs = Vec::new();
     for dir in [&first, &second] {
         std::fs::create_dir(dir).unwrap();
-        let output = eval(
-            &index,
-            &[
-                "--queries",
-                queries.to_str().unwrap(),
-                "--qrels",
-                qrels.to_str().unwrap(),
-                "--mode",
-                "all",
-                "--run-out",
-                dir.join("run.txt").to_str().unwrap(),
-            ],
-        );
+        let run_out = dir.join("run.txt");
+        let all = ["--mode", "all", "--run-out", run_out.to_str().unwrap()];
+        let output = eval(&index, &with_files(&queries, &qrels, &all));
         assert!(output.status.success(), "eval: {}", stderr(&output));
         outputs.push(output);
     }
@@ -267,20 +277,14 @@ fn eval_scores_every_mode_and_its_runs_are_reproducible() {
 
     // One mode, in Markdown: the run file is written where it is told.
     let single = tmp.path().join("keyword.run");
-    let output = eval(
-        &index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-            "--mode",
-            "keyword",
-            "--markdown",
-            "--run-out",
-            single.to_str().unwrap(),
-        ],
-    );
+    let single_args = [
+        "--mode",
+        "keyword",
+        "--markdown",
+        "--run-out",
+        single.to_str().unwrap(),
+    ];
+    let output = eval(&index, &with_files(&queries, &qrels, &single_args));
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
@@ -302,15 +306,7 @@ fn eval_scores_every_mode_and_its_runs_are_reproducible() {
         .output()
         .unwrap();
     assert!(output.status.success(), "ingest: {}", stderr(&output));
-    let output = eval(
-        &keyword_index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
-    );
+    let output = eval(&keyword_index, &with_files(&queries, &qrels, &[]));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("no vector index: keyword only"),
@@ -381,12 +377,7 @@ fn eval_scores_every_mode_and_its_runs_are_reproducible() {
             family.to_str().unwrap(),
         ],
     );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("--mode semantic"),
-        "{}",
-        stderr(&output)
-    );
+    assert_refused(&output, "--mode semantic");
 }
 
 #[test]
@@ -400,86 +391,35 @@ fn bad_input_files_are_named_with_their_line() {
     std::fs::write(&queries, "T1\tsome query\n").unwrap();
 
     std::fs::write(&qrels, "T1 0 US8799651 2\nT1 0 US9021563 relevant\n").unwrap();
-    let output = eval_no_model(
-        &index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let err = stderr(&output);
-    assert!(
-        err.contains(&format!(
+    let output = eval_no_model(&index, &with_files(&queries, &qrels, &[]));
+    assert_refused(
+        &output,
+        &format!(
             "error: {}:2: the grade of US9021563 for topic T1 is \"relevant\", not a non-negative integer",
             qrels.display()
-        )),
-        "{err}"
+        ),
     );
 
     std::fs::write(&qrels, "T1 0 US8799651 2\n").unwrap();
     std::fs::write(&queries, "T1\tsome query\nT2 without a tab\n").unwrap();
-    let output = eval_no_model(
-        &index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains(&format!(
-            "{}:2: expected `topic<TAB>text`",
-            queries.display()
-        )),
-        "{}",
-        stderr(&output)
+    let output = eval_no_model(&index, &with_files(&queries, &qrels, &[]));
+    assert_refused(
+        &output,
+        &format!("{}:2: expected `topic<TAB>text`", queries.display()),
     );
 
     // Search topics need their queries; judgments with nothing relevant
     // leave nothing to measure.
     let output = eval_no_model(&index, &["--qrels", qrels.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("needs --queries"),
-        "{}",
-        stderr(&output)
-    );
+    assert_refused(&output, "needs --queries");
     std::fs::write(&qrels, "T1 0 US8799651 0\n").unwrap();
+    let output = eval_no_model(&index, &with_files(&queries, &qrels, &[]));
+    assert_refused(&output, "no topic of");
     let output = eval_no_model(
         &index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
+        &with_files(&queries, Path::new("/nonexistent/qrels"), &[]),
     );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("no topic of"),
-        "{}",
-        stderr(&output)
-    );
-    let output = eval_no_model(
-        &index,
-        &[
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            "/nonexistent/qrels",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("cannot read /nonexistent/qrels"),
-        "{}",
-        stderr(&output)
-    );
+    assert_refused(&output, "cannot read /nonexistent/qrels");
 }
 
 #[test]

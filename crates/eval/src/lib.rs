@@ -6,12 +6,18 @@
 //! metrics computed from them (`metrics`: nDCG@10, R@10, R@100, MRR@10 and
 //! MAP per topic and averaged over the topics with a relevant judgment, as
 //! trec_eval defines them), and the tables that compare systems (`table`).
-//! Summaries against reference texts: ROUGE-1/2/Lsum as `rouge-score` computes them (`rouge`).
+//! Asking a system the topics (`runner`: a [`Runner`] takes the system as a
+//! closure, and each answer becomes a ranking under the judged spelling of
+//! its documents). Summaries against reference texts: ROUGE-1/2/Lsum as
+//! `rouge-score` computes them (`rouge`), and several systems' summaries
+//! of the same documents compared (`summaries`).
 //!
-//! Not for: running the searches (the CLI's `patsearch eval` asks the engine
-//! and hands the rankings over as a [`Run`]) or any knowledge of patents:
-//! topic and document ids are opaque strings here, and every order is
-//! deterministic (sorted topics, rankings as given).
+//! Not for: running the searches or writing the summaries (the CLI's
+//! `patsearch eval` asks the engine and the summariser through closures)
+//! or any knowledge of patents: topic and document ids are opaque strings
+//! here, a document's identity across spellings is the caller's
+//! [`Identity`], and every order is deterministic (sorted topics, rankings
+//! as given).
 //!
 //! ```
 //! use patsearch_eval::{evaluate, text_table, Qrels, Retrieved, Run};
@@ -32,6 +38,8 @@ pub mod porter;
 pub mod qrels;
 pub mod rouge;
 pub mod run;
+pub mod runner;
+pub mod summaries;
 pub mod table;
 pub mod topics;
 
@@ -39,6 +47,11 @@ pub use error::EvalError;
 pub use metrics::{evaluate, score_topic, Evaluation, Metric, Scores};
 pub use qrels::{Judgments, Qrels};
 pub use rouge::{rouge, Rouge, RougeScore};
-pub use run::{Retrieved, Run};
+pub use run::{path_for_system, Retrieved, Run};
+pub use runner::{
+    abbreviated, pages_with_relatives_twice, Answer, Coverage, Failure, FamilyNames, Identity,
+    Runner,
+};
+pub use summaries::{Half, Paired, SummaryScores};
 pub use table::{markdown_table, text_table, TOPICS_ROW};
 pub use topics::{parse_topics, read_topics, Topic};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::EvalError;
 
@@ -116,6 +116,21 @@ impl Run {
         out.flush().map_err(error)?;
         Ok(())
     }
+}
+
+/// The run file of one system of several written from one `--run-out`
+/// path: the system's name before the extension (`run.txt` ->
+/// `run.keyword.txt`; `run` -> `run.keyword`).
+pub fn path_for_system(path: &Path, system: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.{system}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{system}"),
+    };
+    path.with_file_name(name)
 }
 
 /// `score`, or the next 32-bit float below `previous` when `score` is not
@@ -247,6 +262,22 @@ mod tests {
         }
         // The next 32-bit float below 0.5, exactly, in double precision.
         assert_eq!(text.lines().nth(1), Some("T Q0 A 2 0.4999999701976776 r"));
+    }
+
+    #[test]
+    fn run_files_of_several_systems_get_the_name_before_the_extension() {
+        assert_eq!(
+            path_for_system(Path::new("out/run.txt"), "keyword"),
+            PathBuf::from("out/run.keyword.txt")
+        );
+        assert_eq!(
+            path_for_system(Path::new("run"), "hybrid"),
+            PathBuf::from("run.hybrid")
+        );
+        assert_eq!(
+            path_for_system(Path::new("/tmp/a.b.trec"), "semantic"),
+            PathBuf::from("/tmp/a.b.semantic.trec")
+        );
     }
 
     #[test]
