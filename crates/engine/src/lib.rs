@@ -116,6 +116,11 @@ pub struct EngineOptions {
     /// Candidates each retriever fetches for semantic and hybrid search
     /// (at least the end of the page asked for).
     pub candidates: usize,
+    /// Candidates of semantic search alone; `None`: `candidates`.
+    pub semantic_candidates: Option<usize>,
+    /// Candidates each retriever fetches for hybrid search; `None`:
+    /// `candidates`.
+    pub hybrid_candidates: Option<usize>,
     pub keyword: KeywordConfig,
     pub vectors: VectorConfig,
 }
@@ -127,8 +132,47 @@ impl Default for EngineOptions {
             embedder: None,
             embed: EmbedOptions::default(),
             candidates: DEFAULT_CANDIDATES,
+            semantic_candidates: None,
+            hybrid_candidates: None,
             keyword: KeywordConfig::default(),
             vectors: VectorConfig::default(),
+        }
+    }
+}
+
+impl EngineOptions {
+    /// The candidate window of each mode these options ask for.
+    pub fn candidates_per_mode(&self) -> Candidates {
+        Candidates {
+            semantic: self.semantic_candidates.unwrap_or(self.candidates),
+            hybrid: self.hybrid_candidates.unwrap_or(self.candidates),
+        }
+    }
+}
+
+/// Candidates each retriever contributes to a page of semantic or hybrid
+/// search, per mode (at least 1 each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidates {
+    pub semantic: usize,
+    pub hybrid: usize,
+}
+
+impl Candidates {
+    fn at_least_one(self) -> Self {
+        Self {
+            semantic: self.semantic.max(1),
+            hybrid: self.hybrid.max(1),
+        }
+    }
+}
+
+/// The same number for both modes.
+impl From<usize> for Candidates {
+    fn from(candidates: usize) -> Self {
+        Self {
+            semantic: candidates,
+            hybrid: candidates,
         }
     }
 }
@@ -140,7 +184,7 @@ pub struct Engine {
     keyword: KeywordIndex,
     vectors: Option<VectorIndex>,
     embedder: Option<Arc<Embedder>>,
-    candidates: usize,
+    candidates: Candidates,
     /// Searches running now (see `Engine::search`).
     searches_in_flight: std::sync::atomic::AtomicUsize,
     /// Whether the two indexes agreed when opened.
@@ -214,7 +258,7 @@ impl Engine {
             keyword,
             vectors,
             embedder,
-            options.candidates,
+            options.candidates_per_mode(),
             state,
         ))
     }
@@ -224,7 +268,7 @@ impl Engine {
         keyword: KeywordIndex,
         vectors: Option<VectorIndex>,
         embedder: Option<Arc<Embedder>>,
-        candidates: usize,
+        candidates: impl Into<Candidates>,
         state: IndexCheck,
     ) -> Self {
         Self {
@@ -232,7 +276,7 @@ impl Engine {
             keyword,
             vectors,
             embedder,
-            candidates: candidates.max(1),
+            candidates: candidates.into().at_least_one(),
             searches_in_flight: std::sync::atomic::AtomicUsize::new(0),
             state,
         }
@@ -280,12 +324,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Candidates each retriever contributes in semantic and hybrid search.
-    pub fn set_candidates(&mut self, candidates: usize) {
-        self.candidates = candidates.max(1);
+    /// Candidates each retriever contributes in semantic and hybrid search
+    /// (a number for both modes, or [`Candidates`] per mode).
+    pub fn set_candidates(&mut self, candidates: impl Into<Candidates>) {
+        self.candidates = candidates.into().at_least_one();
     }
 
-    pub fn candidates(&self) -> usize {
+    pub fn candidates(&self) -> Candidates {
         self.candidates
     }
 
@@ -387,5 +432,28 @@ mod tests {
         assert_sync_send::<Engine>();
         fn assert_send<T: Send>() {}
         assert_send::<Indexer>();
+    }
+
+    #[test]
+    fn each_mode_takes_its_own_candidates_or_the_shared_number() {
+        let options = EngineOptions {
+            candidates: 40,
+            hybrid_candidates: Some(300),
+            ..EngineOptions::default()
+        };
+        assert_eq!(
+            options.candidates_per_mode(),
+            Candidates {
+                semantic: 40,
+                hybrid: 300
+            }
+        );
+        assert_eq!(
+            Candidates::from(0).at_least_one(),
+            Candidates {
+                semantic: 1,
+                hybrid: 1
+            }
+        );
     }
 }

@@ -210,8 +210,8 @@ const PASSAGE_CHARS: usize = 300;
 impl Engine {
     /// Runs a search. Keyword mode pages through every match; semantic and
     /// hybrid modes rank a fixed window of candidates from each retriever
-    /// ([`crate::EngineOptions::candidates`], grown in whole windows for deep
-    /// pages) so that consecutive pages never repeat or skip a document.
+    /// ([`crate::EngineOptions::candidates_per_mode`], grown in whole windows
+    /// for deep pages) so that consecutive pages never repeat or skip a document.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
         let started = Instant::now();
         let (in_flight, language) = self.begin(request)?;
@@ -371,7 +371,7 @@ impl Engine {
         let query = self.query_vector(&request.query, alone)?;
         request.cancel.check()?;
         let vectors = self.vectors_or_error()?;
-        let window = fusion::window(self.candidates, request.offset, request.limit);
+        let window = fusion::window(self.candidates.semantic, request.offset, request.limit);
         let hits = vectors.search(&query, window, &request.filters);
         request.cancel.check()?;
         Ok((semantic_ranking(&hits), hits))
@@ -398,7 +398,7 @@ impl Engine {
         // Refuse an index without vectors, or a missing model, before any work.
         self.semantic_ready()?;
         let vectors = self.vectors_or_error()?;
-        let window = fusion::window(self.candidates, request.offset, request.limit);
+        let window = fusion::window(self.candidates.hybrid, request.offset, request.limit);
         let keyword_candidates = || {
             if !with_keyword {
                 return Ok(Vec::new());

@@ -36,9 +36,9 @@ pub struct IndexerOptions {
     /// embedder sorts a call's texts by length, so larger calls pad less).
     pub embed_batch_documents: usize,
     /// Concurrent embedding calls a batch is split into. 1 (the default)
-    /// makes one call, whose matrix products candle already spreads over
-    /// every core: on 2 cores that measured faster than 2 concurrent calls
-    /// (see ARCHITECTURE.md).
+    /// makes one call, which the embedder already spreads over every core,
+    /// so more calls only compete for the same cores (benches/README.md,
+    /// "Figures behind the code's choices").
     pub embed_workers: usize,
     /// Vector index tuning.
     pub vectors: VectorConfig,
@@ -153,8 +153,8 @@ impl Indexer {
     /// Opening repairs the directory and commits the repair: a vector
     /// generation staged by a commit that never reached the keyword index is
     /// taken back, and when the two indexes' last commits were not paired
-    /// (an index written by an earlier build, see `check`) they are compared
-    /// document by document: vectors of documents without a keyword record
+    /// (an index written before commits were paired, see `check`) they are
+    /// compared document by document: vectors of documents without a keyword record
     /// are dropped, a kindless document beside a kind of the same number is
     /// dropped (the kinded one is the official record), and documents
     /// without vectors are embedded, when there is an embedder (without
@@ -633,7 +633,7 @@ impl Indexer {
             keyword,
             self.vectors,
             self.embedder,
-            options.candidates,
+            options.candidates_per_mode(),
             state,
         ))
     }

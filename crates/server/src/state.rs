@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::cpc_titles::CpcTitles;
 use crate::error::ApiError;
 use crate::metrics::{IndexGauges, Metrics};
-use crate::work::{Lane, PoolLimits, WorkPool};
+use crate::work::{Lane, WorkPool};
 
 /// Memory for the keyword writer of a write request (tantivy's minimum is
 /// 15 MB per indexing thread); requests are small, the served engine's
@@ -72,18 +72,24 @@ fn repair(config: &Config, engine: &Engine) -> Result<Engine, EngineError> {
     if !found.is_complete() {
         tracing::warn!(index = %config.index.display(), "repairing the index: {}", found.summary());
     }
-    let indexer = Indexer::open(
-        &config.index,
-        IndexerOptions {
-            embedder: engine.embedder().cloned(),
-            writer_memory_bytes: WRITER_MEMORY_BYTES,
-            ..IndexerOptions::default()
-        },
-    )?;
-    indexer.finish_with(EngineOptions {
-        candidates: config.candidates,
-        ..EngineOptions::default()
-    })
+    let indexer = Indexer::open(&config.index, indexer_options(config, engine.embedder()))?;
+    finish(indexer, config)
+}
+
+/// How a write opens the index: the served model, and the vector index
+/// tuned as the served one is.
+fn indexer_options(config: &Config, embedder: Option<&Arc<Embedder>>) -> IndexerOptions {
+    IndexerOptions {
+        embedder: embedder.cloned(),
+        writer_memory_bytes: WRITER_MEMORY_BYTES,
+        vectors: config.engine_options().vectors,
+        ..IndexerOptions::default()
+    }
+}
+
+/// The engine a write hands over, searching as configured.
+fn finish(indexer: Indexer, config: &Config) -> Result<Engine, EngineError> {
+    indexer.finish_with(config.engine_options())
 }
 
 /// The shared state of the server (cheap to clone).
@@ -148,8 +154,7 @@ impl AppState {
             &config.index,
             EngineOptions {
                 model_dir: model_present.then(|| config.model.clone()),
-                candidates: config.candidates,
-                ..EngineOptions::default()
+                ..config.engine_options()
             },
         )
         .map_err(index_error)?;
@@ -204,6 +209,7 @@ impl AppState {
 
     fn from_parts(config: Config, engine: Engine, cpc_titles: CpcTitles) -> Self {
         let embedder = engine.embedder().cloned();
+        let pool = WorkPool::new(config.pool_limits());
         Self(Arc::new(Inner {
             config,
             engine: ArcSwap::from_pointee(engine),
@@ -211,7 +217,7 @@ impl AppState {
             write_lock: Mutex::new(()),
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
-            pool: WorkPool::new(PoolLimits::default()),
+            pool,
             cpc_titles,
         }))
     }
@@ -293,17 +299,10 @@ impl AppState {
         let root: &Path = &self.0.config.index;
         let mut indexer = Indexer::open(
             root,
-            IndexerOptions {
-                embedder: self.0.embedder.clone(),
-                writer_memory_bytes: WRITER_MEMORY_BYTES,
-                ..IndexerOptions::default()
-            },
+            indexer_options(&self.0.config, self.0.embedder.as_ref()),
         )?;
         let out = change(&mut indexer)?;
-        let engine = Arc::new(indexer.finish_with(EngineOptions {
-            candidates: self.0.config.candidates,
-            ..EngineOptions::default()
-        })?);
+        let engine = Arc::new(finish(indexer, &self.0.config)?);
         // Families are built once per commit: here, rather than by the
         // first search after the write.
         engine.families()?;
@@ -335,10 +334,49 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use patsearch_engine::Candidates;
+    use patsearch_record::{PatentRecord, PublicationNumber};
+
+    use super::*;
+    use crate::config::Settings;
+
     #[test]
     fn keys_compare_whole() {
         assert!(super::constant_time_eq(b"secret-key", b"secret-key"));
         assert!(!super::constant_time_eq(b"secret-key", b"secret-kez"));
         assert!(!super::constant_time_eq(b"secret-key", b"secret"));
+    }
+
+    #[test]
+    fn the_served_engine_searches_as_configured_before_and_after_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("idx");
+        Indexer::open_or_create(&index, IndexerOptions::default())
+            .unwrap()
+            .finish()
+            .unwrap();
+        let config = Settings {
+            index: Some(index),
+            candidates: Some(50),
+            hybrid_candidates: Some(300),
+            ..Settings::default()
+        }
+        .resolve()
+        .unwrap();
+        let expected = Candidates {
+            semantic: 50,
+            hybrid: 300,
+        };
+        let state = AppState::open(config).unwrap();
+        assert_eq!(state.engine().candidates(), expected);
+        state
+            .write(|indexer| {
+                let number: PublicationNumber = "US1000001B2".parse().unwrap();
+                indexer.upsert(PatentRecord::new(number))?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(state.engine().num_docs(), 1);
+        assert_eq!(state.engine().candidates(), expected);
     }
 }

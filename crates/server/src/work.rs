@@ -3,8 +3,9 @@
 //!
 //! tokio's blocking pool grows to 512 threads, and work handed to it runs
 //! to its end whatever happens to the request: a flood of expensive
-//! queries used to keep both cores busy for minutes after its clients had
-//! gone, and every cheap query waited behind it. Here each read takes a
+//! queries handed to it would keep every core busy long after its clients
+//! had gone, with every cheap query waiting behind it (benches/README.md,
+//! "Hardening probes"). Here each read takes a
 //! slot of its lane before it starts:
 //!
 //! - `Light` (searches without term patterns, similar patents, lookups)
