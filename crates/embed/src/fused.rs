@@ -3,7 +3,8 @@
 //!
 //! candle's `BertModel` builds a tensor per operation (reshapes, transposes,
 //! copies, a fresh allocation each time) and pads every batch to its longest
-//! text; on two cores that costs several times the arithmetic. This pass does
+//! text, which costs several times the arithmetic on a CPU (benches/README.md,
+//! "Figures behind the code's choices"). This pass does
 //! the same computation with the weights candle loaded, but:
 //! - the tokens of all texts of a batch are concatenated without padding: the
 //!   linear layers see one `tokens x hidden` matrix, attention runs per text on
@@ -277,8 +278,8 @@ impl FusedBert {
             return self.pass(sequences, threads, None);
         }
         // A short text: its products are shared with helpers started once for
-        // the whole pass (see `skinny::Team`), two column chunks per thread
-        // so that a late helper costs little.
+        // the whole pass (see `skinny::Team`), four column chunks per thread
+        // so that the others take over the share of a helper that starts late.
         let team = skinny::Team::new(4 * threads, self.arch);
         let mut hidden = Vec::new();
         rayon::scope(|scope| {

@@ -9,8 +9,10 @@
 //!
 //! Weights are read with candle. The forward pass has two backends
 //! ([`Backend`]): `Fused` (the default), this crate's own pass over the same
-//! weights with `gemm`'s matrix products and no padding (`fused`), several
-//! times faster on a CPU; and `Candle`, candle-transformers' `BertModel`,
+//! weights with `gemm`'s matrix products and no padding (`fused`), because
+//! candle's pass builds a tensor per operation and pads batches, which costs
+//! several times the arithmetic on a CPU (benches/README.md, "Figures behind
+//! the code's choices"); and `Candle`, candle-transformers' `BertModel`,
 //! kept as the cross-check the fused pass is tested against. It also names the model
 //! ([`Embedder::model_id`]: directory name and weights digest) so that an index
 //! can refuse vectors from another model.
@@ -67,8 +69,9 @@ pub struct EmbedOptions {
     /// `CANDLE_NUM_THREADS` / `RAYON_NUM_THREADS`, which this does not change.)
     pub threads: usize,
     /// Use the tanh approximation of GELU even where the model was trained with
-    /// the exact (erf) one. Off by default: it is no faster here (see
-    /// `benches/embed.rs`), and it moves vectors slightly.
+    /// the exact (erf) one. Off by default: it does not make the fused pass
+    /// faster (the sweep of `benches/embed.rs` compares both), and it moves
+    /// vectors slightly.
     pub approximate_gelu: bool,
     /// Which forward pass runs the model.
     pub backend: Backend,
@@ -140,8 +143,9 @@ pub struct QuerySplit {
 impl QuerySplit {
     /// The most CPU time a split may cost, relative to one thread: a split
     /// that takes `threads` cores for little gain leaves a search arriving
-    /// meanwhile without a core (on a 2-core AVX-512 machine a 1.3x faster
-    /// split made a loaded server slower: benches/README.md).
+    /// meanwhile without a core, and a loaded server then answers later
+    /// (benches/README.md, "HTTP search throughput", seventh round, and
+    /// "Portable speed: AVX2 and NEON", query split in the server).
     pub const MAX_CPU_COST: f64 = 1.25;
 }
 
@@ -388,10 +392,10 @@ impl Embedder {
     /// [`Embedder::embed_one`] on the calling thread alone, for a server
     /// (the engine embeds a search's query this way unless the search is
     /// alone and [`Embedder::measure_query_split`] found the split worth
-    /// its CPU time). Queries that
-    /// arrive together are not combined into one pass: on the HTTP benchmark
-    /// that was no faster (the blocked product over a few short queries
-    /// gains little over the skinny one, and the queries wait for each other).
+    /// its CPU time). Queries that arrive together are not combined into one
+    /// pass: the blocked product over a few short queries gains little over
+    /// the skinny one, and the queries wait for each other (benches/README.md,
+    /// "HTTP search throughput").
     pub fn embed_one_on_this_thread(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.tokenize(text)?;
         let mut vectors = self.forward(&[&ids], 1)?;
@@ -402,7 +406,8 @@ impl Embedder {
     /// embedder's threads (interleaved, medians of 15 after a warm-up) and
     /// decides whether a lone query should be split: only where the split
     /// costs at most [`QuerySplit::MAX_CPU_COST`] times the CPU time of one
-    /// thread. Measured once per embedder (about 0.1-0.3 s), then cached.
+    /// thread. Measured once per embedder (18 rounds of each, a fraction of a
+    /// second at start-up), then cached.
     /// `PATSEARCH_QUERY_SPLIT=on|off` overrides the decision (not the
     /// timings), to compare both on one machine.
     pub fn measure_query_split(&self) -> QuerySplit {

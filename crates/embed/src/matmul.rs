@@ -1,8 +1,9 @@
 //! A bounds-checked, safe front to the `gemm` crate's fp32 matrix product (the
 //! same kernels candle's CPU backend uses, here with their AVX-512 path).
 //!
-//! This is the only module of the workspace that uses `unsafe`: `gemm::gemm`
-//! takes raw pointers and strides. Every view is checked to lie inside its
+//! The embed crate's only `unsafe` code (the workspace's other two places are
+//! vectors' `hint` and the simd crate's prefetch hints): `gemm::gemm` takes raw
+//! pointers and strides. Every view is checked to lie inside its
 //! slice before the call, and the borrow checker keeps the destination from
 //! aliasing the operands, which are the two conditions `gemm` relies on.
 #![allow(unsafe_code)]

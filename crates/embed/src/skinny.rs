@@ -34,12 +34,10 @@ use patsearch_simd::prefetch_l2;
 pub(crate) const GROUP: usize = 14;
 
 /// Products with at most this many rows take this path (processed as groups
-/// of at most [`GROUP`]), so that a whole query or pasted claim does. Was 32:
-/// the eval/nl queries of 33-37 tokens then took 16.6 ms on one thread and
-/// 12.4 ms on two, against 10.9 and 6.9 ms here; texts of 40-128 tokens took
-/// 1.2-1.9 times as long on two threads with `gemm` (its column split) and
-/// about as long on one (median of 15, alternating runs on a noisy VM).
-/// Batches of many texts have far more rows and keep `gemm`.
+/// of at most [`GROUP`]), so that a whole query or pasted claim does: up to
+/// this size the kernel beats `gemm`'s column split on two threads and
+/// matches it on one (benches/README.md, "Query embedding latency", longer
+/// texts). Batches of many texts have far more rows and keep `gemm`.
 pub(crate) const MAX_ROWS: usize = 128;
 
 /// Output columns per tile: two AVX-512 vectors.
@@ -52,9 +50,11 @@ const TILE: usize = 32;
 /// hardware prefetchers: the product then waits on memory rather than
 /// computing. Columns past the last whole tile stay row-major in `tail`.
 ///
-/// (Half-precision tiles, widened to f32 in registers, were tried: with the
-/// products shared by two threads, a 12-token query took the same time, so
-/// the weights stay f32 and the vectors exact.)
+/// The tiles hold f32, not half precision widened in registers: at a dozen
+/// rows the kernel is bound by its instruction stream and the hand-offs
+/// between threads, not by reading weights, so halving the bytes gains
+/// nothing and would move the vectors (benches/README.md, "Query embedding
+/// latency").
 #[derive(Debug, Clone)]
 pub(crate) struct Panels {
     k: usize,
@@ -180,8 +180,8 @@ impl Interleaved {
 
 /// `out[p * G + t] = x[t * k + p]`: `G` rows of `k` values interleaved.
 /// The row count is a constant so that the inner loop unrolls without bounds
-/// checks (with a run-time count this transposition took 2-3% of a query's
-/// embedding, 60 us for 28 rows of 1,536).
+/// checks: with a run-time count this transposition is a visible share of a
+/// query's embedding (benches/README.md, "HTTP search throughput").
 #[inline(always)]
 fn interleave<const G: usize>(out: &mut [f32], x: &[f32], k: usize) {
     let rows: [&[f32]; G] = std::array::from_fn(|t| &x[t * k..(t + 1) * k]);
@@ -254,10 +254,11 @@ fn columns(
 /// Lets other threads share the products of one short text's forward pass.
 ///
 /// Splitting each product with `rayon::join` (as [`matmul_accumulate`] does)
-/// costs two thread wake-ups per product: measured here at 16 us for the
-/// other thread to start and 21 us for the caller to resume, against about
-/// 60 us of work per half, 24 times per query. Instead, helpers are started
-/// once per pass ([`Team::help`]) and spin between products. Each product is
+/// costs two thread wake-ups per product (the other thread starting, then
+/// the caller resuming), together a large part of the half of the work they
+/// save, 24 times per query (benches/README.md, "Query embedding latency").
+/// Instead, helpers are started once per pass ([`Team::help`]) and spin
+/// between products. Each product is
 /// cut into a few column chunks that the caller ([`Team::product`]) and the
 /// helpers claim from one atomic counter, so the caller never waits for a
 /// helper that has not started (it then claims every chunk itself); the
@@ -544,9 +545,9 @@ fn run<S: Simd, const G: usize>(simd: S, mut c: Columns<'_>) {
 /// Inputs per chunk of a half-tile pass (see [`half_tiles`]), and how many
 /// weight rows ahead (into the next tile at its end) every pass prefetches:
 /// 8 KiB of panel. The hardware prefetchers do not run far enough ahead of
-/// these loops for weights that come from the L3 cache or memory. 64
-/// measured best for AVX-512's single pass among 32, 64, 96 and 128 rows;
-/// for AVX2's half tiles, chunks of 32, 48, 128 and 256 were no better.
+/// these loops for weights that come from the L3 cache or memory. 64 is the
+/// best of the sizes tried, for AVX-512's single pass and AVX2's half tiles
+/// alike (benches/README.md, "Portable speed: AVX2 and NEON").
 const CHUNK_INPUTS: usize = 64;
 
 /// A tile as two halves of `V` vectors each, the group's rows in as few

@@ -9,7 +9,7 @@
 //! (or a failed keyword commit) leaves the index as of the commit before,
 //! on both sides. An index whose last keyword commit names no generation
 //! (written by a build before this pairing, or never committed) or names one
-//! no longer on disk is checked document by document ([`IndexCheck`]), and
+//! missing from disk is checked document by document ([`IndexCheck`]), and
 //! a writer repairs what the check finds.
 
 use std::collections::HashSet;

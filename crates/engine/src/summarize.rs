@@ -5,7 +5,8 @@
 //!
 //! * Without a query, what the invention is
 //!   ([`SummaryMethod::Invention`]): `patsearch_summary::invention_summary`
-//!   reads the description and the claims, no model, in a few milliseconds.
+//!   reads the description and the claims, no model, cheaply enough to run
+//!   per request (benches/README.md, "Summaries").
 //!   A record whose description has nothing to quote gets the first
 //!   candidates of the abstract and claims ([`SummaryMethod::Lead`]).
 //! * With a query (and a model), the sentences most relevant to it

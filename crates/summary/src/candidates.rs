@@ -10,20 +10,15 @@
 //!
 //! # The budget
 //!
-//! The caller embeds every candidate, so their number bounds the latency of a
-//! summary. On summary sentences (some 33 word pieces each) the embedder of
-//! this workspace does about 4,000 tokens/s per core, 7,500 – 8,000 on two
-//! cores when the sentences are spread over both (`cargo bench --bench
-//! summary`). The default of `max_tokens: 1000` estimated tokens (some 25
-//! sentences; on the benchmark corpus the estimate runs about 20 % above the
-//! real word-piece count, so some 820 real tokens) is therefore about 105 ms
-//! of embedding, which keeps a summary of a 50,000-character description
-//! under 200 ms with the rest of the work and some load on the machine
-//! (measured p50 110 ms on an otherwise idle two-core machine). 400 sentences
-//! of such a description (about 12,000 tokens) would take some 1.5 s.
-//! Finding the candidates is cheap next to that: 1.9 ms for a
-//! 50,000-character description of the benchmark corpus in a release build
-//! (splitting alone 0.2 ms), measured on the two-core development machine.
+//! The caller embeds every candidate, and that embedding is nearly all of a
+//! summary's cost, so the candidates' tokens bound its latency. The default
+//! of `max_tokens: 1000` estimated tokens (some 25 sentences; on the
+//! benchmark corpus the estimate runs about 20 % above the real word-piece
+//! count) keeps a summary of a long description well within the latency goal
+//! with some load on the machine, where every sentence of such a description
+//! would take many times as long. Finding the candidates is cheap next to
+//! embedding them. Figures, and the command that measures them:
+//! benches/README.md, "Figures behind the code's choices".
 //! The count is capped at 400 for callers that raise the token budget (a
 //! summary computed once at index time, or with cached sentence vectors, can
 //! afford 12,000). Tokens are estimated, not counted (no tokenizer here):
@@ -108,9 +103,9 @@ pub struct CandidateOptions {
 }
 
 impl Default for CandidateOptions {
-    /// 400 sentences, 1,000 estimated tokens (about 105 ms of embedding on
-    /// two cores, see the module documentation), at least 6 words, at most
-    /// 600 characters, independent claims included.
+    /// 400 sentences, 1,000 estimated tokens (the latency bound: see the
+    /// module documentation), at least 6 words, at most 600 characters,
+    /// independent claims included.
     fn default() -> Self {
         Self {
             max_sentences: 400,

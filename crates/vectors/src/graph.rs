@@ -6,16 +6,16 @@
 //! next refresh. It holds the vectors as 8-bit codes (one scale per vector,
 //! see [`quantize`]): a distance then reads 388 bytes instead of 1,536 at
 //! 384 dimensions, and reading them from memory is what a graph walk spends
-//! its time on (3x faster per distance, measured, for building and
-//! searching). The codes only steer the walk: the documents it finds are
-//! scored on the full-precision vectors of the store, so scores are exact
-//! and identical to an exact search's.
+//! its time on, for building and searching alike (benches/README.md,
+//! "Figures behind the code's choices"). The codes only steer the walk: the
+//! documents it finds are scored on the full-precision vectors of the store,
+//! so scores are exact and identical to an exact search's.
 //!
 //! Why search a flat copy rather than call hnsw_rs's `search_filter`:
-//! measured on 40,000 384-dimensional vectors (`benches/vectors.rs`),
 //! hnsw_rs's filtered search never stops early (it drains every candidate
-//! once a filter is given): 9 ms with 60% of the vectors allowed and 64 ms
-//! with 1%, against 0.8 ms unfiltered. Its points hold their links as `Arc`s
+//! once a filter is given), so a filtered search costs many times an
+//! unfiltered one, the more the fewer vectors it allows (benches/README.md,
+//! "Figures behind the code's choices"). Its points hold their links as `Arc`s
 //! behind locks, it records visits in a hash map and allocates per
 //! candidate. The flat copy ([`FlatGraph`]) keeps the same links as `u32`
 //! ids in one array and visits in a bitset, and applies filters the usual
@@ -84,7 +84,7 @@ fn code_dot(a: &[i8], b: &[i8]) -> f32 {
 /// hnsw_rs's distance: `1 - cos` on codes, clamped at 0.
 ///
 /// Not anndists' `DistDot` on f32: without its SIMD features that one sums
-/// in a single sequential chain (several times slower at 384 dimensions) and
+/// in a single sequential chain, which the compiler cannot vectorise, and
 /// asserts `1 - dot >= 0`, which rounding breaks for a vector compared with
 /// itself or a duplicate, a panic waiting for `similar`. The clamp also keeps
 /// hnsw_rs's own `dist >= 0` assertions true.
@@ -259,12 +259,12 @@ impl Graph {
     /// under `catch_unwind`; the caller rebuilds from the stored vectors on
     /// any error.
     ///
-    /// Reloading rather than rebuilding at start-up, measured with
-    /// `benches/vectors.rs` on 2 cores (M 16, ef_construction 200): 40,000
-    /// vectors reload in 0.6 s against 23 s to rebuild, 1,000,000 in 28 s
-    /// against 1,189 s. The reloaded graph is the one that was saved, so a
-    /// reopened index answers exactly as before; a rebuild would differ
-    /// slightly (parallel insertion is not deterministic).
+    /// Reloading rather than rebuilding at start-up: reading the dump costs a
+    /// small fraction of inserting every vector again (benches/README.md,
+    /// "Figures behind the code's choices"). The reloaded graph is the one
+    /// that was saved, so a reopened index answers exactly as before; a
+    /// rebuild would differ slightly (parallel insertion is not
+    /// deterministic).
     pub fn load(
         dir: &Path,
         basename: &str,
@@ -440,7 +440,8 @@ impl<F: Fn(u32) -> bool> Walk<'_, F> {
         } = self;
         // Plain functions, not closures: a closure is a function of its own,
         // compiled without the dispatch's SIMD level unless inlined, and
-        // the compiler did not inline these (SSE2 distances, measured).
+        // the compiler did not inline these (the distances came out as SSE2:
+        // benches/README.md, "Vector search at 1,000,000 vectors").
         let len = query.len();
         #[inline(always)]
         fn code(codes: &[i8], len: usize, id: u32) -> &[i8] {

@@ -6,8 +6,8 @@
 //! in hundreds of megabytes: each read misses the caches and, with 4 KiB
 //! pages, the TLB. Prefetching all of a node's unvisited neighbours before
 //! scoring the first overlaps those misses instead of paying them one after
-//! another (measured with `benches/vectors.rs`; see benches/README.md), and
-//! 2 MiB pages spare the page walks (not measured on their own).
+//! another (benches/README.md, "Vector search at 1,000,000 vectors"), and
+//! 2 MiB pages spare the page walks (a gain not measured on its own).
 //!
 //! The crate's only unsafe code: `madvise`, which cannot change what safe
 //! code observes (the prefetch instructions are patsearch-simd's).

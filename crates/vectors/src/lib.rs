@@ -99,19 +99,19 @@ pub struct VectorConfig {
     pub ef_construction: usize,
     /// Candidates considered while searching (raised to the number of
     /// neighbours asked for when that is larger): the recall/latency knob.
-    /// On 1,000,000 structured 384-dimensional vectors (2 cores) 64 gives
-    /// recall@10 0.990 at p50 0.52 ms for queries near the documents and
-    /// 0.936 for far ones; 128 gives 1.000 and 0.990 at p50 0.89 ms.
+    /// The default, 128, finds the exact top ten on a corpus-sized index; an
+    /// index of a million passages wants more (benches/README.md, "Vector
+    /// search at 1,000,000 vectors" and "Figures behind the code's choices").
     pub ef_search: usize,
     /// A search whose filter leaves at most this many live vectors, and at
     /// most [`VectorConfig::exact_max_fraction`] of them, scans them exactly
     /// instead of walking the graph. A filtered walk visits about `1/s` times
     /// the nodes of an unfiltered one when a fraction `s` is allowed, while a
     /// scan costs a dot product per allowed vector, so small allowed sets are
-    /// cheaper (and exact) to scan. `benches/vectors.rs` measured the two to
-    /// cost the same at about 7,000 allowed vectors of 40,000 (18%) and
-    /// 20,000 of 1,000,000 (2%) with ef_search 64, a little higher with 128:
-    /// hence 20,000 and 25%. `0` always walks the graph (once built).
+    /// cheaper (and exact) to scan. The defaults, 20,000 vectors and 25%,
+    /// sit near where the two cost the same on a small and on a
+    /// million-vector index (benches/README.md, "Figures behind the code's
+    /// choices"). `0` always walks the graph (once built).
     pub exact_max_vectors: usize,
     /// See [`VectorConfig::exact_max_vectors`].
     pub exact_max_fraction: f64,

@@ -245,8 +245,9 @@ pub(crate) fn search(
         // Rescoring reads each candidate's document, its list of vectors
         // and the vector, at random places: request them all first (the
         // documents a pass ahead of the lists they point to) so that their
-        // cache misses overlap. Measured on 1,000,000 vectors: rescoring
-        // had been a third of a search, waiting on these loads.
+        // cache misses overlap: at a million vectors, rescoring otherwise
+        // waits on these loads (benches/README.md, "Vector search at
+        // 1,000,000 vectors").
         for &id in &ids {
             patsearch_simd::prefetch_l1(std::slice::from_ref(store.doc(store.owner(id))));
         }
