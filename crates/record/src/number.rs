@@ -47,11 +47,7 @@ impl PublicationNumber {
         kind: Option<&str>,
     ) -> Result<Self, NumberError> {
         let country = country.trim().to_ascii_uppercase();
-        let compact: String = doc_number
-            .chars()
-            .filter(|c| !matches!(c, ' ' | ',' | '.' | '/' | '-' | '\u{a0}'))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact = compact_number(doc_number);
         if compact.is_empty() {
             return Err(NumberError::Empty);
         }
@@ -79,11 +75,7 @@ impl PublicationNumber {
     /// `US 8,799,651 B2`, `US08799651`, `8799651`, `EP 1 234 567 A1`, `USRE045012`.
     /// A number with no country prefix is taken to be from `default_country`.
     pub fn parse_with_default(text: &str, default_country: &str) -> Result<Self, NumberError> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | ',' | '.' | '/' | '-' | '\u{a0}'))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact = compact_number(text);
         if compact.is_empty() {
             return Err(NumberError::Empty);
         }
@@ -135,6 +127,15 @@ impl PublicationNumber {
         self.kind = kind.map(str::to_string);
         self
     }
+}
+
+/// A number as written, without the separators people and offices put in it
+/// (`8,799,651`, `1 234 567`, `12/345-678`), in capitals.
+fn compact_number(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | ',' | '.' | '/' | '-' | '\u{a0}'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Splits `D0967598S1` into (`D`, `0967598`, Some(`S1`)).
