@@ -27,12 +27,13 @@
 //! (`EMBED_BENCH_MODEL=models/multilingual-e5-small` measures another model
 //! directory, with its query and passage prompts applied; the sweep, whose
 //! reference vectors are all-MiniLM-L6-v2's, then does not run;
-//! (`EMBED_BENCH_ONLY=query` measures only query latency, on 1 and 2 threads,
-//! with each instruction set's kernels side by side (`EMBED_BENCH_SIMD=avx2,avx512`
-//! picks them; the throughput is measured with each too);
+//! (`EMBED_BENCH_ONLY=query` measures only query latency, on the calling
+//! thread as every query embeds, with each instruction set's kernels side by
+//! side (`EMBED_BENCH_SIMD=avx2,avx512` picks them; the throughput is
+//! measured with each too);
 //! `EMBED_BENCH_ONLY=nl` only the `../shared/eval/nl/` queries embedded one at
-//! a time on the calling thread, as the server does, then split between both
-//! threads (`embed_one`), then on two threads at once;
+//! a time on the calling thread, as the server does, then on two threads at
+//! once;
 //! `EMBED_BENCH_SWEEP=0` skips the sweep; `RAYON_NUM_THREADS=1` runs all of it
 //! on one core).
 
@@ -214,21 +215,15 @@ fn nl_query_latency(embedder: &Embedder) {
         .map(|q| embedder.tokenize(q).unwrap().len())
         .collect();
     let flops: f64 = lens.iter().map(|&l| model_flops(l)).sum();
-    // `shared`: each query split between the embedder's threads
-    // (`embed_one`); otherwise on the calling thread only, as the engine
-    // embeds a search's query.
-    let run = |passes: usize, shared: bool| {
+    // Each query on the calling thread, as the engine embeds a search's query.
+    let run = |passes: usize| {
         let mut times = Vec::new();
         let mut best_pass = f64::INFINITY;
         for pass in 0..=passes {
             let start = Instant::now();
             for q in &queries {
                 let t = Instant::now();
-                std::hint::black_box(if shared {
-                    embedder.embed_one(q).unwrap()
-                } else {
-                    embedder.embed_one_on_this_thread(q).unwrap()
-                });
+                std::hint::black_box(embedder.embed_one(q).unwrap());
                 if pass > 0 {
                     times.push(t.elapsed());
                 }
@@ -252,15 +247,13 @@ fn nl_query_latency(embedder: &Embedder) {
             flops / best_pass / 1e9
         );
     };
-    let (times, best) = run(passes, false);
+    let (times, best) = run(passes);
     report("one thread alone", times, best);
-    let (times, best) = run(passes, true);
-    report("embed_one, both threads on each", times, best);
     // Two threads at once, each embedding on its own thread: the server under
     // load, where both cores run searches.
     let (a, b) = std::thread::scope(|s| {
-        let other = s.spawn(|| run(passes, false));
-        let mine = run(passes, false);
+        let other = s.spawn(|| run(passes));
+        let mine = run(passes);
         (mine, other.join().unwrap())
     });
     report(
@@ -437,45 +430,42 @@ fn main() {
         // so that the machine's other load falls on all of them alike.
         let isas = bench_isas();
         let rounds = 3;
-        for threads in [1, 2] {
-            let embedders: Vec<(patsearch_simd::Isa, Embedder)> = isas
-                .iter()
-                .map(|&isa| {
-                    let options = EmbedOptions {
-                        threads,
-                        simd: Some(isa),
-                        ..EmbedOptions::default()
-                    };
-                    (isa, load(options))
-                })
-                .collect();
-            let mut p50s = vec![Vec::new(); embedders.len()];
-            let mut p99s = vec![Vec::new(); embedders.len()];
-            for _ in 0..rounds {
-                for (i, (isa, e)) in embedders.iter().enumerate() {
-                    let n = if *isa == patsearch_simd::Isa::Scalar {
-                        30
-                    } else {
-                        400
-                    };
-                    let (p50, p99) = query_latency(e, &query, n);
-                    p50s[i].push(ms(p50));
-                    p99s[i].push(ms(p99));
-                }
-            }
-            for (i, (isa, _)) in embedders.iter().enumerate() {
-                let list = |v: &[f64]| {
-                    v.iter()
-                        .map(|x| format!("{x:.3}"))
-                        .collect::<Vec<_>>()
-                        .join(" / ")
+        let embedders: Vec<(patsearch_simd::Isa, Embedder)> = isas
+            .iter()
+            .map(|&isa| {
+                let options = EmbedOptions {
+                    simd: Some(isa),
+                    ..EmbedOptions::default()
                 };
-                println!(
-                    "query latency ({query_tokens} tokens, {threads} threads, {isa}): p50 {} ms, p99 {} ms (rounds)",
-                    list(&p50s[i]),
-                    list(&p99s[i])
-                );
+                (isa, load(options))
+            })
+            .collect();
+        let mut p50s = vec![Vec::new(); embedders.len()];
+        let mut p99s = vec![Vec::new(); embedders.len()];
+        for _ in 0..rounds {
+            for (i, (isa, e)) in embedders.iter().enumerate() {
+                let n = if *isa == patsearch_simd::Isa::Scalar {
+                    30
+                } else {
+                    400
+                };
+                let (p50, p99) = query_latency(e, &query, n);
+                p50s[i].push(ms(p50));
+                p99s[i].push(ms(p99));
             }
+        }
+        for (i, (isa, _)) in embedders.iter().enumerate() {
+            let list = |v: &[f64]| {
+                v.iter()
+                    .map(|x| format!("{x:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            };
+            println!(
+                "query latency ({query_tokens} tokens, 1 thread, {isa}): p50 {} ms, p99 {} ms (rounds)",
+                list(&p50s[i]),
+                list(&p99s[i])
+            );
         }
         return;
     }

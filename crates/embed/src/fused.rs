@@ -27,7 +27,7 @@ use candle_core::Tensor;
 use candle_transformers::models::bert::{Config, HiddenAct};
 
 use crate::kernels::{self, Activation};
-use crate::matmul::{matmul, matmul_split_columns, MatMut, MatRef, Parallelism};
+use crate::matmul::{matmul, MatMut, MatRef, Parallelism};
 use crate::skinny;
 
 /// Rows per chunk of the feed-forward block: 256 x 1536 floats (1.5 MiB for
@@ -270,53 +270,13 @@ impl FusedBert {
     /// The last hidden states of every token of every sequence, concatenated
     /// (`sum of lengths x hidden`, row-major). Sequences must be non-empty,
     /// no longer than the model's positions, with ids inside the vocabulary.
-    /// `threads` > 1 splits each linear layer's output columns between that
-    /// many threads of the current rayon pool (for a lone short text).
-    pub(crate) fn forward(&self, sequences: &[&[u32]], threads: usize) -> Vec<f32> {
-        let total: usize = sequences.iter().map(|s| s.len()).sum();
-        if threads < 2 || total == 0 || total > skinny::MAX_ROWS {
-            return self.pass(sequences, threads, None);
-        }
-        // A short text: its products are shared with helpers started once for
-        // the whole pass (see `skinny::Team`), four column chunks per thread
-        // so that the others take over the share of a helper that starts late.
-        let team = skinny::Team::new(4 * threads, self.arch);
-        let mut hidden = Vec::new();
-        rayon::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(|_| team.help());
-            }
-            let _finish = team.finish_on_drop();
-            hidden = self.pass(sequences, threads, Some(&team));
-        });
-        hidden
-    }
-
-    /// The forward pass; the products of short texts go through `team` when
-    /// there is one.
-    fn pass<'w>(
-        &'w self,
-        sequences: &[&[u32]],
-        threads: usize,
-        team: Option<&skinny::Team<'w>>,
-    ) -> Vec<f32> {
+    /// Runs on the calling thread.
+    pub(crate) fn forward(&self, sequences: &[&[u32]]) -> Vec<f32> {
         // `dst (rows x outputs) += x (rows x inputs) * weight`, row-major.
-        let linear = |dst: &mut [f32], x: &[f32], w: &'w Linear, rows: usize| {
+        let linear = |dst: &mut [f32], x: &[f32], w: &Linear, rows: usize| {
             let (k, n) = (w.inputs, w.outputs);
             if rows <= skinny::MAX_ROWS {
-                match team {
-                    Some(team) => team.product(dst, x, &w.panels, rows),
-                    None => skinny::matmul_accumulate(dst, x, &w.panels, rows, threads, self.arch),
-                }
-            } else if threads > 1 {
-                matmul_split_columns(
-                    MatMut::row_major(dst, rows, n),
-                    MatRef::row_major(x, rows, k),
-                    MatRef::row_major(&w.weight, k, n),
-                    true,
-                    1.0,
-                    threads,
-                );
+                skinny::matmul_accumulate(dst, x, &w.panels, rows, self.arch);
             } else {
                 matmul(
                     MatMut::row_major(dst, rows, n),

@@ -63,8 +63,8 @@ pub struct EmbedOptions {
     /// Threads for the forward pass; 0 (the default) uses rayon's global pool
     /// (`RAYON_NUM_THREADS`, else one per core). A non-zero value runs the work
     /// in a dedicated pool of that many threads. With the fused backend, a
-    /// batch of texts is split into length-sorted chunks run one per thread,
-    /// and a single text splits its matrix products between the threads.
+    /// batch of texts is split into length-sorted chunks run one per thread;
+    /// [`Embedder::embed_one`] runs on the calling thread.
     /// (candle's element-wise kernels use a process-wide pool sized from
     /// `CANDLE_NUM_THREADS` / `RAYON_NUM_THREADS`, which this does not change.)
     pub threads: usize,
@@ -119,34 +119,6 @@ pub struct Embedder {
     prompts: Prompts,
     options: EmbedOptions,
     pool: Option<rayon::ThreadPool>,
-    /// Calls of [`Embedder::embed_one`] running now.
-    queries_in_flight: std::sync::atomic::AtomicUsize,
-    /// [`Embedder::measure_query_split`]'s result, once measured.
-    query_split: std::sync::OnceLock<QuerySplit>,
-}
-
-/// Whether a lone query's embedding should be split between the embedder's
-/// threads on this machine: [`Embedder::measure_query_split`]'s timings and
-/// decision.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QuerySplit {
-    pub threads: usize,
-    /// Median time of a short query on the calling thread.
-    pub one_thread_ms: f64,
-    /// Median time of the same query split between `threads` threads.
-    pub split_ms: f64,
-    /// `threads x split_ms <= 1.25 x one_thread_ms`, unless
-    /// `PATSEARCH_QUERY_SPLIT` overrides it.
-    pub split: bool,
-}
-
-impl QuerySplit {
-    /// The most CPU time a split may cost, relative to one thread: a split
-    /// that takes `threads` cores for little gain leaves a search arriving
-    /// meanwhile without a core, and a loaded server then answers later
-    /// (benches/README.md, "HTTP search throughput", seventh round, and
-    /// "Portable speed: AVX2 and NEON", query split in the server).
-    pub const MAX_CPU_COST: f64 = 1.25;
 }
 
 enum Model {
@@ -306,8 +278,6 @@ impl Embedder {
             prompts,
             options,
             pool,
-            queries_in_flight: std::sync::atomic::AtomicUsize::new(0),
-            query_split: std::sync::OnceLock::new(),
         };
         tracing::info!(
             model = %embedder.model_id,
@@ -366,100 +336,19 @@ impl Embedder {
         Ok(encoding.get_ids().to_vec())
     }
 
-    /// Embeds one text (a query): a unit-length vector of [`Embedder::dimension`] floats.
-    ///
-    /// A lone query splits its matrix products between the embedder's threads.
-    /// While other queries are being embedded (a busy server), it runs on the
-    /// calling thread alone: the queries already keep the cores busy, and
-    /// splitting each would only add hand-offs between threads. Whether the
-    /// split pays for its CPU time depends on the machine: see
-    /// [`Embedder::measure_query_split`].
+    /// Embeds one text (a query): a unit-length vector of [`Embedder::dimension`]
+    /// floats, computed on the calling thread (a server's search embeds its
+    /// query on its own thread). Splitting a query's matrix products between
+    /// threads costs more CPU time than it saves, and a search arriving
+    /// meanwhile then finds no core (benches/README.md, "Portable speed: AVX2
+    /// and NEON", "Query split in the server"). Queries that arrive together
+    /// are not combined into one pass either: the blocked product over a few
+    /// short queries gains little over the skinny one, and the queries wait
+    /// for each other (benches/README.md, "HTTP search throughput").
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
-        use std::sync::atomic::Ordering;
         let ids = self.tokenize(text)?;
-        let others = self.queries_in_flight.fetch_add(1, Ordering::Relaxed);
-        let result = if others == 0 {
-            let threads = self.threads();
-            self.run(|| self.forward(&[&ids], threads))
-        } else {
-            self.forward(&[&ids], 1)
-        };
-        self.queries_in_flight.fetch_sub(1, Ordering::Relaxed);
-        let mut vectors = result?;
+        let mut vectors = self.forward(&[&ids])?;
         Ok(vectors.pop().expect("one vector per text"))
-    }
-
-    /// [`Embedder::embed_one`] on the calling thread alone, for a server
-    /// (the engine embeds a search's query this way unless the search is
-    /// alone and [`Embedder::measure_query_split`] found the split worth
-    /// its CPU time). Queries that arrive together are not combined into one
-    /// pass: the blocked product over a few short queries gains little over
-    /// the skinny one, and the queries wait for each other (benches/README.md,
-    /// "HTTP search throughput").
-    pub fn embed_one_on_this_thread(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
-        let ids = self.tokenize(text)?;
-        let mut vectors = self.forward(&[&ids], 1)?;
-        Ok(vectors.pop().expect("one vector per text"))
-    }
-
-    /// Times a short query on the calling thread and split between the
-    /// embedder's threads (interleaved, medians of 15 after a warm-up) and
-    /// decides whether a lone query should be split: only where the split
-    /// costs at most [`QuerySplit::MAX_CPU_COST`] times the CPU time of one
-    /// thread. Measured once per embedder (18 rounds of each, a fraction of a
-    /// second at start-up), then cached.
-    /// `PATSEARCH_QUERY_SPLIT=on|off` overrides the decision (not the
-    /// timings), to compare both on one machine.
-    pub fn measure_query_split(&self) -> QuerySplit {
-        *self.query_split.get_or_init(|| {
-            let threads = self.threads();
-            let probe = format!(
-                "{}lithium battery pack with liquid cooling channels between the cells",
-                self.prompts.query
-            );
-            let median = |times: &mut Vec<f64>| {
-                times.sort_by(f64::total_cmp);
-                times[times.len() / 2]
-            };
-            let time = |f: &dyn Fn() -> Result<Vec<f32>, EmbedError>| {
-                let started = Instant::now();
-                let ok = f().is_ok();
-                (started.elapsed().as_secs_f64() * 1e3, ok)
-            };
-            let one = || self.embed_one_on_this_thread(&probe);
-            let split = || self.embed_one(&probe);
-            let (mut ones, mut splits) = (Vec::new(), Vec::new());
-            let mut failed = threads < 2;
-            for round in 0..18 {
-                let (a, a_ok) = time(&one);
-                let (b, b_ok) = time(&split);
-                failed |= !(a_ok && b_ok);
-                if round >= 3 {
-                    ones.push(a);
-                    splits.push(b);
-                }
-            }
-            let (one_thread_ms, split_ms) = (median(&mut ones), median(&mut splits));
-            let measured =
-                !failed && threads as f64 * split_ms <= QuerySplit::MAX_CPU_COST * one_thread_ms;
-            // For benchmarks that compare both on one machine.
-            let split = match std::env::var("PATSEARCH_QUERY_SPLIT").as_deref() {
-                Ok("on") => threads > 1,
-                Ok("off") => false,
-                _ => measured,
-            };
-            QuerySplit {
-                threads,
-                one_thread_ms,
-                split_ms,
-                split,
-            }
-        })
-    }
-
-    /// [`Embedder::measure_query_split`]'s result, if it was measured.
-    pub fn query_split(&self) -> Option<QuerySplit> {
-        self.query_split.get().copied()
     }
 
     /// Embeds texts in batches of `batch_size` texts of similar token length;
@@ -481,9 +370,9 @@ impl Embedder {
             Model::Fused(_) => fused_batches(&order, ids, self.options.batch_size, self.threads()),
             Model::Candle(_) => order.chunks(self.options.batch_size).collect(),
         };
-        let embed_batch = |chunk: &[usize], threads: usize| {
+        let embed_batch = |chunk: &[usize]| {
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-            self.forward(&batch, threads)
+            self.forward(&batch)
         };
         let results: Vec<Vec<Vec<f32>>> = match self.model {
             // Whole batches per thread: no synchronisation inside a batch.
@@ -491,14 +380,14 @@ impl Embedder {
                 batches
                     .par_iter()
                     .with_max_len(1)
-                    .map(|chunk| embed_batch(chunk, 1))
+                    .map(|chunk| embed_batch(chunk))
                     .collect::<Result<_, _>>()
             })?,
             // candle parallelises each operation itself.
             Model::Candle(_) => self.run(|| {
                 batches
                     .iter()
-                    .map(|chunk| embed_batch(chunk, 0))
+                    .map(|chunk| embed_batch(chunk))
                     .collect::<Result<_, _>>()
             })?,
         };
@@ -527,9 +416,9 @@ impl Embedder {
         }
     }
 
-    /// One forward pass over a batch; `threads` bounds the fused backend's
-    /// matrix products (1: run on the calling thread).
-    fn forward(&self, batch: &[&[u32]], threads: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+    /// One forward pass over a batch; the fused backend runs it on the
+    /// calling thread.
+    fn forward(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EmbedError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -547,7 +436,7 @@ impl Embedder {
         }
         match &self.model {
             Model::Fused(model) => {
-                let hidden = model.forward(batch, threads);
+                let hidden = model.forward(batch);
                 let h = self.hidden_size;
                 let mut start = 0;
                 Ok(batch

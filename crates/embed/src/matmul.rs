@@ -124,65 +124,24 @@ pub(crate) fn matmul(
         }
         return;
     }
+    let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
     // SAFETY: the three views were checked to lie inside their slices
     // (`check_extent`), `dst` is borrowed mutably so it aliases neither operand,
-    // and the dimensions were checked to agree above.
-    unsafe {
-        raw_gemm(
-            dst.data.as_mut_ptr(),
-            dst.rows,
-            dst.cols,
-            dst.row_stride,
-            dst.col_stride,
-            accumulate,
-            lhs,
-            rhs.data.as_ptr(),
-            rhs,
-            scale,
-            parallelism,
-        );
-    }
-}
-
-/// `gemm::gemm` for `dst (rows x cols) [+]= scale * lhs * rhs`, where `rhs`
-/// gives the strides and `rhs_data` where its first column starts (a column
-/// block of `rhs`). `gemm` computes dst = alpha * dst + beta * lhs * rhs,
-/// reading dst only when `read_dst`.
-///
-/// # Safety
-/// `dst` with those strides must be valid for writes of every element of a
-/// `rows x cols` matrix that nothing else reads or writes meanwhile;
-/// `rhs_data` with `rhs`'s strides must be valid for reads of a
-/// `lhs.cols x cols` matrix.
-#[allow(clippy::too_many_arguments)]
-unsafe fn raw_gemm(
-    dst: *mut f32,
-    rows: usize,
-    cols: usize,
-    dst_row_stride: usize,
-    dst_col_stride: usize,
-    accumulate: bool,
-    lhs: MatRef<'_>,
-    rhs_data: *const f32,
-    rhs: MatRef<'_>,
-    scale: f32,
-    parallelism: Parallelism,
-) {
-    let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
-    // SAFETY: the caller's contract above; `lhs` is a checked view.
+    // and the dimensions were checked to agree above. `gemm` computes
+    // dst = alpha * dst + beta * lhs * rhs, reading dst only when `read_dst`.
     unsafe {
         gemm::gemm(
-            rows,
-            cols,
+            dst.rows,
+            dst.cols,
             lhs.cols,
-            dst,
-            stride(dst_col_stride),
-            stride(dst_row_stride),
+            dst.data.as_mut_ptr(),
+            stride(dst.col_stride),
+            stride(dst.row_stride),
             accumulate,
             lhs.data.as_ptr(),
             stride(lhs.col_stride),
             stride(lhs.row_stride),
-            rhs_data,
+            rhs.data.as_ptr(),
             stride(rhs.col_stride),
             stride(rhs.row_stride),
             1.0,
@@ -193,70 +152,6 @@ unsafe fn raw_gemm(
             parallelism,
         );
     }
-}
-
-/// A destination pointer that may cross to another thread: the column blocks
-/// handed to each thread in [`matmul_split_columns`] are disjoint.
-#[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
-// SAFETY: each thread writes only its own column block (see below).
-unsafe impl Send for SendPtr {}
-unsafe impl Sync for SendPtr {}
-
-/// [`matmul`] with the destination's columns split into `threads` blocks, one
-/// product per thread (each single-threaded). For products with few rows (a
-/// query's dozen tokens) this splits the weights, which dominate, evenly
-/// between the threads; `gemm`'s own parallelism does not for so few rows.
-pub(crate) fn matmul_split_columns(
-    dst: MatMut<'_>,
-    lhs: MatRef<'_>,
-    rhs: MatRef<'_>,
-    accumulate: bool,
-    scale: f32,
-    threads: usize,
-) {
-    assert_eq!(lhs.cols, rhs.rows, "inner dimensions differ");
-    assert_eq!(dst.rows, lhs.rows, "row counts differ");
-    assert_eq!(dst.cols, rhs.cols, "column counts differ");
-    // Blocks of whole 16-float vectors, so that threads do not share cache lines.
-    let block = dst.cols.div_ceil(threads.max(1)).next_multiple_of(16);
-    if threads <= 1 || dst.cols <= block || dst.rows == 0 || lhs.cols == 0 {
-        return matmul(dst, lhs, rhs, accumulate, scale, Parallelism::None);
-    }
-    let base = SendPtr(dst.data.as_mut_ptr());
-    rayon::scope(|scope| {
-        for start in (0..dst.cols).step_by(block) {
-            let width = block.min(dst.cols - start);
-            let (lhs, rhs, dst_rows, dst_rs, dst_cs) =
-                (lhs, rhs, dst.rows, dst.row_stride, dst.col_stride);
-            scope.spawn(move |_| {
-                let base = base;
-                // SAFETY: the full destination view was checked to lie inside
-                // its slice, which this call holds mutably until the scope
-                // ends; this block covers columns start..start + width of it,
-                // disjoint from every other block's columns, so no two threads
-                // write the same element and nothing else reads or writes the
-                // destination meanwhile. The operands are shared reads, their
-                // views checked at construction; the rhs block starts at
-                // column `start` of a view that has at least start + width columns.
-                unsafe {
-                    raw_gemm(
-                        base.0.add(start * dst_cs),
-                        dst_rows,
-                        width,
-                        dst_rs,
-                        dst_cs,
-                        accumulate,
-                        lhs,
-                        rhs.data.as_ptr().add(start * rhs.col_stride),
-                        rhs,
-                        scale,
-                        Parallelism::None,
-                    );
-                }
-            });
-        }
-    });
 }
 
 #[cfg(test)]
@@ -320,29 +215,6 @@ mod tests {
                 &expected[i * n..(i + 1) * n]
             );
             assert_eq!(wide[i * (n + 3)], -1.0);
-        }
-    }
-
-    #[test]
-    fn split_products_match_the_naive_product() {
-        let (m, k) = (5, 17);
-        for n in [1, 15, 16, 17, 40, 100] {
-            let a: Vec<f32> = (0..m * k).map(|i| (i % 9) as f32 - 4.0).collect();
-            let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.25).collect();
-            let expected = naive(&a, &b, m, k, n);
-            for threads in [1, 2, 3] {
-                let mut c = vec![1.0f32; m * n];
-                matmul_split_columns(
-                    MatMut::row_major(&mut c, m, n),
-                    MatRef::row_major(&a, m, k),
-                    MatRef::row_major(&b, k, n),
-                    true,
-                    1.0,
-                    threads,
-                );
-                let plus_one: Vec<f32> = expected.iter().map(|x| x + 1.0).collect();
-                assert_eq!(c, plus_one, "n {n} threads {threads}");
-            }
         }
     }
 

@@ -15,14 +15,11 @@
 //! [`MAX_ROWS`] rows come here; large batches keep `gemm`. Figures:
 //! benches/README.md ("Query embedding latency", "Portable speed").
 //!
-//! A short text's pass shares every product with helper threads started once
-//! per pass ([`Team`]): each takes column chunks (so a share of the weights)
-//! into a buffer of its own, added into place, instead of a `rayon::join` per
-//! product, whose two thread wake-ups cost more than the half of the work
-//! they saved.
-
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+//! A product runs on the calling thread: a query embeds on the thread of its
+//! search, and a batch of texts runs whole batches one per thread. Sharing a
+//! short text's products between threads costs more CPU time than it saves
+//! (benches/README.md, "Portable speed: AVX2 and NEON", "Query split in the
+//! server").
 
 use pulp::{Simd, WithSimd};
 
@@ -35,9 +32,9 @@ pub(crate) const GROUP: usize = 14;
 
 /// Products with at most this many rows take this path (processed as groups
 /// of at most [`GROUP`]), so that a whole query or pasted claim does: up to
-/// this size the kernel beats `gemm`'s column split on two threads and
-/// matches it on one (benches/README.md, "Query embedding latency", longer
-/// texts). Batches of many texts have far more rows and keep `gemm`.
+/// this size the kernel matches `gemm` on one thread (benches/README.md,
+/// "Query embedding latency", longer texts). Batches of many texts have far
+/// more rows and keep `gemm`.
 pub(crate) const MAX_ROWS: usize = 128;
 
 /// Output columns per tile: two AVX-512 vectors.
@@ -51,10 +48,9 @@ const TILE: usize = 32;
 /// computing. Columns past the last whole tile stay row-major in `tail`.
 ///
 /// The tiles hold f32, not half precision widened in registers: at a dozen
-/// rows the kernel is bound by its instruction stream and the hand-offs
-/// between threads, not by reading weights, so halving the bytes gains
-/// nothing and would move the vectors (benches/README.md, "Query embedding
-/// latency").
+/// rows the kernel is bound by its instruction stream, not by reading
+/// weights, so halving the bytes gains nothing and would move the vectors
+/// (benches/README.md, "Query embedding latency").
 #[derive(Debug, Clone)]
 pub(crate) struct Panels {
     k: usize,
@@ -87,14 +83,12 @@ impl Panels {
     }
 }
 
-/// `dst (rows x n, row-major) += x (rows x k, row-major) * w`, split between
-/// `threads` threads of the current rayon pool.
+/// `dst (rows x n, row-major) += x (rows x k, row-major) * w`.
 pub(crate) fn matmul_accumulate(
     dst: &mut [f32],
     x: &[f32],
     w: &Panels,
     rows: usize,
-    threads: usize,
     arch: pulp::Arch,
 ) {
     let n = w.n;
@@ -102,80 +96,60 @@ pub(crate) fn matmul_accumulate(
     if rows == 0 || n == 0 {
         return;
     }
-    let x = Interleaved::new(x, rows, w.k);
+    let k = w.k;
+    let x = interleaved(x, rows, k);
     let tiles = w.whole_tiles();
-    if threads < 2 || tiles < 2 {
-        columns(dst, n, &x, w, 0..tiles, true, arch);
-        return;
-    }
-    // The left thread takes the first half of the tiles, the right one the
-    // rest and the tail, into a buffer of its own.
-    let split = tiles.div_ceil(2);
-    let right_start = split * TILE;
-    let right_width = n - right_start;
-    let mut right = vec![0.0f32; rows * right_width];
-    rayon::join(
-        || columns(dst, n, &x, w, 0..split, false, arch),
-        || columns(&mut right, right_width, &x, w, split..tiles, true, arch),
-    );
-    add_columns(dst, n, right_start, &right);
-}
-
-/// `dst[row][start..start + width] += part[row]` for every row (`part` holds
-/// rows of `width` values).
-fn add_columns(dst: &mut [f32], n: usize, start: usize, part: &[f32]) {
-    let rows = dst.len() / n;
-    if rows == 0 || part.is_empty() {
-        return;
-    }
-    let width = part.len() / rows;
-    for (row, part) in dst.chunks_exact_mut(n).zip(part.chunks_exact(width)) {
-        for (d, p) in row[start..start + width].iter_mut().zip(part) {
-            *d += p;
+    // Many rows (a batch of texts): blocks of rows whose activations stay in
+    // the L2 cache while a few tiles' weights (also in L2) are swept over them.
+    for block_start in (0..rows).step_by(BLOCK_ROWS) {
+        let block_rows = BLOCK_ROWS.min(rows - block_start);
+        let mut tile = 0;
+        loop {
+            let end = (tile + TILES_PER_PASS).min(tiles);
+            let last = end == tiles;
+            for_each_group(block_rows, |first, count| {
+                let first = block_start + first;
+                let pass = Columns {
+                    out: &mut dst[first * n + tile * TILE..],
+                    out_stride: n,
+                    x: &x[first * k..(first + count) * k],
+                    w,
+                    rows: count,
+                    tiles: tile..end,
+                    with_tail: last,
+                };
+                arch.dispatch(pass);
+            });
+            if last {
+                break;
+            }
+            tile = end;
         }
     }
 }
 
-/// A product's input rows laid out for the kernel, once per product: in
-/// blocks of at most [`BLOCK_ROWS`] rows, each cut into groups of at most
-/// [`GROUP`] rows whose values are interleaved (`k x count`, input-major), so
-/// that the loop finds the values it broadcasts side by side at fixed
-/// offsets instead of one row apart each.
-#[derive(Debug, Default)]
-pub(crate) struct Interleaved {
-    rows: usize,
-    k: usize,
-    values: Vec<f32>,
-}
-
-impl Interleaved {
-    pub(crate) fn new(x: &[f32], rows: usize, k: usize) -> Self {
-        let mut this = Self::default();
-        this.fill(x, rows, k);
-        this
-    }
-
-    /// Lays out `x` (`rows x k`, row-major), reusing the buffer.
-    pub(crate) fn fill(&mut self, x: &[f32], rows: usize, k: usize) {
-        assert_eq!(x.len(), rows * k, "input is not rows x k");
-        self.rows = rows;
-        self.k = k;
-        // Every value is overwritten below: no need to clear.
-        self.values.resize(rows * k, 0.0);
-        for_each_group(rows, |first, count| {
-            let group = &mut self.values[first * k..(first + count) * k];
-            let x = &x[first * k..(first + count) * k];
-            macro_rules! by_count {
-                ($($g:literal)*) => {
-                    match count {
-                        $($g => interleave::<$g>(group, x, k),)*
-                        _ => unreachable!("at most GROUP rows per group"),
-                    }
-                };
-            }
-            by_count!(1 2 3 4 5 6 7 8 9 10 11 12 13 14);
-        });
-    }
+/// A product's input rows (`rows x k`, row-major) laid out for the kernel,
+/// once per product: in blocks of at most [`BLOCK_ROWS`] rows, each cut into
+/// groups of at most [`GROUP`] rows whose values are interleaved (`k x count`,
+/// input-major), so that the loop finds the values it broadcasts side by side
+/// at fixed offsets instead of one row apart each.
+fn interleaved(x: &[f32], rows: usize, k: usize) -> Vec<f32> {
+    assert_eq!(x.len(), rows * k, "input is not rows x k");
+    let mut values = vec![0.0; rows * k];
+    for_each_group(rows, |first, count| {
+        let group = &mut values[first * k..(first + count) * k];
+        let x = &x[first * k..(first + count) * k];
+        macro_rules! by_count {
+            ($($g:literal)*) => {
+                match count {
+                    $($g => interleave::<$g>(group, x, k),)*
+                    _ => unreachable!("at most GROUP rows per group"),
+                }
+            };
+        }
+        by_count!(1 2 3 4 5 6 7 8 9 10 11 12 13 14);
+    });
+    values
 }
 
 /// `out[p * G + t] = x[t * k + p]`: `G` rows of `k` values interleaved.
@@ -204,254 +178,6 @@ fn for_each_group(rows: usize, mut f: impl FnMut(usize, usize)) {
             let count = per_group.min(block_start + block_rows - first);
             f(first, count);
             first += count;
-        }
-    }
-}
-
-/// Tiles `tiles` of the product (and the tail columns when `with_tail`),
-/// accumulated into `out` (`rows` rows of stride `out_stride`, whose first
-/// column is the first tile's).
-fn columns(
-    out: &mut [f32],
-    out_stride: usize,
-    x: &Interleaved,
-    w: &Panels,
-    tiles: std::ops::Range<usize>,
-    with_tail: bool,
-    arch: pulp::Arch,
-) {
-    let k = w.k;
-    assert_eq!(x.k, k, "input width is not the weight's");
-    // Many rows (a batch of texts): blocks of rows whose activations stay in
-    // the L2 cache while a few tiles' weights (also in L2) are swept over them.
-    for block_start in (0..x.rows).step_by(BLOCK_ROWS) {
-        let block_rows = BLOCK_ROWS.min(x.rows - block_start);
-        let mut tile = tiles.start;
-        loop {
-            let end = (tile + TILES_PER_PASS).min(tiles.end);
-            let last = end == tiles.end;
-            for_each_group(block_rows, |first, count| {
-                let first = block_start + first;
-                let pass = Columns {
-                    out: &mut out[first * out_stride + (tile - tiles.start) * TILE..],
-                    out_stride,
-                    x: &x.values[first * k..(first + count) * k],
-                    w,
-                    rows: count,
-                    tiles: tile..end,
-                    with_tail: with_tail && last,
-                };
-                arch.dispatch(pass);
-            });
-            if last {
-                break;
-            }
-            tile = end;
-        }
-    }
-}
-
-/// Lets other threads share the products of one short text's forward pass.
-///
-/// Splitting each product with `rayon::join` (as [`matmul_accumulate`] does)
-/// costs two thread wake-ups per product (the other thread starting, then
-/// the caller resuming), together a large part of the half of the work they
-/// save, 24 times per query (benches/README.md, "Query embedding latency").
-/// Instead, helpers are started once per pass ([`Team::help`]) and spin
-/// between products. Each product is
-/// cut into a few column chunks that the caller ([`Team::product`]) and the
-/// helpers claim from one atomic counter, so the caller never waits for a
-/// helper that has not started (it then claims every chunk itself); the
-/// caller only waits for chunks a helper has claimed and is computing. The
-/// helpers stop when the caller drops its [`Finish`] guard.
-///
-/// A chunk's result is the kernel's, added into the destination as the
-/// kernel adds it, so the vectors do not depend on who computed what.
-pub(crate) struct Team<'w> {
-    /// `generation << 32 | next chunk to claim`: a claim is only taken for
-    /// the product it was meant for.
-    state: AtomicU64,
-    /// Chunks of the current product finished.
-    done: AtomicUsize,
-    finished: AtomicBool,
-    job: RwLock<Job<'w>>,
-    outputs: Vec<Mutex<Vec<f32>>>,
-    arch: pulp::Arch,
-}
-
-#[derive(Default)]
-struct Job<'w> {
-    x: Interleaved,
-    weight: Option<&'w Panels>,
-}
-
-/// Stops a [`Team`]'s helpers when dropped (also on a panic, so that no
-/// helper spins forever).
-pub(crate) struct Finish<'t, 'w>(&'t Team<'w>);
-
-impl Drop for Finish<'_, '_> {
-    fn drop(&mut self) {
-        self.0.finished.store(true, Ordering::Release);
-    }
-}
-
-/// Counts a claimed chunk as done when dropped.
-struct Done<'a>(&'a AtomicUsize);
-
-impl Drop for Done<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Release);
-    }
-}
-
-/// Waits a little: a few spins, then yields the core (the partner may be
-/// descheduled on a busy machine).
-fn back_off(spins: &mut u32) {
-    if *spins < 256 {
-        *spins += 1;
-        std::hint::spin_loop();
-    } else {
-        std::thread::yield_now();
-    }
-}
-
-impl<'w> Team<'w> {
-    /// A team whose products are cut into `chunks` column chunks, computed
-    /// with `arch`'s kernels.
-    pub(crate) fn new(chunks: usize, arch: pulp::Arch) -> Self {
-        let chunks = chunks.max(1);
-        Self {
-            // Product 0: nothing to claim until the first is published.
-            state: AtomicU64::new(chunks as u64),
-            done: AtomicUsize::new(0),
-            finished: AtomicBool::new(false),
-            job: RwLock::new(Job::default()),
-            outputs: (0..chunks).map(|_| Mutex::new(Vec::new())).collect(),
-            arch,
-        }
-    }
-
-    /// The guard whose drop stops the helpers.
-    pub(crate) fn finish_on_drop(&self) -> Finish<'_, 'w> {
-        Finish(self)
-    }
-
-    fn chunks(&self) -> usize {
-        self.outputs.len()
-    }
-
-    /// The tiles of chunk `c` of a product with `tiles` whole tiles; the last
-    /// chunk also takes the tail columns.
-    fn chunk_tiles(&self, c: usize, tiles: usize) -> std::ops::Range<usize> {
-        let chunks = self.chunks();
-        tiles * c / chunks..tiles * (c + 1) / chunks
-    }
-
-    /// Claims the next chunk of product `generation`, if any is left.
-    fn claim(&self, generation: u64) -> Option<usize> {
-        let mut state = self.state.load(Ordering::Acquire);
-        loop {
-            let next = (state & u64::from(u32::MAX)) as usize;
-            if state >> 32 != generation || next >= self.chunks() {
-                return None;
-            }
-            match self.state.compare_exchange_weak(
-                state,
-                state + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Some(next),
-                Err(now) => state = now,
-            }
-        }
-    }
-
-    /// A helper's loop: computes claimed chunks into their output buffers
-    /// until the pass is finished.
-    pub(crate) fn help(&self) {
-        let mut spins = 0;
-        while !self.finished.load(Ordering::Acquire) {
-            let generation = self.state.load(Ordering::Acquire) >> 32;
-            let Some(c) = self.claim(generation) else {
-                back_off(&mut spins);
-                continue;
-            };
-            spins = 0;
-            // Counted as done even if it panics, so that the caller does not
-            // wait forever (the panic then reaches it through the scope).
-            let _done = Done(&self.done);
-            {
-                let job = self.job.read().unwrap_or_else(PoisonError::into_inner);
-                let w = job.weight.expect("a published product has its weight");
-                let tiles = self.chunk_tiles(c, w.whole_tiles());
-                let last = c + 1 == self.chunks();
-                let width = tiles.len() * TILE
-                    + if last {
-                        w.n - w.whole_tiles() * TILE
-                    } else {
-                        0
-                    };
-                let mut out = self.outputs[c]
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                out.clear();
-                out.resize(job.x.rows * width, 0.0);
-                if width > 0 {
-                    columns(&mut out, width, &job.x, w, tiles, last, self.arch);
-                }
-            }
-        }
-    }
-
-    /// `dst (rows x n) += x (rows x k) * w`, shared with whichever helpers
-    /// are running. Called by one thread (the pass's own) only.
-    pub(crate) fn product(&self, dst: &mut [f32], x: &[f32], w: &'w Panels, rows: usize) {
-        let n = w.n;
-        assert_eq!(dst.len(), rows * n, "destination is not rows x n");
-        if rows == 0 || n == 0 {
-            return;
-        }
-        // No chunk of the previous product is outstanding (the caller waited
-        // for all of them), so no helper holds the job.
-        {
-            let mut job = self.job.write().unwrap_or_else(PoisonError::into_inner);
-            job.x.fill(x, rows, w.k);
-            job.weight = Some(w);
-        }
-        self.done.store(0, Ordering::Relaxed);
-        let generation = (self.state.load(Ordering::Relaxed) >> 32) + 1;
-        self.state.store(generation << 32, Ordering::Release);
-
-        let tiles = w.whole_tiles();
-        let mut mine = vec![false; self.chunks()];
-        {
-            let job = self.job.read().unwrap_or_else(PoisonError::into_inner);
-            while let Some(c) = self.claim(generation) {
-                let range = self.chunk_tiles(c, tiles);
-                let last = c + 1 == self.chunks();
-                if !range.is_empty() || last {
-                    let start = range.start * TILE;
-                    columns(&mut dst[start..], n, &job.x, w, range, last, self.arch);
-                }
-                mine[c] = true;
-                self.done.fetch_add(1, Ordering::Release);
-            }
-        }
-        let mut spins = 0;
-        while self.done.load(Ordering::Acquire) < self.chunks() {
-            back_off(&mut spins);
-        }
-        for (c, output) in self.outputs.iter().enumerate() {
-            if !mine[c] {
-                let start = self.chunk_tiles(c, tiles).start * TILE;
-                add_columns(
-                    dst,
-                    n,
-                    start,
-                    &output.lock().unwrap_or_else(PoisonError::into_inner),
-                );
-            }
         }
     }
 }
@@ -704,9 +430,8 @@ mod tests {
     }
 
     /// Every instruction set this CPU runs, on every row count (every register
-    /// group and block shape), width (whole tiles and tails) and thread split,
-    /// gives the naive product within rounding, and exactly the scalar path's
-    /// bits.
+    /// group and block shape) and width (whole tiles and tails), gives the
+    /// naive product within rounding, and exactly the scalar path's bits.
     #[test]
     fn every_instruction_set_matches_the_naive_product_and_the_scalar_bits() {
         let k = 37;
@@ -723,26 +448,24 @@ mod tests {
                 let panels = Panels::new(&w, k, n);
                 let start: Vec<f32> = (0..rows * n).map(|i| i as f32 * 0.01).collect();
                 let mut scalar = start.clone();
-                matmul_accumulate(&mut scalar, &x, &panels, rows, 1, pulp::Arch::Scalar);
+                matmul_accumulate(&mut scalar, &x, &panels, rows, pulp::Arch::Scalar);
                 for &isa in &isas {
                     let arch = patsearch_simd::arch_of(isa).expect("available");
-                    for threads in [1, 2] {
-                        let mut dst = start.clone();
-                        matmul_accumulate(&mut dst, &x, &panels, rows, threads, arch);
-                        for (i, (d, e)) in dst.iter().zip(&expected).enumerate() {
-                            let want = e + f64::from(start[i]);
-                            assert!(
-                                (f64::from(*d) - want).abs() < 1e-4 * (1.0 + want.abs()),
-                                "{isa} rows {rows} n {n} threads {threads} element {i}: {d} vs {want}"
-                            );
-                        }
+                    let mut dst = start.clone();
+                    matmul_accumulate(&mut dst, &x, &panels, rows, arch);
+                    for (i, (d, e)) in dst.iter().zip(&expected).enumerate() {
+                        let want = e + f64::from(start[i]);
                         assert!(
-                            dst.iter()
-                                .zip(&scalar)
-                                .all(|(a, b)| a.to_bits() == b.to_bits()),
-                            "{isa} rows {rows} n {n} threads {threads}: not the scalar bits"
+                            (f64::from(*d) - want).abs() < 1e-4 * (1.0 + want.abs()),
+                            "{isa} rows {rows} n {n} element {i}: {d} vs {want}"
                         );
                     }
+                    assert!(
+                        dst.iter()
+                            .zip(&scalar)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{isa} rows {rows} n {n}: not the scalar bits"
+                    );
                 }
             }
         }

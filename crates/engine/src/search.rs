@@ -218,7 +218,7 @@ impl Engine {
         let foreign = language.as_ref().filter(|l| !l.keyword_applies);
         let mut results = match request.mode {
             SearchMode::Keyword => self.keyword_search(request)?,
-            SearchMode::Semantic => self.semantic_search(request, in_flight.alone)?,
+            SearchMode::Semantic => self.semantic_search(request)?,
             SearchMode::Hybrid => {
                 self.hybrid_search(request, in_flight.alone, foreign.is_none())?
             }
@@ -289,7 +289,7 @@ impl Engine {
             }
             SearchMode::Semantic | SearchMode::Hybrid => {
                 let (window, _) = if request.mode == SearchMode::Semantic {
-                    self.semantic_window(request, in_flight.alone)?
+                    self.semantic_window(request)?
                 } else {
                     self.hybrid_window(request, in_flight.alone, keyword_applies)?
                 };
@@ -352,12 +352,8 @@ impl Engine {
         })
     }
 
-    fn semantic_search(
-        &self,
-        request: &SearchRequest,
-        alone: bool,
-    ) -> Result<SearchResults, EngineError> {
-        let (ranked, hits) = self.semantic_window(request, alone)?;
+    fn semantic_search(&self, request: &SearchRequest) -> Result<SearchResults, EngineError> {
+        let (ranked, hits) = self.semantic_window(request)?;
         self.page_of(SearchMode::Semantic, &ranked, &hits, request)
     }
 
@@ -366,9 +362,8 @@ impl Engine {
     fn semantic_window(
         &self,
         request: &SearchRequest,
-        alone: bool,
     ) -> Result<(Vec<Fused>, Vec<VectorHit>), EngineError> {
-        let query = self.query_vector(&request.query, alone)?;
+        let query = self.query_vector(&request.query)?;
         request.cancel.check()?;
         let vectors = self.vectors_or_error()?;
         let window = fusion::window(self.candidates.semantic, request.offset, request.limit);
@@ -414,17 +409,14 @@ impl Engine {
         let (keyword, query) = if alone && with_keyword {
             std::thread::scope(|scope| {
                 let keyword = scope.spawn(keyword_candidates);
-                let query = self.query_vector(&request.query, alone);
+                let query = self.query_vector(&request.query);
                 let keyword = keyword
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (keyword, query)
             })
         } else {
-            (
-                keyword_candidates(),
-                self.query_vector(&request.query, false),
-            )
+            (keyword_candidates(), self.query_vector(&request.query))
         };
         let keyword: Vec<Candidate> = keyword?
             .into_iter()
@@ -593,21 +585,15 @@ impl Engine {
         }
     }
 
-    /// The query's embedding: split between the embedder's threads when no
-    /// other search is running and the embedder measured the split worth
-    /// its CPU time on this machine ([`Embedder::measure_query_split`]; the
-    /// server measures at start, the CLI never does), else on this thread.
-    fn query_vector(&self, query: &str, alone: bool) -> Result<Vec<f32>, EngineError> {
+    /// The query's embedding, computed on this thread
+    /// ([`patsearch_embed::Embedder::embed_one`]).
+    fn query_vector(&self, query: &str) -> Result<Vec<f32>, EngineError> {
         let embedder = self.semantic_ready()?;
         if query.trim().is_empty() {
             return Err(EngineError::InvalidRequest("the query is empty".into()));
         }
         let text = crate::prompts::as_query(embedder, query);
-        if alone && embedder.query_split().is_some_and(|s| s.split) {
-            Ok(embedder.embed_one(&text)?)
-        } else {
-            Ok(embedder.embed_one_on_this_thread(&text)?)
-        }
+        Ok(embedder.embed_one(&text)?)
     }
 
     /// Hits for a page of ranked numbers: titles, matched passages and

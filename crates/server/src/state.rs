@@ -178,21 +178,6 @@ impl AppState {
         };
         // Built before the first search rather than by it.
         engine.families().map_err(index_error)?;
-        if let Some(embedder) = engine.embedder() {
-            let split = embedder.measure_query_split();
-            tracing::info!(
-                "query embedding on {}: {:.2} ms on one thread, {:.2} ms split between {} threads: {}",
-                patsearch_simd::selected(),
-                split.one_thread_ms,
-                split.split_ms,
-                split.threads,
-                if split.split {
-                    "a search alone on the server splits it"
-                } else {
-                    "every search embeds on its own thread"
-                }
-            );
-        }
         Ok(Self::from_parts(config, engine, cpc_titles))
     }
 

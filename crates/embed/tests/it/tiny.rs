@@ -271,12 +271,9 @@ fn thread_and_gelu_options() {
     }
 }
 
-/// A short text's pass shares its products between threads (helpers that
-/// take column chunks): whichever thread computes a chunk, and whether a
-/// helper starts at all, the vector is the one-thread vector, bit for bit.
 /// The kernels of every instruction set this CPU runs (`PATSEARCH_SIMD`'s
-/// choices) give the scalar path's vectors bit for bit, alone, in batches and
-/// split between threads.
+/// choices) give the scalar path's vectors bit for bit, alone (the skinny
+/// kernel of a query) and in batches on one thread or two.
 #[test]
 fn every_instruction_set_gives_the_same_vectors() {
     let dir = tiny_dir();
@@ -316,40 +313,10 @@ fn every_instruction_set_gives_the_same_vectors() {
     assert_eq!(default.options().simd, Some(patsearch_simd::selected()));
 }
 
+/// A query embeds on the calling thread: the embedder's thread count does
+/// not change its vector.
 #[test]
-fn the_query_split_is_measured_once_and_never_chosen_on_one_thread() {
-    let dir = tiny_dir();
-    for threads in [1, 2] {
-        let embedder = Embedder::load(
-            dir.path(),
-            EmbedOptions {
-                threads,
-                ..EmbedOptions::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(embedder.query_split(), None);
-        let split = embedder.measure_query_split();
-        assert_eq!(split.threads, threads);
-        assert!(
-            split.one_thread_ms > 0.0 && split.split_ms > 0.0,
-            "{split:?}"
-        );
-        if std::env::var_os("PATSEARCH_QUERY_SPLIT").is_none() {
-            assert_eq!(
-                split.split,
-                threads > 1
-                    && threads as f64 * split.split_ms
-                        <= patsearch_embed::QuerySplit::MAX_CPU_COST * split.one_thread_ms
-            );
-        }
-        assert_eq!(embedder.query_split(), Some(split));
-        assert_eq!(embedder.measure_query_split(), split);
-    }
-}
-
-#[test]
-fn a_short_text_gets_the_same_vector_on_any_number_of_threads_or_the_calling_one() {
+fn a_short_text_gets_the_same_vector_whatever_the_embedders_threads() {
     let dir = tiny_dir();
     let with = |threads| {
         Embedder::load(
@@ -364,20 +331,12 @@ fn a_short_text_gets_the_same_vector_on_any_number_of_threads_or_the_calling_one
     let one = with(1);
     for threads in [2, 3, 4] {
         let many = with(threads);
-        for _ in 0..20 {
-            for text in TEXTS {
-                let alone = one.embed_one(text).unwrap();
-                assert_eq!(
-                    alone,
-                    many.embed_one(text).unwrap(),
-                    "{text:?} on {threads} threads"
-                );
-                assert_eq!(
-                    alone,
-                    many.embed_one_on_this_thread(text).unwrap(),
-                    "{text:?} on the calling thread"
-                );
-            }
+        for text in TEXTS {
+            assert_eq!(
+                one.embed_one(text).unwrap(),
+                many.embed_one(text).unwrap(),
+                "{text:?} with {threads} threads"
+            );
         }
     }
 }
