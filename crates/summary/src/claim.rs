@@ -183,26 +183,35 @@ fn first_top_level(text: &str, start: usize, ch: char) -> Option<usize> {
         .map(|(i, _)| start + i)
 }
 
-/// Byte offsets where the body is cut: after `;`, after `:` followed by
-/// whitespace, before `wherein`/`whereby`; outside brackets only.
-fn body_cuts(text: &str, start: usize) -> Vec<usize> {
-    let body = &text[start..];
-    let depths = depth_map(body);
+/// Byte offsets in `s` just after each clause break outside brackets: a `;`,
+/// or a `:` followed by whitespace or ending the text. The one clause rule of
+/// claim bodies and of the prose a prior-art chart quotes.
+pub(crate) fn clause_breaks(s: &str) -> Vec<usize> {
+    let depths = depth_map(s);
     let mut cuts = Vec::new();
-    for (i, c) in body.char_indices() {
+    for (i, c) in s.char_indices() {
         if depths[i] != 0 {
             continue;
         }
         let after = i + c.len_utf8();
         let at_break = match c {
             ';' => true,
-            ':' => body[after..].is_empty() || body[after..].starts_with(char::is_whitespace),
+            ':' => s[after..].is_empty() || s[after..].starts_with(char::is_whitespace),
             _ => false,
         };
         if at_break {
-            cuts.push(start + after);
+            cuts.push(after);
         }
     }
+    cuts
+}
+
+/// Byte offsets where the body is cut: at its clause breaks and before
+/// `wherein`/`whereby`; outside brackets only.
+fn body_cuts(text: &str, start: usize) -> Vec<usize> {
+    let body = &text[start..];
+    let depths = depth_map(body);
+    let mut cuts: Vec<usize> = clause_breaks(body).into_iter().map(|c| start + c).collect();
     for m in WHEREIN.find_iter(body) {
         if depths[m.start()] == 0 && !body[..m.start()].trim().is_empty() {
             cuts.push(start + m.start());

@@ -150,8 +150,9 @@ fn whole(text: &str) -> Option<Span> {
     Some(Span::new(start, start + trimmed.len()))
 }
 
-/// A sentence's clauses: cut after each `;`, and after a `:` followed by
-/// whitespace, outside brackets; each trimmed of whitespace and of the `;`
+/// A sentence's clauses: cut at its clause breaks (after a `;`, or a `:`
+/// followed by whitespace, outside brackets: `claim::clause_breaks`, the
+/// rule claim bodies are cut by); each trimmed of whitespace and of the `;`
 /// or `:` that ends it. Clauses of fewer than three words join the next
 /// one (the last joins the one before), so none is a fragment.
 ///
@@ -160,17 +161,7 @@ fn whole(text: &str) -> Option<Span> {
 /// dropped: a quote must cover the whole sentence.
 fn clauses(text: &str, sentence: Span) -> Vec<Span> {
     let s = sentence.text(text);
-    let mut cuts = Vec::new();
-    let mut depth = 0u32;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            ';' if depth == 0 => cuts.push(i + 1),
-            ':' if depth == 0 && s[i + 1..].starts_with(char::is_whitespace) => cuts.push(i + 1),
-            _ => {}
-        }
-    }
+    let cuts = crate::claim::clause_breaks(s);
     let mut bounds = vec![0];
     bounds.extend(cuts.into_iter().filter(|&c| c < s.len()));
     bounds.push(s.len());
@@ -325,6 +316,27 @@ mod tests {
                 "a rotor turning in a housing",
                 "a motor driving the rotor"
             ]
+        );
+    }
+
+    #[test]
+    fn prose_and_claims_break_clauses_alike_inside_braces_too() {
+        let text = "The salt {sodium; potassium or lithium} is dissolved in water; the solution is then heated slowly.";
+        let pieces: Vec<&str> = quote_pieces(text, Split::Sentences)
+            .iter()
+            .map(|s| s.text(text))
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                "The salt {sodium; potassium or lithium} is dissolved in water",
+                "the solution is then heated slowly.",
+            ]
+        );
+        let body = "heating {a; b} the water; stirring the water";
+        assert_eq!(
+            crate::claim::clause_breaks(body),
+            [body.find("water;").unwrap() + "water;".len()]
         );
     }
 
