@@ -31,7 +31,7 @@ for round in $(seq 1 "$rounds"); do
     for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$out/serve.log" >&2; exit 1; }
     THINK_MS=0 wrk -t 2 -c 8 -d 3s -s benches/http/queries.lua "http://127.0.0.1:$port" > /dev/null
-    wrk -t 2 -c 8 -d "$duration" --latency -s benches/http/queries.lua "http://127.0.0.1:$port" > "$out/wrk.txt"
+    wrk -t 2 -c 8 -d "$duration" --timeout 30s --latency -s benches/http/queries.lua "http://127.0.0.1:$port" > "$out/wrk.txt"
     grep -q 'status 0 timeout 0' "$out/wrk.txt" || { cat "$out/wrk.txt" >&2; echo "failed requests" >&2; exit 1; }
     line=$(sed -nE 's/^requests\/s ([0-9.]+), latency p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms.*/\1 \2 \3/p' "$out/wrk.txt")
     label=A; [ "$side" -eq 1 ] && label=B

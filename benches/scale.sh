@@ -75,7 +75,7 @@ timed() {
 
 # load QUERIES FACETS HIGHLIGHT THINK: one wrk run; prints "req/s p50 p99".
 load() {
-  QUERIES=$1 MODE=keyword FACETS=$2 HIGHLIGHT=$3 THINK_MS=$4 wrk -t 2 -c 8 -d "$duration" --latency \
+  QUERIES=$1 MODE=keyword FACETS=$2 HIGHLIGHT=$3 THINK_MS=$4 wrk -t 2 -c 8 -d "$duration" --timeout 30s --latency \
     -s benches/http/queries.lua "http://127.0.0.1:$port" > "$work/wrk.txt"
   grep -q 'status 0 timeout 0' "$work/wrk.txt" || { cat "$work/wrk.txt" >&2; echo "failed requests" >&2; exit 1; }
   sed -nE 's/^requests\/s ([0-9.]+), latency p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms.*/\1 \2 \3/p' "$work/wrk.txt"
