@@ -187,7 +187,11 @@ fn first_top_level(text: &str, start: usize, ch: char) -> Option<usize> {
 /// or a `:` followed by whitespace or ending the text. The one clause rule of
 /// claim bodies and of the prose a prior-art chart quotes.
 pub(crate) fn clause_breaks(s: &str) -> Vec<usize> {
-    let depths = depth_map(s);
+    clause_breaks_at_depths(s, &depth_map(s))
+}
+
+/// [`clause_breaks`] with `s`'s bracket depths already mapped.
+fn clause_breaks_at_depths(s: &str, depths: &[u32]) -> Vec<usize> {
     let mut cuts = Vec::new();
     for (i, c) in s.char_indices() {
         if depths[i] != 0 {
@@ -211,7 +215,10 @@ pub(crate) fn clause_breaks(s: &str) -> Vec<usize> {
 fn body_cuts(text: &str, start: usize) -> Vec<usize> {
     let body = &text[start..];
     let depths = depth_map(body);
-    let mut cuts: Vec<usize> = clause_breaks(body).into_iter().map(|c| start + c).collect();
+    let mut cuts: Vec<usize> = clause_breaks_at_depths(body, &depths)
+        .into_iter()
+        .map(|c| start + c)
+        .collect();
     for m in WHEREIN.find_iter(body) {
         if depths[m.start()] == 0 && !body[..m.start()].trim().is_empty() {
             cuts.push(start + m.start());

@@ -285,13 +285,18 @@ mod tests {
         assert!(split_text(" \n ", SplitMode::Auto).1.is_empty());
     }
 
+    /// The pieces `text` is quoted by, as text.
+    fn quoted(text: &str, split: Split) -> Vec<&str> {
+        quote_pieces(text, split)
+            .iter()
+            .map(|s| s.text(text))
+            .collect()
+    }
+
     #[test]
     fn sentences_are_quoted_by_their_clauses() {
         let text = "A pump is disclosed. The method includes: heating the fluid; pumping it (e.g. at 3 bar; or less) through a pipe; and cooling it. Short one; ok.";
-        let pieces: Vec<&str> = quote_pieces(text, Split::Sentences)
-            .iter()
-            .map(|s| s.text(text))
-            .collect();
+        let pieces = quoted(text, Split::Sentences);
         assert_eq!(
             pieces,
             [
@@ -305,10 +310,7 @@ mod tests {
         );
         let claim =
             "A pump comprising: a rotor turning in a housing; and a motor driving the rotor.";
-        let pieces: Vec<&str> = quote_pieces(claim, Split::Claim)
-            .iter()
-            .map(|s| s.text(claim))
-            .collect();
+        let pieces = quoted(claim, Split::Claim);
         assert_eq!(
             pieces,
             [
@@ -322,10 +324,7 @@ mod tests {
     #[test]
     fn prose_and_claims_break_clauses_alike_inside_braces_too() {
         let text = "The salt {sodium; potassium or lithium} is dissolved in water; the solution is then heated slowly.";
-        let pieces: Vec<&str> = quote_pieces(text, Split::Sentences)
-            .iter()
-            .map(|s| s.text(text))
-            .collect();
+        let pieces = quoted(text, Split::Sentences);
         assert_eq!(
             pieces,
             [
@@ -343,10 +342,7 @@ mod tests {
     #[test]
     fn a_passage_without_pieces_is_one_piece() {
         let claim = "  a lid ";
-        let pieces: Vec<&str> = quote_pieces(claim, Split::Claim)
-            .iter()
-            .map(|s| s.text(claim))
-            .collect();
+        let pieces = quoted(claim, Split::Claim);
         assert_eq!(pieces, ["a lid"]);
         assert!(quote_pieces(" \n", Split::Sentences).is_empty());
     }
