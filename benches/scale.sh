@@ -17,6 +17,12 @@
 # walls and their highest peak RSS as the ingest figures; the week, the
 # replacements and the deletions below then change it.
 #
+# VECTORS=1 then gives each index a vector side (`scale-vectors`: the real
+# patents embedded with the model, title and abstract; every generated record
+# a structured vector around its donor's, see benches/scale-corpus/README.md)
+# and measures semantic and hybrid search the same way, with the
+# natural-language queries; MODEL (default models/all-MiniLM-L6-v2).
+#
 # Usage: bash benches/scale.sh N... (for example: 6940 100000 1000000)
 # WORK (default target/scale) holds the generated corpora, kept between runs
 # (the generator never overwrites a file), and the indexes, rebuilt each run.
@@ -37,6 +43,8 @@ week=${WEEK:-14000}
 pace=${PACE_MS:-60}
 duration=${DURATION:-20s}
 port=${PORT:-18090}
+with_vectors=${VECTORS:-0}
+model=${MODEL:-models/all-MiniLM-L6-v2}
 for n in "$@"; do
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge "$real" ] || { echo "each size must be a number >= $real (the real corpus is part of every index): $n" >&2; exit 2; }
 done
@@ -44,6 +52,10 @@ mkdir -p "$work"
 cargo build --release --quiet -p patsearch -p patsearch-scale-corpus
 bin=target/release/patsearch
 gen=target/release/scale-corpus
+vectors_tool=target/release/scale-vectors
+if [ "$with_vectors" = 1 ] && [ ! -f "$model/model.safetensors" ]; then
+  echo "no model at $model: run bash models/fetch.sh" >&2; exit 1
+fi
 rows=$work/rows.md
 : > "$rows"
 
@@ -73,12 +85,21 @@ timed() {
   rss=$((kib / 1024))
 }
 
-# load QUERIES FACETS HIGHLIGHT THINK: one wrk run; prints "req/s p50 p99".
+# load QUERIES FACETS HIGHLIGHT THINK [MODE]: one wrk run; prints "req/s p50 p99".
 load() {
-  QUERIES=$1 MODE=keyword FACETS=$2 HIGHLIGHT=$3 THINK_MS=$4 wrk -t 2 -c 8 -d "$duration" --timeout 30s --latency \
+  QUERIES=$1 MODE=${5:-keyword} FACETS=$2 HIGHLIGHT=$3 THINK_MS=$4 wrk -t 2 -c 8 -d "$duration" --timeout 30s --latency \
     -s benches/http/queries.lua "http://127.0.0.1:$port" > "$work/wrk.txt"
   grep -q 'status 0 timeout 0' "$work/wrk.txt" || { cat "$work/wrk.txt" >&2; echo "failed requests" >&2; exit 1; }
   sed -nE 's/^requests\/s ([0-9.]+), latency p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms.*/\1 \2 \3/p' "$work/wrk.txt"
+}
+
+# serve INDEX LOG: starts `patsearch serve` (pid in $server) and waits until it is ready.
+serve() {
+  "$bin" serve --index "$1" --addr "127.0.0.1:$port" --model "$model" > "$2" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 3000); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the server did not become ready (see $2)" >&2; exit 1; }
 }
 
 for n in "$@"; do
@@ -97,11 +118,7 @@ for n in "$@"; do
   fi
   size_mb=$(du -sm "$index" | cut -f1)
 
-  "$bin" serve --index "$index" --addr "127.0.0.1:$port" > "$work/serve-$n.log" 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the server did not become ready (see $work/serve-$n.log)" >&2; exit 1; }
+  serve "$index" "$work/serve-$n.log"
   nl=$shared/eval/nl/queries-nl.tsv kw=$shared/eval/nl/queries-kw.tsv
   THINK_MS=0 QUERIES=$nl MODE=keyword wrk -t 2 -c 8 -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" > /dev/null
   http=()
@@ -128,6 +145,22 @@ for n in "$@"; do
   delete_wall=$wall
   rm -f "$replace"
 
+  if [ "$with_vectors" = 1 ]; then
+    timed "vectors-$n" "$vectors_tool" --index "$index" --model "$model" --corpus "$corpus" --seed "$seed"
+    vectors_wall=$wall vectors_rss=$rss
+    serve "$index" "$work/serve-vectors-$n.log"
+    THINK_MS=0 QUERIES=$nl MODE=hybrid wrk -t 2 -c 8 -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" > /dev/null
+    for mode in semantic hybrid; do
+      read -r paced_rate paced_p50 paced_p99 <<< "$(load "$nl" false true "$pace" "$mode")"
+      read -r sat_rate sat_p50 sat_p99 <<< "$(load "$nl" false true 0 "$mode")"
+      http+=("| $n | NL, $mode | $paced_rate | $paced_p50 / $paced_p99 | $sat_rate | $sat_p50 / $sat_p99 |")
+    done
+    vectors_server_rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
+    kill "$server"; wait "$server" 2>/dev/null || true
+    trap - EXIT
+    echo "vectors|$n|$vectors_wall|$vectors_rss|$vectors_server_rss|$(tail -1 "$work/vectors-$n.log")" >> "$rows"
+  fi
+
   {
     echo "ingest|$n|$ingest_wall|$(awk -v n="$n" -v s="$ingest_wall" 'BEGIN {printf "%.0f", n / s}')|$ingest_rss|$size_mb|$server_rss|$week_wall|$replace_wall|$delete_wall"
     printf 'http%s\n' "${http[@]}"
@@ -145,7 +178,15 @@ section=$work/section.md
   echo "|---|---|---|---|---|---|---|---|---|"
   grep '^ingest|' "$rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g; s/^ //; s/ $//'
   echo
-  echo "Keyword search over HTTP (\`POST /v1/search\`, mode keyword, limit 10, wrk 8 connections, $duration each; paced: $pace ms between a connection's requests):"
+  if grep -q '^vectors|' "$rows"; then
+    echo "Vector side added afterwards (\`scale-vectors\`, after the week, the replacements and the deletions; one title-and-abstract vector per document, $model):"
+    echo
+    echo "| documents | vectors wall s | peak RSS MiB | server peak RSS MiB with vectors | what it did |"
+    echo "|---|---|---|---|---|"
+    grep '^vectors|' "$rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g; s/^ //; s/ $//'
+    echo
+  fi
+  echo "Search over HTTP (\`POST /v1/search\`, mode keyword unless the row says otherwise, limit 10, wrk 8 connections, $duration each; paced: $pace ms between a connection's requests):"
   echo
   echo "| documents | queries | paced req/s | paced p50 / p99 ms | saturation req/s | saturation p50 / p99 ms |"
   echo "|---|---|---|---|---|---|"

@@ -37,6 +37,8 @@
 //!   dates uniform over 2000-2024, grants published 1-4 years later,
 //!   applications 18 months later.
 
+pub mod structured;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -214,8 +216,13 @@ impl Sources {
     }
 }
 
+/// The shared data folder beside the project root.
+pub fn shared_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
 /// Reads every record an ingest of `path` delivers.
-fn read_records(path: PathBuf) -> anyhow::Result<Vec<PatentRecord>> {
+pub fn read_records(path: PathBuf) -> anyhow::Result<Vec<PatentRecord>> {
     let mut records = Vec::new();
     let summary = patsearch_ingest::run(
         &[path],

@@ -6,11 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use patsearch_scale_corpus::{write_corpus, Generator, Sources};
-
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
+use patsearch_scale_corpus::{shared_dir, write_corpus, Generator, Sources};
 
 /// Writes records START..START+DOCS of SEED as zstd-compressed JSON lines
 /// that `patsearch ingest` reads.
@@ -55,11 +51,11 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let corpus = args
         .corpus
         .clone()
-        .unwrap_or_else(|| shared().join("data/corpus/patents-2013.jsonl.zst"));
+        .unwrap_or_else(|| shared_dir().join("data/corpus/patents-2013.jsonl.zst"));
     let fixtures = args
         .fixtures
         .clone()
-        .unwrap_or_else(|| shared().join("data/patents"));
+        .unwrap_or_else(|| shared_dir().join("data/patents"));
     let sources = Sources::load(&corpus, &fixtures)?;
     eprintln!(
         "sources: {} patents in {} topics, {} claim sets ({:.1} s)",

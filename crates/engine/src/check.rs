@@ -13,6 +13,7 @@
 //! a writer repairs what the check finds.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use patsearch_keyword::KeywordIndex;
 use patsearch_record::PublicationNumber;
@@ -154,6 +155,38 @@ pub(crate) fn check(
     out.missing_vectors.sort();
     out.orphan_vectors.sort();
     Ok(out)
+}
+
+/// Keyword writer memory for a commit that adds no document.
+const PAIRING_WRITER_BYTES: usize = 32 * 1024 * 1024;
+
+/// Makes `vectors`, written in the index directory `root` outside an
+/// [`Indexer`](crate::Indexer) (vectors computed elsewhere, or a
+/// benchmark's structured ones), the vector side of the directory's keyword
+/// index, by an indexer's commit protocol: the vector generation is staged,
+/// the keyword index commits naming it (adding no document), then the
+/// generation settles, or is taken back when the keyword commit fails. The
+/// caller keeps the two indexes' documents the same: the next open checks
+/// the counts, and compares document by document when they differ.
+pub fn commit_vectors_paired(root: &Path, vectors: &mut VectorIndex) -> Result<(), EngineError> {
+    let keyword = KeywordIndex::open(root)?;
+    let mut writer = keyword.writer(PAIRING_WRITER_BYTES)?;
+    let committed = writer.commit_with(|| -> Result<Option<String>, EngineError> {
+        Ok(Some(encode_payload(Some(vectors.stage()?))))
+    });
+    match committed {
+        Ok(()) => {
+            vectors.settle();
+            writer.finish()?;
+            Ok(())
+        }
+        Err(e) => {
+            if let Err(unstaged) = vectors.unstage() {
+                tracing::warn!("vector index: taking the staged generation back: {unstaged}");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Kindless numbers that have a kinded form of the same number beside them.

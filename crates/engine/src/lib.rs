@@ -73,7 +73,7 @@ use patsearch_manifest::IndexDir;
 use patsearch_record::{PatentRecord, PublicationNumber};
 use patsearch_vectors::{VectorError, VectorIndex};
 
-pub use check::IndexCheck;
+pub use check::{commit_vectors_paired, IndexCheck};
 pub use error::{EngineError, FETCH_HINT};
 pub use fusion::{Component, Fusion};
 pub use language::QueryLanguage;

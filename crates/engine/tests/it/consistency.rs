@@ -371,3 +371,47 @@ fn a_kindless_number_and_the_same_number_with_a_kind_are_one_document() {
     assert_eq!(engine.num_vectors().unwrap().0, 2);
     assert!(engine.index_check().is_complete());
 }
+
+#[test]
+fn vectors_written_beside_a_keyword_only_index_count_once_their_commit_is_paired() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("index");
+    let records = corpus_records(3);
+    let mut indexer = Indexer::open_or_create(&root, IndexerOptions::default()).unwrap();
+    indexer.upsert_all(records.clone()).unwrap();
+    indexer.finish().unwrap();
+
+    let write_vectors = || {
+        let mut vectors = open_vectors_at(&root, None);
+        let v = unit_vector(vectors.dimension());
+        for record in &records {
+            vectors
+                .upsert(
+                    &record.publication_number,
+                    FilterFields::of(record),
+                    &[(Passage::title_abstract(), &v[..])],
+                )
+                .unwrap();
+        }
+        vectors
+    };
+
+    // Committed on their own, the vectors are newer than the keyword
+    // commit, which names no vectors: the next open takes them back.
+    write_vectors().commit().unwrap();
+    let engine = open_engine(&root);
+    assert_eq!(engine.num_vectors().map(|n| n.0), Some(0));
+    drop(engine);
+
+    let mut vectors = write_vectors();
+    patsearch_engine::commit_vectors_paired(&root, &mut vectors).unwrap();
+    drop(vectors);
+    let engine = open_engine(&root);
+    let check = engine.index_check();
+    assert!(
+        check.paired && !check.compared && check.is_complete(),
+        "{check:?}"
+    );
+    assert_eq!(engine.num_vectors().unwrap().0, 3);
+    assert_eq!(engine.num_docs(), 3);
+}
