@@ -157,7 +157,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .collect();
     let texts: Vec<String> = unmatched.iter().filter_map(|e| e.text.clone()).collect();
     let embedded = embed_all(&embedder, &texts)?;
-    let mut extra: HashMap<&PublicationNumber, Vec<f32>> =
+    let extra: HashMap<&PublicationNumber, Vec<f32>> =
         unmatched.iter().map(|e| &e.number).zip(embedded).collect();
 
     let build_started = Instant::now();
@@ -169,18 +169,14 @@ fn run(args: &Args) -> anyhow::Result<()> {
     )?;
     let mut without_text = 0usize;
     for entry in &entries {
-        let vector = match (&entry.vector, extra.remove(&entry.number)) {
-            (Some(v), _) => v.clone(),
-            (None, Some(v)) => v,
-            (None, None) => {
-                without_text += 1;
-                continue;
-            }
+        let Some(vector) = entry.vector.as_ref().or_else(|| extra.get(&entry.number)) else {
+            without_text += 1;
+            continue;
         };
         vectors.upsert(
             &entry.number,
             entry.fields.clone(),
-            &[(Passage::title_abstract(), &vector[..])],
+            &[(Passage::title_abstract(), vector)],
         )?;
     }
     commit_vectors_paired(&args.index, &mut vectors)?;

@@ -50,6 +50,13 @@ fn scale_vectors(index: &Path, corpus: &Path) -> Output {
         .unwrap()
 }
 
+/// A refusal: exit code 2 and `why` in the message.
+fn assert_refused(output: &Output, why: &str) {
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains(why), "{message}");
+}
+
 /// The lines of the real corpus whose titles are in `titles`, as a
 /// `.jsonl` file: the donors of the generated records.
 fn write_donors(titles: &HashSet<String>, out: &Path) -> usize {
@@ -112,12 +119,9 @@ fn structured_vectors_are_committed_paired_with_the_keyword_index() {
     let documents = indexer.finish().unwrap().num_docs();
     assert_eq!(documents, donors as u64 + GENERATED);
 
-    let refused = scale_vectors(&index, &donors_file);
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("created-by-scale-bench"),
-        "{}",
-        String::from_utf8_lossy(&refused.stderr)
+    assert_refused(
+        &scale_vectors(&index, &donors_file),
+        "created-by-scale-bench",
     );
 
     std::fs::File::create(dir.path().join("index.created-by-scale-bench")).unwrap();
@@ -184,11 +188,8 @@ fn structured_vectors_are_committed_paired_with_the_keyword_index() {
     );
     drop(engine);
 
-    let again = scale_vectors(&index, &donors_file);
-    assert_eq!(again.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("has a vector index already"),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
+    assert_refused(
+        &scale_vectors(&index, &donors_file),
+        "has a vector index already",
     );
 }

@@ -61,6 +61,24 @@ fn unit_vector(dimension: usize) -> Vec<f32> {
     v
 }
 
+/// Writes each record's fields with a unit vector straight into the
+/// vector side.
+fn upsert_unit_vectors<'r>(
+    vectors: &mut VectorIndex,
+    records: impl IntoIterator<Item = &'r PatentRecord>,
+) {
+    let v = unit_vector(vectors.dimension());
+    for record in records {
+        vectors
+            .upsert(
+                &record.publication_number,
+                FilterFields::of(record),
+                &[(Passage::title_abstract(), &v[..])],
+            )
+            .unwrap();
+    }
+}
+
 fn open_vectors_at(root: &Path, generation: Option<u64>) -> VectorIndex {
     let e = embedder();
     VectorIndex::open_or_create_at(
@@ -99,16 +117,7 @@ fn a_crash_between_the_two_commits_is_taken_back_at_the_next_open() {
         let mut writer = keyword.writer(32 * 1024 * 1024).unwrap();
         writer.upsert(&records[4]).unwrap();
         let mut vectors = open_vectors_at(&root, Some(committed));
-        let v = unit_vector(vectors.dimension());
-        for record in [&records[4], &records[0]] {
-            vectors
-                .upsert(
-                    &record.publication_number,
-                    FilterFields::of(record),
-                    &[(Passage::title_abstract(), &v[..])],
-                )
-                .unwrap();
-        }
+        upsert_unit_vectors(&mut vectors, [&records[4], &records[0]]);
         assert_eq!(vectors.stage().unwrap(), committed + 1);
         // Killed here: neither settles nor commits.
     }
@@ -383,16 +392,7 @@ fn vectors_written_beside_a_keyword_only_index_count_once_their_commit_is_paired
 
     let write_vectors = || {
         let mut vectors = open_vectors_at(&root, None);
-        let v = unit_vector(vectors.dimension());
-        for record in &records {
-            vectors
-                .upsert(
-                    &record.publication_number,
-                    FilterFields::of(record),
-                    &[(Passage::title_abstract(), &v[..])],
-                )
-                .unwrap();
-        }
+        upsert_unit_vectors(&mut vectors, &records);
         vectors
     };
 
