@@ -93,6 +93,22 @@ load() {
   sed -nE 's/^requests\/s ([0-9.]+), latency p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms.*/\1 \2 \3/p' "$work/wrk.txt"
 }
 
+# warm MODE QUERIES: every query once, one at a time, before the timed runs:
+# a time-boxed warm-up leaves a large index mostly on disk (at 1,000,000
+# documents 5 s of wrk read a few dozen queries' postings of 47 GB).
+warm() {
+  python3 - "http://127.0.0.1:$port/v1/search" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+url, mode, path = sys.argv[1:]
+for line in open(path, encoding="utf-8"):
+    text = line.rstrip("\n").partition("\t")[2]
+    if text:
+        body = json.dumps({"query": text, "mode": mode, "limit": 10}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=300).read()
+PY
+}
+
 # serve INDEX LOG: starts `patsearch serve` (pid in $server) and waits until it is ready.
 serve() {
   "$bin" serve --index "$1" --addr "127.0.0.1:$port" --model "$model" > "$2" 2>&1 &
@@ -120,7 +136,7 @@ for n in "$@"; do
 
   serve "$index" "$work/serve-$n.log"
   nl=$shared/eval/nl/queries-nl.tsv kw=$shared/eval/nl/queries-kw.tsv
-  THINK_MS=0 QUERIES=$nl MODE=keyword wrk -t 2 -c 8 -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" > /dev/null
+  warm keyword "$nl"; warm keyword "$kw"
   http=()
   for config in "NL:$nl:false:true" "KW:$kw:false:true" "NL, facets:$nl:true:true" "NL, no snippets:$nl:false:false"; do
     IFS=: read -r name queries facets highlight <<< "$config"
@@ -149,7 +165,7 @@ for n in "$@"; do
     timed "vectors-$n" "$vectors_tool" --index "$index" --model "$model" --corpus "$corpus" --seed "$seed"
     vectors_wall=$wall vectors_rss=$rss
     serve "$index" "$work/serve-vectors-$n.log"
-    THINK_MS=0 QUERIES=$nl MODE=hybrid wrk -t 2 -c 8 -d 5s -s benches/http/queries.lua "http://127.0.0.1:$port" > /dev/null
+    warm semantic "$nl"; warm hybrid "$nl"
     for mode in semantic hybrid; do
       read -r paced_rate paced_p50 paced_p99 <<< "$(load "$nl" false true "$pace" "$mode")"
       read -r sat_rate sat_p50 sat_p99 <<< "$(load "$nl" false true 0 "$mode")"
