@@ -92,8 +92,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .into_iter()
         .filter_map(|r| passage_input(&embedder, &r).map(|text| (r, text)))
         .collect();
-    let real_texts: Vec<String> = real.iter().map(|(_, text)| text.clone()).collect();
-    let real_vectors = embed_all(&embedder, &real_texts)?;
+    let real_vectors = embed_all(&embedder, real.iter().map(|(_, text)| text.as_str()))?;
     let mut by_number: HashMap<&PublicationNumber, usize> = HashMap::new();
     let mut by_title: HashMap<&str, usize> = HashMap::new();
     for (i, (record, _)) in real.iter().enumerate() {
@@ -151,14 +150,19 @@ fn run(args: &Args) -> anyhow::Result<()> {
         read_started.elapsed().as_secs_f64()
     );
 
-    let unmatched: Vec<&Entry> = entries
+    let unmatched: Vec<(&PublicationNumber, &str)> = entries
         .iter()
-        .filter(|e| e.vector.is_none() && e.text.is_some())
+        .filter_map(|e| match (&e.vector, &e.text) {
+            (None, Some(text)) => Some((&e.number, text.as_str())),
+            _ => None,
+        })
         .collect();
-    let texts: Vec<String> = unmatched.iter().filter_map(|e| e.text.clone()).collect();
-    let embedded = embed_all(&embedder, &texts)?;
-    let extra: HashMap<&PublicationNumber, Vec<f32>> =
-        unmatched.iter().map(|e| &e.number).zip(embedded).collect();
+    let embedded = embed_all(&embedder, unmatched.iter().map(|&(_, text)| text))?;
+    let extra: HashMap<&PublicationNumber, Vec<f32>> = unmatched
+        .iter()
+        .map(|&(number, _)| number)
+        .zip(embedded)
+        .collect();
 
     let build_started = Instant::now();
     let mut vectors = VectorIndex::open_or_create(
@@ -192,7 +196,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         of_corpus,
         structured,
         args.sigma,
-        texts.len(),
+        unmatched.len(),
         without_text,
         started.elapsed().as_secs_f64()
     );
@@ -207,7 +211,10 @@ fn passage_input(embedder: &Embedder, record: &PatentRecord) -> Option<String> {
         .map(|(_, text)| format!("{}{text}", embedder.prompts().passage))
 }
 
-fn embed_all(embedder: &Embedder, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    Ok(embedder.embed(&refs)?)
+fn embed_all<'t>(
+    embedder: &Embedder,
+    texts: impl Iterator<Item = &'t str>,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let texts: Vec<&str> = texts.collect();
+    Ok(embedder.embed(&texts)?)
 }

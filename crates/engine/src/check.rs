@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use patsearch_keyword::KeywordIndex;
+use patsearch_keyword::{KeywordIndex, KeywordWriter};
 use patsearch_record::PublicationNumber;
 use patsearch_vectors::VectorIndex;
 
@@ -160,33 +160,50 @@ pub(crate) fn check(
 /// Keyword writer memory for a commit that adds no document.
 const PAIRING_WRITER_BYTES: usize = 32 * 1024 * 1024;
 
-/// Makes `vectors`, written in the index directory `root` outside an
-/// [`Indexer`](crate::Indexer) (vectors computed elsewhere, or a
-/// benchmark's structured ones), the vector side of the directory's keyword
-/// index, by an indexer's commit protocol: the vector generation is staged,
-/// the keyword index commits naming it (adding no document), then the
-/// generation settles, or is taken back when the keyword commit fails. The
-/// caller keeps the two indexes' documents the same: the next open checks
-/// the counts, and compares document by document when they differ.
-pub fn commit_vectors_paired(root: &Path, vectors: &mut VectorIndex) -> Result<(), EngineError> {
-    let keyword = KeywordIndex::open(root)?;
-    let mut writer = keyword.writer(PAIRING_WRITER_BYTES)?;
+/// The one commit protocol of the two indexes: `vectors`' generation is
+/// staged, the keyword index commits with a payload naming it, then the
+/// generation settles; when any step fails the keyword writer has rolled
+/// back and the staged generation is taken back.
+pub(crate) fn commit_pair(
+    writer: &mut KeywordWriter,
+    mut vectors: Option<&mut VectorIndex>,
+) -> Result<(), EngineError> {
     let committed = writer.commit_with(|| -> Result<Option<String>, EngineError> {
-        Ok(Some(encode_payload(Some(vectors.stage()?))))
+        let generation = match vectors.as_deref_mut() {
+            Some(v) => Some(v.stage()?),
+            None => None,
+        };
+        Ok(Some(encode_payload(generation)))
     });
-    match committed {
-        Ok(()) => {
+    match (committed, vectors) {
+        (Ok(()), Some(vectors)) => {
             vectors.settle();
-            writer.finish()?;
             Ok(())
         }
-        Err(e) => {
+        (Ok(()), None) => Ok(()),
+        (Err(e), Some(vectors)) => {
             if let Err(unstaged) = vectors.unstage() {
                 tracing::warn!("vector index: taking the staged generation back: {unstaged}");
             }
             Err(e)
         }
+        (Err(e), None) => Err(e),
     }
+}
+
+/// Makes `vectors`, written in the index directory `root` outside an
+/// [`Indexer`](crate::Indexer) (vectors computed elsewhere, or a
+/// benchmark's structured ones), the vector side of the directory's keyword
+/// index by the indexers' commit protocol (a keyword commit that adds no
+/// document). The caller keeps the two indexes' documents the same: the
+/// next open checks the counts, and compares document by document when
+/// they differ.
+pub fn commit_vectors_paired(root: &Path, vectors: &mut VectorIndex) -> Result<(), EngineError> {
+    let keyword = KeywordIndex::open(root)?;
+    let mut writer = keyword.writer(PAIRING_WRITER_BYTES)?;
+    commit_pair(&mut writer, Some(vectors))?;
+    writer.finish()?;
+    Ok(())
 }
 
 /// Kindless numbers that have a kinded form of the same number beside them.

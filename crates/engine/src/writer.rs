@@ -546,25 +546,12 @@ impl Indexer {
             self.roll_back();
             return Err(e);
         }
-        let vectors = &mut self.vectors;
-        let committed = self
-            .writer
-            .commit_with(|| -> Result<Option<String>, EngineError> {
-                let generation = match vectors {
-                    Some(v) => Some(v.stage()?),
-                    None => None,
-                };
-                Ok(Some(check::encode_payload(generation)))
-            });
+        let committed = check::commit_pair(&mut self.writer, self.vectors.as_mut());
         if let Err(e) = committed {
-            // The keyword writer has rolled back already.
-            self.roll_back_vectors();
+            // Both indexes have rolled back already.
             self.pending.clear();
             self.uncommitted.clear();
             return Err(e);
-        }
-        if let Some(vectors) = &mut self.vectors {
-            vectors.settle();
         }
         self.uncommitted.clear();
         self.keyword.reload()?;
